@@ -1,0 +1,58 @@
+// swift-tools-version:6.0
+// curate: web crawl dumps -> filtered image/text pairs -> WebDataset shards -> a CLIPPO model.
+// ARCHITECTURE.md lists every target below with its purpose and which targets it may import.
+import PackageDescription
+
+/// A C library found through pkg-config, installed from Debian by `make setup`.
+func systemLibrary(_ name: String, pkgConfig: String, apt: [String]) -> Target {
+    .systemLibrary(name: name, pkgConfig: pkgConfig, providers: [.apt(apt)])
+}
+
+let package = Package(
+    name: "curate",
+    products: [
+        .executable(name: "curate", targets: ["curate"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+    ],
+    targets: [
+        // C libraries, one target each.
+        systemLibrary("CLibXML2", pkgConfig: "libxml-2.0", apt: ["libxml2-dev"]),
+        systemLibrary("CLibPNG", pkgConfig: "libpng", apt: ["libpng-dev"]),
+        systemLibrary("CLibJPEG", pkgConfig: "libjpeg", apt: ["libjpeg-dev"]),
+        systemLibrary("CLibWebP", pkgConfig: "libwebpdemux", apt: ["libwebp-dev"]),
+        systemLibrary("CGIF", pkgConfig: "libgif", apt: ["libgif-dev"]),
+        systemLibrary("CZlib", pkgConfig: "zlib", apt: ["zlib1g-dev"]),
+        systemLibrary("COpenBLAS", pkgConfig: "openblas", apt: ["libopenblas-dev"]),
+        systemLibrary("CSQLite", pkgConfig: "sqlite3", apt: ["libsqlite3-dev"]),
+        // libjpeg reports errors by longjmp, which Swift cannot catch: this C target catches them.
+        .target(name: "CJPEGGlue", dependencies: ["CLibJPEG"]),
+
+        // Libraries.
+        .target(name: "CurateCore"),
+        .target(name: "Imaging", dependencies: [
+            "CurateCore", "CLibPNG", "CJPEGGlue", "CLibWebP", "CGIF",
+            .product(name: "Crypto", package: "swift-crypto"),
+        ]),
+        .target(name: "Catalog", dependencies: ["CurateCore", "CSQLite"]),
+        .target(name: "Kernels", dependencies: ["COpenBLAS"]),
+
+        // Executables.
+        .executableTarget(name: "curate", dependencies: [
+            "CurateCore", "Imaging", "Catalog",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .executableTarget(name: "curate-bench", dependencies: ["Imaging", "Kernels"], path: "Benchmarks/curate-bench"),
+
+        // Tests: one target per library, the system libraries, and the commands end to end.
+        .target(name: "TestSupport", dependencies: ["Imaging"], path: "Tests/TestSupport"),
+        .testTarget(name: "CurateCoreTests", dependencies: ["CurateCore"]),
+        .testTarget(name: "ImagingTests", dependencies: ["Imaging", "TestSupport"]),
+        .testTarget(name: "CatalogTests", dependencies: ["Catalog"]),
+        .testTarget(name: "KernelsTests", dependencies: ["Kernels"]),
+        .testTarget(name: "SystemLibrariesTests", dependencies: ["CLibXML2", "CZlib", "CLibPNG", "CLibWebP", "CGIF", "CSQLite", "COpenBLAS"]),
+        .testTarget(name: "CurateTests", dependencies: ["curate", "TestSupport"]),
+    ]
+)

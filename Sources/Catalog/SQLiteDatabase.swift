@@ -1,0 +1,91 @@
+import CSQLite
+
+/// Errors from SQLite, with the database path and SQLite's own message.
+public struct SQLiteError: Error, CustomStringConvertible, Sendable {
+    public var path: String
+    public var code: Int32
+    public var message: String
+    public var description: String {
+        "SQLite error \(code) on \(path): \(message); check that the work directory is writable and not used by another curate process"
+    }
+}
+
+/// A connection to one SQLite database file: the only caller of the SQLite C API.
+///
+/// Deliberately small: execute a script, run a statement with bound values, read rows as
+/// strings, integers and doubles. The catalog's schema and queries are built on it.
+public final class SQLiteDatabase {
+    public let path: String
+    private var handle: OpaquePointer?
+
+    /// Opens (creating if needed) the database at `path` with sqlite3_open_v2.
+    public init(path: String) throws {
+        self.path = path
+        let status = sqlite3_open_v2(path, &handle, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nil)
+        guard status == SQLITE_OK else {
+            let message = handle.map { String(cString: sqlite3_errmsg($0)) } ?? "cannot open"
+            sqlite3_close(handle)
+            throw SQLiteError(path: path, code: status, message: message)
+        }
+    }
+
+    deinit { sqlite3_close(handle) }
+
+    /// Runs one or more statements that return no rows (sqlite3_exec).
+    public func execute(_ sql: String) throws {
+        var error: UnsafeMutablePointer<CChar>? = nil
+        let status = sqlite3_exec(handle, sql, nil, nil, &error)
+        if status != SQLITE_OK {
+            let message = error.map { String(cString: $0) } ?? "unknown error"
+            sqlite3_free(error)
+            throw SQLiteError(path: path, code: status, message: message)
+        }
+    }
+
+    /// A bound value.
+    public enum Value: Sendable, Equatable {
+        case integer(Int64), real(Double), text(String), null
+    }
+
+    /// Runs `sql` with `arguments` bound to its `?` parameters and returns every row.
+    @discardableResult
+    public func query(_ sql: String, _ arguments: [Value] = []) throws -> [[Value]] {
+        var statement: OpaquePointer?
+        guard sqlite3_prepare_v2(handle, sql, -1, &statement, nil) == SQLITE_OK else { throw lastError() }
+        defer { sqlite3_finalize(statement) }
+        for (i, value) in arguments.enumerated() {
+            let index = Int32(i + 1)
+            switch value {
+            case .integer(let v): sqlite3_bind_int64(statement, index, v)
+            case .real(let v): sqlite3_bind_double(statement, index, v)
+            case .text(let v): sqlite3_bind_text(statement, index, v, -1, curate_sqlite_transient())
+            case .null: sqlite3_bind_null(statement, index)
+            }
+        }
+        var rows: [[Value]] = []
+        while true {
+            let status = sqlite3_step(statement)
+            if status == SQLITE_DONE { return rows }
+            guard status == SQLITE_ROW else { throw lastError() }
+            rows.append((0..<sqlite3_column_count(statement)).map { column in
+                switch sqlite3_column_type(statement, column) {
+                case SQLITE_INTEGER: .integer(sqlite3_column_int64(statement, column))
+                case SQLITE_FLOAT: .real(sqlite3_column_double(statement, column))
+                case SQLITE_NULL: .null
+                default: .text(String(cString: sqlite3_column_text(statement, column)))
+                }
+            })
+        }
+    }
+
+    /// The version of the linked SQLite library (sqlite3_libversion).
+    public static var libraryVersion: String { String(cString: sqlite3_libversion()) }
+
+    /// Whether the linked SQLite has FTS5, which the sentence retrieval needs
+    /// (sqlite3_compileoption_used("ENABLE_FTS5")).
+    public static var hasFTS5: Bool { sqlite3_compileoption_used("ENABLE_FTS5") != 0 }
+
+    private func lastError() -> SQLiteError {
+        SQLiteError(path: path, code: sqlite3_errcode(handle), message: String(cString: sqlite3_errmsg(handle)))
+    }
+}

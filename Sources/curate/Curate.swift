@@ -1,0 +1,24 @@
+import ArgumentParser
+import CurateCore
+
+/// A subcommand with one example line for `curate --help`.
+protocol Exemplified {
+    static var example: String { get }
+}
+
+@main
+struct Curate: ParsableCommand {
+    static let subcommandTypes: [(ParsableCommand & Exemplified).Type] = [Inspect.self]
+
+    static let configuration = CommandConfiguration(
+        abstract: "Turn web crawl dumps into a trained image-text (CLIPPO) model, on one machine.",
+        discussion: """
+        The pipeline's commands arrive one per issue; this build has the ones listed below.
+
+        Examples:
+        \(subcommandTypes.map { "  \($0.example)" }.joined(separator: "\n"))
+        """,
+        version: CurateVersion.string,
+        subcommands: subcommandTypes
+    )
+}
