@@ -1,1 +1,133 @@
-print("bench placeholder")
+// curate-bench: the figures `make bench` prints. Run from the repository root:
+//   .build/release/curate-bench --photos bench/data/photos [--reps 5] [--n 200] [--threads 2] [--peer-json FILE]
+// Images: JPEG bytes in memory -> probe -> decode -> shorter side 256 -> centre crop 224 -> JPEG q95,
+// the same work as ../shared/bench/peers/image_peer.py, on the same photos (bench/peer_photos.py).
+import Foundation
+import Imaging
+import Kernels
+
+struct Options {
+    var photos = "bench/data/photos"
+    var reps = 5
+    var n = 200
+    var threads = 2
+    var peerJSON: String?
+
+    init(_ arguments: [String]) {
+        var it = arguments.dropFirst().makeIterator()
+        while let flag = it.next() {
+            let value = it.next() ?? ""
+            switch flag {
+            case "--photos": photos = value
+            case "--reps": reps = Int(value) ?? reps
+            case "--n": n = Int(value) ?? n
+            case "--threads": threads = Int(value) ?? threads
+            case "--peer-json": peerJSON = value
+            default: fatalError("curate-bench: unknown option \(flag); see the comment at the top of main.swift")
+            }
+        }
+    }
+}
+
+let options = Options(CommandLine.arguments)
+let mode = ResizeMode.centerCrop(224, shorterSide: 256)
+let output = EncodedFormat.jpeg(quality: 95)
+
+func now() -> Double { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }
+func median(_ xs: [Double]) -> Double { let s = xs.sorted(); return s[s.count / 2] }
+func format(_ rates: [Double]) -> String {
+    String(format: "%9.1f %16@", median(rates), "(\(Int(rates.min()!))..\(Int(rates.max()!)))" as NSString)
+}
+
+/// Images per second of `body` over `count` items, once per repetition, after one warm-up.
+func measure(count: Int, threads: Int = 1, _ body: @escaping @Sendable (Int) -> Void) -> [Double] {
+    for i in 0..<min(count, 8) { body(i) }
+    return (0..<options.reps).map { _ in
+        let start = now()
+        DispatchQueue.concurrentPerform(iterations: threads) { t in
+            for i in 0..<count { body(t * 7919 + i) }
+        }
+        return Double(count * threads) / (now() - start)
+    }
+}
+
+let files = (try? FileManager.default.contentsOfDirectory(atPath: options.photos).filter { $0.hasSuffix(".jpg") }.sorted()) ?? []
+guard !files.isEmpty else {
+    FileHandle.standardError.write(Data("curate-bench: no .jpg files in \(options.photos); run `make bench`, which writes them\n".utf8))
+    exit(1)
+}
+let sources: [[UInt8]] = files.map { [UInt8](FileManager.default.contents(atPath: options.photos + "/" + $0)!) }
+let first = try ImageProbe.probe(sources[0])
+let meanKiB = Double(sources.map(\.count).reduce(0, +)) / Double(sources.count) / 1024
+print("# curate-bench images: \(sources.count) sources \(first.width)x\(first.height), mean \(Int(meanKiB)) KiB; reps=\(options.reps) n=\(options.n)")
+
+@Sendable func thumbnail(_ i: Int) {
+    let bytes = sources[i % sources.count]
+    _ = bytes.withUnsafeBytes { try! Thumbnailer.thumbnail($0, mode: mode, format: output) }
+}
+
+let probeRates = measure(count: options.n * 100) { i in
+    _ = sources[i % sources.count].withUnsafeBytes { try! ImageProbe.probe($0) }
+}
+let decodeRates = measure(count: options.n / 4) { i in
+    _ = sources[i % sources.count].withUnsafeBytes { try! ImageDecoder.decode($0) }
+}
+let pipeline1 = measure(count: options.n, thumbnail)
+let pipelineN = measure(count: options.n, threads: options.threads, thumbnail)
+
+// Where one thread's time goes, stage by stage (median image).
+var stages: [(Double, Double, Double)] = []
+for i in 0..<options.n {
+    let bytes = sources[i % sources.count]
+    let t0 = now()
+    let info = try bytes.withUnsafeBytes { try ImageProbe.probe($0) }
+    let decoded = try bytes.withUnsafeBytes { try ImageDecoder.decodeWindow($0, info: info, options: DecodeOptions(target: mode)) }
+    let t1 = now()
+    let resized = decoded.resized(mode)
+    let t2 = now()
+    _ = try resized.encoded(output)
+    stages.append((t1 - t0, t2 - t1, now() - t2))
+}
+let ms = { (f: ((Double, Double, Double)) -> Double) in String(format: "%.2f", median(stages.map(f)) * 1000) }
+
+print("\(("stage" as NSString).padding(toLength: 34, withPad: " ", startingAt: 0)) img/s (min..max)")
+print("probe only (header)                \(format(probeRates))")
+print("full decode, 1 thread              \(format(decodeRates))")
+print("decode+resize+crop+encode, 1 thread \(format(pipeline1))   decode \(ms { $0.0 }) ms, resize \(ms { $0.1 }) ms, encode \(ms { $0.2 }) ms")
+print("decode+resize+crop+encode, \(options.threads) threads \(format(pipelineN))")
+
+// The same run's peer figures, when `make bench` has just produced them.
+if let path = options.peerJSON, let text = try? String(contentsOfFile: path, encoding: .utf8) {
+    var best1: (String, Double) = ("", 0), bestN: (String, Double) = ("", 0)
+    for line in text.split(separator: "\n") {
+        guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
+              let name = object["pipeline"] as? String, let r1 = object["img_per_s_1p"] as? Double,
+              let rN = object["img_per_s_np"] as? Double else { continue }
+        if r1 > best1.1 { best1 = (name, r1) }
+        if rN > bestN.1 { bestN = (name, rN) }
+    }
+    if best1.1 > 0 {
+        print(String(format: "ratio vs fastest peer, 1 core:  %.2fx (curate %.0f img/s, %@ %.0f img/s; target 1.5x)",
+                     median(pipeline1) / best1.1, median(pipeline1), best1.0 as NSString, best1.1))
+        print(String(format: "ratio vs fastest peer, %d cores: %.2fx (curate %.0f img/s, %@ %.0f img/s)",
+                     options.threads, median(pipelineN) / bestN.1, median(pipelineN), bestN.0 as NSString, bestN.1))
+    }
+}
+
+// sgemm, the training stage's floor: figures depend on the kernel OpenBLAS picked.
+let size = 1024
+let a = [Float](repeating: 0.5, count: size * size), b = [Float](repeating: 0.25, count: size * size)
+var c = [Float](repeating: 0, count: size * size)
+var gflops: [Double] = []
+for _ in 0..<(options.reps + 1) {
+    let t0 = now()
+    BLAS.sgemm(m: size, n: size, k: size, a: a, b: b, c: &c)
+    gflops.append(2 * pow(Double(size), 3) / (now() - t0) / 1e9)
+}
+print(String(format: "sgemm %d^3 fp32 (OpenBLAS core %@): %.0f GFLOP/s", size, BLAS.coreName as NSString, median(Array(gflops.dropFirst()))))
+if ProcessInfo.processInfo.environment["CURATE_BENCH_RESIZE"] != nil {
+    let window = try sources[0].withUnsafeBytes { try ImageDecoder.decodeWindow($0, info: first, options: DecodeOptions(target: mode)) }
+    let t0 = now()
+    for _ in 0..<2000 { _ = window.resized(mode) }
+    print("resize window \(window.image.width)x\(window.image.height) of \(window.fullWidth)x\(window.fullHeight): \((now() - t0) / 2000 * 1000) ms")
+}

@@ -106,6 +106,22 @@ int curate_jpeg_read_rows(curate_jpeg_decoder *d, unsigned char **rows, unsigned
     return 0;
 }
 
+int curate_jpeg_crop_columns(curate_jpeg_decoder *d, unsigned int *xoffset, unsigned int *width) {
+    if (setjmp(d->err.jump)) { jpeg_abort_decompress(&d->cinfo); return -1; }
+    JDIMENSION x = *xoffset, w = *width;
+    jpeg_crop_scanline(&d->cinfo, &x, &w);
+    *xoffset = x;
+    *width = w;
+    return 0;
+}
+
+int curate_jpeg_skip_rows(curate_jpeg_decoder *d, unsigned int count, unsigned int *skipped) {
+    *skipped = 0;
+    if (setjmp(d->err.jump)) { jpeg_abort_decompress(&d->cinfo); return -1; }
+    *skipped = jpeg_skip_scanlines(&d->cinfo, count);
+    return 0;
+}
+
 int curate_jpeg_finish(curate_jpeg_decoder *d) {
     if (setjmp(d->err.jump)) { jpeg_abort_decompress(&d->cinfo); return -1; }
     if (d->cinfo.output_scanline >= d->cinfo.output_height) jpeg_finish_decompress(&d->cinfo);

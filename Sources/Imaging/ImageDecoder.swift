@@ -5,22 +5,17 @@ public struct DecodeOptions: Sendable, Equatable {
     public static let defaultMaxPixels = 89_478_485
 
     public var maxPixels: Int
-    /// When set, the caller will downscale to at least this displayed size, so the decoder may
-    /// return a smaller image than the original as long as both sides stay at or above it
-    /// (libjpeg's DCT scaling does this for JPEG, the main speed-up of thumbnailing).
-    public var minimumSize: (width: Int, height: Int)?
+    /// When set, the caller will resize the result this way, so the decoder may return a
+    /// smaller image (JPEG: libjpeg's DCT scaling, to the smallest scale still at least the
+    /// resized size) and only the window of it that the resize reads (JPEG: crop and skip).
+    public var target: ResizeMode?
     /// Progressive JPEGs with more scans than this are refused (a known denial-of-service input).
     public var maxJPEGScans: Int
 
-    public init(maxPixels: Int = DecodeOptions.defaultMaxPixels, minimumSize: (width: Int, height: Int)? = nil, maxJPEGScans: Int = 500) {
+    public init(maxPixels: Int = DecodeOptions.defaultMaxPixels, target: ResizeMode? = nil, maxJPEGScans: Int = 500) {
         self.maxPixels = maxPixels
-        self.minimumSize = minimumSize
+        self.target = target
         self.maxJPEGScans = maxJPEGScans
-    }
-
-    public static func == (a: DecodeOptions, b: DecodeOptions) -> Bool {
-        a.maxPixels == b.maxPixels && a.maxJPEGScans == b.maxJPEGScans
-            && a.minimumSize?.width == b.minimumSize?.width && a.minimumSize?.height == b.minimumSize?.height
     }
 }
 
@@ -35,15 +30,24 @@ public enum ImageDecoder {
         try bytes.withUnsafeBytes { try decode($0, options: options) }
     }
 
-    /// Decodes with a header already probed (the filters probe first, then decode the survivors).
+    /// Decodes the whole image (at a reduced scale when `options.target` allows) with a header
+    /// already probed: the filters probe first, then decode the survivors.
     public static func decode(_ bytes: UnsafeRawBufferPointer, info: ImageInfo, options: DecodeOptions) throws -> RGBImage {
+        try decodeWindow(bytes, info: info, options: options, cropping: false).image
+    }
+
+    /// Decodes what `options.target` needs: possibly a reduced scale and, when `cropping`, only
+    /// the window that the resize reads. Resize the result with `window.resized(mode)`.
+    public static func decodeWindow(_ bytes: UnsafeRawBufferPointer, info: ImageInfo, options: DecodeOptions, cropping: Bool = true) throws -> ImageWindow {
         try checkPixelLimit(info.format, width: info.storedWidth, height: info.storedHeight, options: options)
+        let image: RGBImage
         switch info.format {
-        case .jpeg: return try JPEGCodec.decode(bytes, info: info, options: options)
-        case .png: return try PNGCodec.decode(bytes, options: options)
-        case .webp: return try WebPCodec.decode(bytes, options: options)
-        case .gif: return try GIFCodec.decode(bytes, options: options)
+        case .jpeg: return try JPEGCodec.decode(bytes, info: info, options: options, cropping: cropping)
+        case .png: image = try PNGCodec.decode(bytes, options: options)
+        case .webp: image = try WebPCodec.decode(bytes, options: options)
+        case .gif: image = try GIFCodec.decode(bytes, options: options)
         }
+        return ImageWindow(whole: image)
     }
 
     /// Refuses `width × height` above the limit; every codec calls this again with the size its

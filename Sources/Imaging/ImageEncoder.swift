@@ -28,8 +28,8 @@ public enum Thumbnailer {
                                  options: DecodeOptions = DecodeOptions()) throws -> (image: RGBImage, encoded: [UInt8], info: ImageInfo) {
         let info = try ImageProbe.probe(bytes)
         var decodeOptions = options
-        decodeOptions.minimumSize = mode.minimumDecodeSize(width: info.width, height: info.height)
-        let image = try ImageDecoder.decode(bytes, info: info, options: decodeOptions).resized(mode)
+        decodeOptions.target = mode
+        let image = try ImageDecoder.decodeWindow(bytes, info: info, options: decodeOptions).resized(mode)
         return (image, try image.encoded(format), info)
     }
 }

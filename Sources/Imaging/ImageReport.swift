@@ -35,7 +35,7 @@ public struct ImageReport: Codable, Sendable, Equatable {
             report.height = info.height
             report.encoding = info.jpegFrame?.process
             var reduced = options
-            reduced.minimumSize = (32, 32)
+            reduced.target = .stretch(width: 32, height: 32)
             let image = try ImageDecoder.decode(bytes, info: info, options: reduced)
             report.decodes = true
             report.phash = ImageHash.hex(ImageHash.perceptual(image))

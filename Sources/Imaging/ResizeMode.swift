@@ -1,7 +1,9 @@
 /// How an image is brought to its target size.
 public enum ResizeMode: Sendable, Equatable {
-    /// Shorter side to `s` keeping the ratio, then the centred `s × s` square (img2dataset's center_crop).
-    case centerCrop(Int)
+    /// Shorter side to `shorterSide` (default `s`) keeping the ratio, then the centred `s × s`
+    /// square: img2dataset's center_crop, or with shorterSide 256 and s 224 the classic
+    /// "resize 256, centre-crop 224" evaluation transform.
+    case centerCrop(Int, shorterSide: Int? = nil)
     /// Shorter side to `s`, keeping the ratio (img2dataset's keep_ratio).
     case shorterSide(Int)
     /// Longer side to `s`, keeping the ratio (img2dataset's keep_ratio_largest).
@@ -31,8 +33,8 @@ public enum ResizeMode: Sendable, Equatable {
                    height == reference ? target : scaled(height, by: target, of: reference))
         }
         switch self {
-        case .centerCrop(let s):
-            let (w, h) = keepRatio(s, reference: min(width, height))
+        case .centerCrop(let s, let shorterSide):
+            let (w, h) = keepRatio(shorterSide ?? s, reference: min(width, height))
             let cw = min(s, w), ch = min(s, h)
             return Plan(scaledWidth: w, scaledHeight: h, cropX: (w - cw) / 2, cropY: (h - ch) / 2, cropWidth: cw, cropHeight: ch,
                         outputWidth: cw, outputHeight: ch, offsetX: 0, offsetY: 0)
@@ -56,5 +58,13 @@ public enum ResizeMode: Sendable, Equatable {
     public func minimumDecodeSize(width: Int, height: Int) -> (width: Int, height: Int) {
         let p = plan(width: width, height: height)
         return (min(width, p.scaledWidth), min(height, p.scaledHeight))
+    }
+
+    /// The source pixels (columns x, rows y) that resizing a `width × height` image reads.
+    public func sourceWindow(width: Int, height: Int) -> (x: Range<Int>, y: Range<Int>) {
+        let p = plan(width: width, height: height)
+        let columns = ResampleWeights(source: width, scaled: p.scaledWidth, first: p.cropX, count: p.cropWidth)
+        let rows = ResampleWeights(source: height, scaled: p.scaledHeight, first: p.cropY, count: p.cropHeight)
+        return (columns.firstSource..<columns.lastSource, rows.firstSource..<rows.lastSource)
     }
 }

@@ -41,6 +41,11 @@ int curate_jpeg_calc_output_dimensions(curate_jpeg_decoder *decoder);
 int curate_jpeg_start(curate_jpeg_decoder *decoder);
 /// jpeg_read_scanlines into `count` rows; `read` receives how many arrived. 0 or -1.
 int curate_jpeg_read_rows(curate_jpeg_decoder *decoder, unsigned char **rows, unsigned int count, unsigned int *read);
+/// jpeg_crop_scanline: decode only columns [*xoffset, *xoffset + *width); libjpeg widens the
+/// window to iMCU boundaries and writes back the one it will produce. 0 or -1.
+int curate_jpeg_crop_columns(curate_jpeg_decoder *decoder, unsigned int *xoffset, unsigned int *width);
+/// jpeg_skip_scanlines: entropy-decodes `count` rows without producing pixels for them. 0 or -1.
+int curate_jpeg_skip_rows(curate_jpeg_decoder *decoder, unsigned int count, unsigned int *skipped);
 /// jpeg_finish_decompress, then jpeg_abort so the decoder can be reused. 0 or -1.
 int curate_jpeg_finish(curate_jpeg_decoder *decoder);
 
