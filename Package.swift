@@ -29,11 +29,13 @@ let package = Package(
         systemLibrary("CSQLite", pkgConfig: "sqlite3", apt: ["libsqlite3-dev"]),
         // libjpeg reports errors by longjmp, which Swift cannot catch: this C target catches them.
         .target(name: "CJPEGGlue", dependencies: ["CLibJPEG"]),
+        // libpng's full API (the simplified one applies gAMA) reports errors the same way.
+        .target(name: "CPNGGlue", dependencies: ["CLibPNG"]),
 
         // Libraries.
         .target(name: "CurateCore"),
         .target(name: "Imaging", dependencies: [
-            "CurateCore", "CLibPNG", "CJPEGGlue", "CLibWebP", "CGIF",
+            "CurateCore", "CLibPNG", "CPNGGlue", "CJPEGGlue", "CLibWebP", "CGIF",
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
         .target(name: "Catalog", dependencies: ["CurateCore", "CSQLite"]),
@@ -49,7 +51,7 @@ let package = Package(
         // Tests: one target per library, the system libraries, and the commands end to end.
         .target(name: "TestSupport", dependencies: ["Imaging"], path: "Tests/TestSupport"),
         .testTarget(name: "CurateCoreTests", dependencies: ["CurateCore"]),
-        .testTarget(name: "ImagingTests", dependencies: ["Imaging", "TestSupport"]),
+        .testTarget(name: "ImagingTests", dependencies: ["Imaging", "CurateCore", "TestSupport"]),
         .testTarget(name: "CatalogTests", dependencies: ["Catalog"]),
         .testTarget(name: "KernelsTests", dependencies: ["Kernels"]),
         .testTarget(name: "SystemLibrariesTests", dependencies: ["CLibXML2", "CZlib", "CLibPNG", "CLibWebP", "CGIF", "CSQLite", "COpenBLAS"]),

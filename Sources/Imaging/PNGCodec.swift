@@ -1,32 +1,40 @@
 import CLibPNG
+import CPNGGlue
+#if canImport(Glibc)
+import Glibc
+#endif
 
-/// The only caller of libpng. It uses the simplified png_image_* API, which reports errors in
-/// `png_image.message` instead of longjmp and handles every bit depth, palette, grey, alpha,
-/// 16-bit and interlaced images itself.
+/// The only caller of libpng. Decoding goes through CPNGGlue (libpng's full API, because the
+/// simplified one applies the file's gAMA chunk and curate keeps the stored sample values, as
+/// Pillow and OpenCV do); encoding uses the simplified png_image_write_to_memory.
 enum PNGCodec {
-    /// png_image_begin_read_from_memory, then png_image_finish_read into 8-bit RGB with white
-    /// as the background: libpng composites any alpha onto it.
+    /// Decodes to 8-bit RGB; alpha (an alpha channel or tRNS) is composited on white.
     static func decode(_ bytes: UnsafeRawBufferPointer, options: DecodeOptions) throws -> RGBImage {
-        var image = png_image()
-        image.version = UInt32(PNG_IMAGE_VERSION)
-        guard png_image_begin_read_from_memory(&image, bytes.baseAddress, bytes.count) != 0 else {
-            throw failure(&image, stage: "the header")
+        var result = curate_png_result()
+        var pixels: UnsafeMutablePointer<UInt8>? = nil
+        let status = curate_png_decode(bytes.baseAddress?.assumingMemoryBound(to: UInt8.self), bytes.count,
+                                       Int64(options.maxPixels), &pixels, &result)
+        defer { free(pixels) }
+        switch status {
+        case Int32(CURATE_PNG_OK): break
+        case Int32(CURATE_PNG_TOO_MANY_PIXELS):
+            throw ImagingError.tooManyPixels(.png, width: Int(result.width), height: Int(result.height), limit: options.maxPixels)
+        case Int32(CURATE_PNG_OUT_OF_MEMORY):
+            throw ImagingError.corrupt(.png, message: "out of memory")
+        default:
+            let text = withUnsafeBytes(of: &result.message) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+            let lower = text.lowercased()
+            if lower.contains("read beyond end") || lower.contains("not enough") || lower.contains("truncat") {
+                throw ImagingError.truncated(.png, what: "the image data (\(text))")
+            }
+            throw ImagingError.corrupt(.png, message: text.isEmpty ? "libpng failed without a message" : text)
         }
-        let width = Int(image.width), height = Int(image.height)
-        do {
-            try ImageDecoder.checkPixelLimit(.png, width: width, height: height, options: options)
-        } catch {
-            png_image_free(&image)
-            throw error
+        let width = Int(result.width), height = Int(result.height), count = width * height
+        if result.channels == 3 {
+            return RGBImage(width: width, height: height, pixels: Array(UnsafeBufferPointer(start: pixels, count: count * 3)))
         }
-        image.format = UInt32(PNG_FORMAT_RGB)
-        var background = png_color(red: 255, green: 255, blue: 255)
-        var failed = false
-        let result = RGBImage.uninitialized(width: width, height: height) { buffer in
-            failed = png_image_finish_read(&image, &background, buffer.baseAddress, Int32(width * 3), nil) == 0
-        }
-        if failed { throw failure(&image, stage: "the image data") }
-        return result
+        let rgba = UnsafeBufferPointer(start: pixels, count: count * 4)
+        return RGBImage.uninitialized(width: width, height: height) { compositeOnWhite(rgba: rgba, into: $0, pixels: count) }
     }
 
     /// png_image_write_to_memory: first to learn the size, then into a buffer of that size.
@@ -47,17 +55,6 @@ enum PNGCodec {
             }
             return Array(out.prefix(size))
         }
-    }
-
-    /// Turns libpng's message into an error (libpng frees the image's memory when it fails).
-    static func failure(_ image: inout png_image, stage: String) -> ImagingError {
-        let text = message(of: &image)
-        png_image_free(&image)
-        let lower = text.lowercased()
-        if lower.contains("eof") || lower.contains("truncat") || lower.contains("not enough") || lower.contains("read beyond end") {
-            return .truncated(.png, what: "\(stage) (\(text))")
-        }
-        return .corrupt(.png, message: text.isEmpty ? "libpng failed without a message" : text)
     }
 
     static func message(of image: inout png_image) -> String {

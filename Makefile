@@ -1,0 +1,64 @@
+# curate's make targets. The README names two of them: `make demo` (installs what is missing,
+# builds, runs the main job on the bundled sample) and `make test`.
+SHELL := /bin/bash
+SWIFT ?= swift
+SHARED ?= ../shared
+PEERS_VENV ?= /tmp/peers-venv
+# Debian packages: the C libraries (with pkg-config files), the font, and the tools the tests use.
+APT_PACKAGES := pkg-config libxml2-dev libpng-dev libjpeg-dev libwebp-dev libgif-dev libsqlite3-dev \
+                zlib1g-dev libopenblas-dev unifont python3-venv
+PKGCONFIG_MODULES := libxml-2.0 libpng libjpeg libwebpdemux libgif zlib openblas sqlite3
+
+.PHONY: setup build release test demo bench asan clean check-setup
+
+## setup: install every Debian package the project needs (idempotent; root or sudo).
+setup:
+	@if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	$$SUDO apt-get update -qq && \
+	DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $(APT_PACKAGES)
+	@$(MAKE) --no-print-directory check-setup
+
+## check-setup: exit 0 when every library and the font are present.
+check-setup:
+	@missing=; for m in $(PKGCONFIG_MODULES); do pkg-config --exists $$m || missing="$$missing $$m"; done; \
+	[ -f /usr/share/unifont/unifont.hex ] || missing="$$missing unifont"; \
+	if [ -n "$$missing" ]; then echo "missing:$$missing (run: make setup)"; exit 1; fi; \
+	echo "setup ok: $(PKGCONFIG_MODULES) unifont"
+
+build:
+	$(SWIFT) build
+
+release:
+	$(SWIFT) build -c release
+
+## test: every test target; the real-corpus tests read $(SHARED)/corpus and are skipped without it.
+test:
+	CURATE_SHARED=$(abspath $(SHARED)) $(SWIFT) test --parallel --num-workers 2
+
+## demo: the main job on the bundled sample (installs missing packages first).
+demo:
+	@$(MAKE) --no-print-directory check-setup >/dev/null 2>&1 || $(MAKE) --no-print-directory setup
+	$(SWIFT) build -c release --product curate
+	@echo "== curate inspect samples/images (one JSON line per image) =="
+	.build/release/curate inspect samples/images
+
+## bench: curate's figures and, in the same run, the peers' (../shared/bench/peers), as ratios.
+bench:
+	@$(MAKE) --no-print-directory check-setup >/dev/null 2>&1 || $(MAKE) --no-print-directory setup
+	$(SWIFT) build -c release --product curate-bench
+	@[ -x $(PEERS_VENV)/bin/python3 ] && $(PEERS_VENV)/bin/python3 -c "import cv2, PIL, numpy" 2>/dev/null || \
+	  { python3 -m venv $(PEERS_VENV) && $(PEERS_VENV)/bin/pip install -q numpy==2.4.6 pillow==13.0.0 opencv-python-headless==5.0.0.93; }
+	@[ -d bench/data/photos ] || $(PEERS_VENV)/bin/python3 bench/peer_photos.py $(SHARED)/bench/peers bench/data/photos
+	@rm -f bench/data/peer-image.jsonl
+	@echo "== peers: ../shared/bench/peers/image_peer.py =="
+	$(PEERS_VENV)/bin/python3 $(SHARED)/bench/peers/image_peer.py --reps 5 --json bench/data/peer-image.jsonl
+	@echo "== curate =="
+	.build/release/curate-bench --photos bench/data/photos --reps 5 --peer-json bench/data/peer-image.jsonl
+
+## asan: the whole test suite under AddressSanitizer (and LeakSanitizer) in its own build folder.
+asan:
+	CURATE_SHARED=$(abspath $(SHARED)) ASAN_OPTIONS=detect_leaks=1 \
+	  $(SWIFT) test --sanitize=address --scratch-path .build-asan
+
+clean:
+	rm -rf .build .build-asan

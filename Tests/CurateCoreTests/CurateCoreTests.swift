@@ -1,0 +1,49 @@
+import CurateCore
+import Foundation
+import Testing
+
+@Suite struct ReasonCountsTests {
+    @Test func countsAndSummary() {
+        var counts = ReasonCounts()
+        counts.keep(3)
+        counts.drop(.truncated)
+        counts.drop(.corrupt, 2)
+        #expect(counts.total == 6 && counts.droppedTotal == 3)
+        #expect(counts.summaryLines == ["kept 3", "dropped.corrupt 2", "dropped.truncated 1"])
+    }
+
+    /// Units' counts merge by addition, so the order units finish in does not matter.
+    @Test func mergeIsOrderIndependent() {
+        var a = ReasonCounts(), b = ReasonCounts()
+        a.keep(2); a.drop(.tooManyPixels)
+        b.keep(1); b.drop(.tooManyPixels); b.drop(.emptyFile)
+        var ab = a, ba = b
+        ab.merge(b); ba.merge(a)
+        #expect(ab == ba)
+        #expect(ab.dropped[.tooManyPixels] == 2 && ab.kept == 3)
+    }
+
+    /// Reasons are stored and counted by name: their spelling is part of the interface.
+    @Test func reasonNamesAreStable() {
+        let names = [DropReason.emptyFile, .unknownFormat, .truncated, .invalidDimensions, .tooManyPixels, .unsupportedFormat, .corrupt, .unreadable].map(\.rawValue)
+        #expect(names == ["empty_file", "unknown_format", "truncated", "invalid_dimensions", "too_many_pixels", "unsupported_format", "corrupt", "unreadable"])
+    }
+}
+
+@Suite struct FileListTests {
+    @Test func expandsFoldersSortedAndReportsMissing() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("curate-filelist-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: root.appendingPathComponent("b/c"), withIntermediateDirectories: true)
+        for path in ["z.jpg", "b/a.png", "b/c/d.gif", ".hidden"] {
+            try Data([1]).write(to: root.appendingPathComponent(path))
+        }
+        defer { try? FileManager.default.removeItem(at: root) }
+        let (files, missing) = FileList.expand([root.path, root.path + "/nope.jpg"])
+        #expect(files == [root.path + "/b/a.png", root.path + "/b/c/d.gif", root.path + "/z.jpg"])
+        #expect(missing == [root.path + "/nope.jpg"])
+        guard case .success(let bytes) = FileList.read(root.path + "/z.jpg") else { Issue.record("read failed"); return }
+        #expect(bytes == [1])
+        guard case .failure(let error) = FileList.read(root.path + "/b") else { Issue.record("a folder read as a file"); return }
+        #expect(error.description.hasPrefix(root.path + "/b: "))
+    }
+}
