@@ -57,7 +57,7 @@ bench:
 
 ## asan: the whole test suite under AddressSanitizer (and LeakSanitizer) in its own build folder.
 asan:
-	CURATE_SHARED=$(abspath $(SHARED)) ASAN_OPTIONS=detect_leaks=1 \
+	CURATE_SHARED=$(abspath $(SHARED)) ASAN_OPTIONS=detect_leaks=1 LSAN_OPTIONS=suppressions=$(abspath .lsan-suppressions) \
 	  $(SWIFT) test --sanitize=address --scratch-path .build-asan
 
 clean:

@@ -70,7 +70,7 @@ public struct ImageWindow: Sendable {
                         var row = src.baseAddress! + Int(start[oy]) * srcStride + firstColumn * 3
                         for t in (oy * taps)..<(oy * taps + taps) {
                             let w = weight[t]
-                            for i in 0..<span { out[i] += w * Float(row[i]) }
+                            if w != 0 { for i in 0..<span { out[i] += w * Float(row[i]) } }  // padding taps are 0
                             row += srcStride
                         }
                     }
@@ -84,22 +84,35 @@ public struct ImageWindow: Sendable {
                     for oy in 0..<p.cropHeight {
                         let row = tmp.baseAddress! + oy * span - firstColumn * 3
                         let out = dst.baseAddress! + oy * p.cropWidth * 3
-                        for ox in 0..<p.cropWidth {
-                            var red: Float = 0.5, green: Float = 0.5, blue: Float = 0.5
-                            var pixel = row + Int(start[ox]) * 3
-                            for t in (ox * taps)..<(ox * taps + taps) {
-                                let w = weight[t]
-                                red += w * pixel[0]; green += w * pixel[1]; blue += w * pixel[2]
-                                pixel += 3
-                            }
-                            out[ox * 3] = UInt8(max(0, min(255, red)))
-                            out[ox * 3 + 1] = UInt8(max(0, min(255, green)))
-                            out[ox * 3 + 2] = UInt8(max(0, min(255, blue)))
+                        // The common tap counts get their own copy of the loop, unrolled by the compiler.
+                        switch taps {
+                        case 2: horizontalRow(row, out, count: p.cropWidth, taps: 2, start: start, weight: weight)
+                        case 3: horizontalRow(row, out, count: p.cropWidth, taps: 3, start: start, weight: weight)
+                        default: horizontalRow(row, out, count: p.cropWidth, taps: taps, start: start, weight: weight)
                         }
                     }
                 }
             }
         }
+    }
+}
+
+/// One output row of the horizontal pass: `count` RGB pixels, each a weighted sum of `taps`
+/// consecutive Float RGB pixels of `row`, rounded and clamped to bytes.
+@inline(__always)
+private func horizontalRow(_ row: UnsafePointer<Float>, _ out: UnsafeMutablePointer<UInt8>, count: Int, taps: Int,
+                           start: UnsafeBufferPointer<Int32>, weight: UnsafeBufferPointer<Float>) {
+    for ox in 0..<count {
+        var red: Float = 0.5, green: Float = 0.5, blue: Float = 0.5
+        var pixel = row + Int(start[ox]) * 3
+        for t in (ox * taps)..<(ox * taps + taps) {
+            let w = weight[t]
+            red += w * pixel[0]; green += w * pixel[1]; blue += w * pixel[2]
+            pixel += 3
+        }
+        out[ox * 3] = UInt8(max(0, min(255, red)))
+        out[ox * 3 + 1] = UInt8(max(0, min(255, green)))
+        out[ox * 3 + 2] = UInt8(max(0, min(255, blue)))
     }
 }
 

@@ -25,7 +25,10 @@ import Testing
     @Test func libxml2ParsesBrokenHTML() throws {
         let html = "<html><body><p>unclosed <img src='a.jpg' alt='a red circle'><div></body>"
         let options = Int32(HTML_PARSE_RECOVER.rawValue | HTML_PARSE_NONET.rawValue | HTML_PARSE_NOERROR.rawValue | HTML_PARSE_NOWARNING.rawValue)
-        let doc = try #require(htmlReadMemory(html, Int32(html.utf8.count), "http://example.com/", "UTF-8", options))
+        // Called outside #require: the macro evaluates arguments apart from the call, so an implicit
+        // String-to-pointer conversion would dangle (AddressSanitizer caught exactly that).
+        let parsed = htmlReadMemory(html, Int32(html.utf8.count), "http://example.com/", "UTF-8", options)
+        let doc = try #require(parsed)
         defer { xmlFreeDoc(doc) }
         func findImg(_ node: xmlNodePtr?) -> xmlNodePtr? {
             var node = node
