@@ -43,17 +43,27 @@ demo:
 	.build/release/curate inspect samples/images
 
 ## bench: curate's figures and, in the same run, the peers' (../shared/bench/peers), as ratios.
+## The full peer table runs once; then BENCH_ROUNDS alternating rounds of the fastest peer and
+## curate give the ratio (this machine's speed drifts, so only neighbouring runs are compared).
+BENCH_ROUNDS ?= 7
+BENCH_PEER ?= opencv-reduced
 bench:
 	@$(MAKE) --no-print-directory check-setup >/dev/null 2>&1 || $(MAKE) --no-print-directory setup
 	$(SWIFT) build -c release --product curate-bench
 	@[ -x $(PEERS_VENV)/bin/python3 ] && $(PEERS_VENV)/bin/python3 -c "import cv2, PIL, numpy" 2>/dev/null || \
 	  { python3 -m venv $(PEERS_VENV) && $(PEERS_VENV)/bin/pip install -q numpy==2.4.6 pillow==13.0.0 opencv-python-headless==5.0.0.93; }
 	@[ -d bench/data/photos ] || $(PEERS_VENV)/bin/python3 bench/peer_photos.py $(SHARED)/bench/peers bench/data/photos
-	@rm -f bench/data/peer-image.jsonl
-	@echo "== peers: ../shared/bench/peers/image_peer.py =="
+	@rm -f bench/data/peer-image.jsonl bench/data/rounds-peer.jsonl bench/data/rounds-curate.jsonl
+	@echo "== peers, every pipeline: ../shared/bench/peers/image_peer.py =="
 	$(PEERS_VENV)/bin/python3 $(SHARED)/bench/peers/image_peer.py --reps 5 --json bench/data/peer-image.jsonl
-	@echo "== curate =="
-	.build/release/curate-bench --photos bench/data/photos --reps 5 --peer-json bench/data/peer-image.jsonl
+	@echo "== curate, every stage =="
+	.build/release/curate-bench --photos bench/data/photos --reps 5
+	@echo "== $(BENCH_ROUNDS) alternating rounds: $(BENCH_PEER) vs curate, decode -> 256 -> crop 224 -> JPEG q95 =="
+	@for i in $$(seq $(BENCH_ROUNDS)); do \
+	  $(PEERS_VENV)/bin/python3 $(SHARED)/bench/peers/image_peer.py --only $(BENCH_PEER) --reps 3 --n 100 --json bench/data/rounds-peer.jsonl >/dev/null && \
+	  .build/release/curate-bench --photos bench/data/photos --pipeline-only 1 --reps 3 --n 100 --json bench/data/rounds-curate.jsonl >/dev/null || exit 1; \
+	done
+	@$(PEERS_VENV)/bin/python3 bench/ratio.py bench/data/rounds-peer.jsonl bench/data/rounds-curate.jsonl
 
 ## asan: the whole test suite under AddressSanitizer (and LeakSanitizer) in its own build folder.
 asan:

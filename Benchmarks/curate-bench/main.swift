@@ -1,5 +1,8 @@
 // curate-bench: the figures `make bench` prints. Run from the repository root:
-//   .build/release/curate-bench --photos bench/data/photos [--reps 5] [--n 200] [--threads 2] [--peer-json FILE]
+//   .build/release/curate-bench --photos bench/data/photos [--reps 5] [--n 200] [--threads 2]
+//       [--peer-json FILE] [--json FILE] [--pipeline-only 1]
+// --pipeline-only 1 measures just the decode+resize+crop+encode path (for bench/ratio.py's rounds);
+// --json appends {"pipeline": "curate", "img_per_s_1p": ..., "img_per_s_np": ...} to FILE.
 // Images: JPEG bytes in memory -> probe -> decode -> shorter side 256 -> centre crop 224 -> JPEG q95,
 // the same work as ../shared/bench/peers/image_peer.py, on the same photos (bench/peer_photos.py).
 import Foundation
@@ -12,6 +15,8 @@ struct Options {
     var n = 200
     var threads = 2
     var peerJSON: String?
+    var json: String?
+    var pipelineOnly = false
 
     init(_ arguments: [String]) {
         var it = arguments.dropFirst().makeIterator()
@@ -23,6 +28,8 @@ struct Options {
             case "--n": n = Int(value) ?? n
             case "--threads": threads = Int(value) ?? threads
             case "--peer-json": peerJSON = value
+            case "--json": json = value
+            case "--pipeline-only": pipelineOnly = value == "1"
             default: fatalError("curate-bench: unknown option \(flag); see the comment at the top of main.swift")
             }
         }
@@ -66,14 +73,24 @@ print("# curate-bench images: \(sources.count) sources \(first.width)x\(first.he
     _ = bytes.withUnsafeBytes { try! Thumbnailer.thumbnail($0, mode: mode, format: output) }
 }
 
+let pipeline1 = measure(count: options.n, thumbnail)
+let pipelineN = measure(count: options.n, threads: options.threads, thumbnail)
+if let path = options.json {
+    let line = String(format: "{\"pipeline\": \"curate\", \"img_per_s_1p\": %.2f, \"img_per_s_np\": %.2f, \"procs\": %d}\n",
+                      median(pipeline1), median(pipelineN), options.threads)
+    if let handle = FileHandle(forWritingAtPath: path) { handle.seekToEndOfFile(); handle.write(Data(line.utf8)); try? handle.close() }
+    else { FileManager.default.createFile(atPath: path, contents: Data(line.utf8)) }
+}
+if options.pipelineOnly {
+    print("decode+resize+crop+encode, 1 thread \(format(pipeline1)); \(options.threads) threads \(format(pipelineN))")
+    exit(0)
+}
 let probeRates = measure(count: options.n * 100) { i in
     _ = sources[i % sources.count].withUnsafeBytes { try! ImageProbe.probe($0) }
 }
 let decodeRates = measure(count: options.n / 4) { i in
     _ = sources[i % sources.count].withUnsafeBytes { try! ImageDecoder.decode($0) }
 }
-let pipeline1 = measure(count: options.n, thumbnail)
-let pipelineN = measure(count: options.n, threads: options.threads, thumbnail)
 
 // Where one thread's time goes, stage by stage (median image).
 var stages: [(Double, Double, Double)] = []
@@ -125,9 +142,3 @@ for _ in 0..<(options.reps + 1) {
     gflops.append(2 * pow(Double(size), 3) / (now() - t0) / 1e9)
 }
 print(String(format: "sgemm %d^3 fp32 (OpenBLAS core %@): %.0f GFLOP/s", size, BLAS.coreName as NSString, median(Array(gflops.dropFirst()))))
-if ProcessInfo.processInfo.environment["CURATE_BENCH_RESIZE"] != nil {
-    let window = try sources[0].withUnsafeBytes { try ImageDecoder.decodeWindow($0, info: first, options: DecodeOptions(target: mode)) }
-    let t0 = now()
-    for _ in 0..<2000 { _ = window.resized(mode) }
-    print("resize window \(window.image.width)x\(window.image.height) of \(window.fullWidth)x\(window.fullHeight): \((now() - t0) / 2000 * 1000) ms")
-}
