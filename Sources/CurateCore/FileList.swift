@@ -28,8 +28,13 @@ public enum FileList {
         return full.hasPrefix(root + "/") ? String(full.dropFirst(root.count + 1)) : url.lastPathComponent
     }
 
-    /// Reads a whole file, or explains in one line why it cannot.
+    /// Reads a whole regular file, or explains in one line why it cannot. Pipes, sockets and
+    /// devices are refused rather than read, so that a stray FIFO cannot block a run.
     public static func read(_ path: String) -> Result<[UInt8], FileReadError> {
+        let type = (try? FileManager.default.attributesOfItem(atPath: path)[.type]) as? FileAttributeType
+        guard type == .typeRegular else {
+            return .failure(FileReadError(path: path, message: type == nil ? "cannot be read" : "not a regular file"))
+        }
         guard let handle = FileHandle(forReadingAtPath: path) else { return .failure(FileReadError(path: path, message: "cannot open for reading")) }
         defer { try? handle.close() }
         do {

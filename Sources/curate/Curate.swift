@@ -22,3 +22,10 @@ struct Curate: ParsableCommand {
         subcommands: subcommandTypes
     )
 }
+
+/// A failure reported to the user as one line, `Error: <what, where, how to fix>`, with exit
+/// status 1. (ArgumentParser's ValidationError would add usage lines after it.)
+struct CommandFailure: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}

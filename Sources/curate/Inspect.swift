@@ -26,7 +26,7 @@ extension Curate {
         var maxPixels: Int = DecodeOptions.defaultMaxPixels
 
         func validate() throws {
-            guard maxPixels > 0 else { throw ValidationError("--max-pixels must be positive, got \(maxPixels)") }
+            guard maxPixels > 0 else { throw CommandFailure("--max-pixels must be positive, got \(maxPixels); pass a pixel count such as 89478485") }
         }
 
         func run() throws {
@@ -52,7 +52,7 @@ extension Curate {
             }
             FileHandle.standardError.write(Data(("inspected \(counts.total) files: " + counts.summaryLines.joined(separator: ", ") + "\n").utf8))
             if let first = unreadable.first {
-                throw ValidationError("\(unreadable.count) path(s) could not be read, first: \(first)")
+                throw CommandFailure("\(unreadable.count) path(s) could not be read, first: \(first)")
             }
         }
     }

@@ -44,6 +44,8 @@ import Testing
         guard case .success(let bytes) = FileList.read(root.path + "/z.jpg") else { Issue.record("read failed"); return }
         #expect(bytes == [1])
         guard case .failure(let error) = FileList.read(root.path + "/b") else { Issue.record("a folder read as a file"); return }
-        #expect(error.description.hasPrefix(root.path + "/b: "))
+        #expect(error.description.hasPrefix(root.path + "/b: not a regular file"))
+        guard case .failure(let fifo) = FileList.read("/dev/null") else { Issue.record("a device read as a file"); return }
+        #expect(fifo.message == "not a regular file")
     }
 }

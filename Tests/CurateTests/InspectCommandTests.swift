@@ -49,12 +49,13 @@ import TestSupport
         let errorLines = result.stderr.split(separator: "\n").filter { $0.hasPrefix("Error:") }
         #expect(errorLines.count == 1)
         #expect(errorLines.first?.contains("no/such/file.jpg") == true)
+        #expect(!result.stderr.contains("Usage:"))
     }
 
     @Test func badOptionIsAOneLineError() throws {
         let result = try Curate.run(["inspect", "--max-pixels", "0", "samples/images"])
         #expect(result.status != 0)
-        #expect(result.stderr.contains("--max-pixels must be positive"))
+        #expect(result.stderr.split(separator: "\n") == ["Error: --max-pixels must be positive, got 0; pass a pixel count such as 89478485"])
     }
 
     /// Every real corpus image, valid and corrupt: one parseable line each, no crash.

@@ -84,8 +84,8 @@ import TestSupport
         }
     }
 
-    @Test func probeAgreesWithDecodeOnRealFiles() throws {
-        guard SharedCorpus.isAvailable else { return }
+    @Test(.enabled(if: SharedCorpus.isAvailable, "needs ../shared/corpus"))
+    func probeAgreesWithDecodeOnRealFiles() throws {
         for url in SharedCorpus.files("images/valid") where !url.lastPathComponent.hasSuffix(".LICENSE") {
             let bytes = SharedCorpus.bytes(url)
             let info = try ImageProbe.probe(bytes)
