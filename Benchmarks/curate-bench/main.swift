@@ -79,7 +79,7 @@ if let path = options.json {
     let line = String(format: "{\"pipeline\": \"curate\", \"img_per_s_1p\": %.2f, \"img_per_s_np\": %.2f, \"procs\": %d}\n",
                       median(pipeline1), median(pipelineN), options.threads)
     if let handle = FileHandle(forWritingAtPath: path) { handle.seekToEndOfFile(); handle.write(Data(line.utf8)); try? handle.close() }
-    else { FileManager.default.createFile(atPath: path, contents: Data(line.utf8)) }
+    else { _ = FileManager.default.createFile(atPath: path, contents: Data(line.utf8)) }
 }
 if options.pipelineOnly {
     print("decode+resize+crop+encode, 1 thread \(format(pipeline1)); \(options.threads) threads \(format(pipelineN))")

@@ -54,8 +54,8 @@ public enum ImageDecoder {
     /// library reports, before allocating.
     static func checkPixelLimit(_ format: ImageFormat, width: Int, height: Int, options: DecodeOptions) throws {
         guard width > 0, height > 0 else { throw ImagingError.invalidDimensions(format, width: width, height: height) }
-        guard width.multipliedReportingOverflow(by: height).partialValue <= options.maxPixels,
-              width <= options.maxPixels, height <= options.maxPixels else {
+        let (pixels, overflow) = width.multipliedReportingOverflow(by: height)
+        guard !overflow, pixels <= options.maxPixels else {
             throw ImagingError.tooManyPixels(format, width: width, height: height, limit: options.maxPixels)
         }
     }

@@ -34,7 +34,7 @@ enum JPEGCodec {
         guard curate_jpeg_read_header(decoder, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self), UInt(bytes.count)) == 0 else {
             throw fail("the header")
         }
-        let cinfo = UnsafeMutablePointer(&decoder.pointee.cinfo)
+        let cinfo = curate_jpeg_cinfo(decoder)!
         let width = Int(cinfo.pointee.image_width), height = Int(cinfo.pointee.image_height)
         try ImageDecoder.checkPixelLimit(.jpeg, width: width, height: height, options: options)
 

@@ -89,3 +89,19 @@ import TestSupport
         #expect(abs(mean - 127.5) < 2)
     }
 }
+
+/// The region path on every real JPEG (progressive, grey, CMYK, EXIF-rotated, junk before markers):
+/// the same pixels as decoding the whole image at that scale and resizing.
+@Test(.enabled(if: SharedCorpus.isAvailable, "needs ../shared/corpus"))
+func regionDecodeMatchesWholeDecodeOnRealJPEGs() throws {
+    for url in SharedCorpus.files("images/valid") where url.pathExtension == "jpg" {
+        let bytes = SharedCorpus.bytes(url)
+        let info = try ImageProbe.probe(bytes)
+        for mode in [ResizeMode.centerCrop(64), .centerCrop(24, shorterSide: 32)] {
+            let fast = try bytes.withUnsafeBytes { try Thumbnailer.thumbnail($0, mode: mode, format: .png).image }
+            let slow = try bytes.withUnsafeBytes { try ImageDecoder.decode($0, info: info, options: DecodeOptions(target: mode)) }.resized(mode)
+            #expect(fast.width == slow.width && fast.height == slow.height, "\(url.lastPathComponent)")
+            #expect(TestImages.maxDifference(fast, slow) <= 1, "\(url.lastPathComponent) \(mode)")
+        }
+    }
+}

@@ -29,6 +29,9 @@ typedef struct curate_jpeg_decoder {
     struct jpeg_progress_mgr progress;
 } curate_jpeg_decoder;
 
+/// The decompression parameters, for Swift to read and set (a stable pointer into the decoder).
+static inline struct jpeg_decompress_struct *curate_jpeg_cinfo(curate_jpeg_decoder *decoder) { return &decoder->cinfo; }
+
 /// Allocates a decoder; NULL only when memory is exhausted.
 curate_jpeg_decoder *curate_jpeg_decoder_create(int max_scans);
 void curate_jpeg_decoder_destroy(curate_jpeg_decoder *decoder);
