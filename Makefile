@@ -9,7 +9,7 @@ APT_PACKAGES := pkg-config libxml2-dev libpng-dev libjpeg-dev libwebp-dev libgif
                 zlib1g-dev libopenblas-dev unifont python3-venv
 PKGCONFIG_MODULES := libxml-2.0 libpng libjpeg libwebpdemux libgif zlib openblas sqlite3
 
-.PHONY: setup build release test demo bench asan clean check-setup
+.PHONY: setup build release test demo bench asan clean check-setup samples
 
 ## setup: install every Debian package the project needs (idempotent; root or sudo).
 setup:
@@ -41,6 +41,15 @@ demo:
 	$(SWIFT) build -c release --product curate
 	@echo "== curate inspect samples/images (one JSON line per image) =="
 	.build/release/curate inspect samples/images
+	@echo "== the synthetic crawl in samples/ (issue #3): its eval set, inspected =="
+	.build/release/curate inspect samples/eval | head -3
+	@echo "== the pipeline commands (crawl-dump, filter, build-shards, train) arrive with issues #4 to #10 =="
+
+## samples: regenerate the committed samples/ (crawl.warc.gz, mirror/, eval/, truth.jsonl,
+## detections.jsonl) from its seed; a test checks that this changes nothing.
+samples:
+	$(SWIFT) build --product curate
+	.build/debug/curate synth-crawl --size sample --out samples
 
 ## bench: curate's figures and, in the same run, the peers' (../shared/bench/peers), as ratios.
 ## The full peer table runs once; then BENCH_ROUNDS alternating rounds of the fastest peer and

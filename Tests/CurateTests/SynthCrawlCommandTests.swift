@@ -1,0 +1,24 @@
+import Foundation
+import Testing
+import TestSupport
+
+@Suite struct SynthCrawlCommandTests {
+    @Test func writesASmallCrawl() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("curate-synth-cmd-\(UUID().uuidString)").path
+        let result = try Curate.run(["synth-crawl", "--pages", "4", "--seed", "9", "--out", folder])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.hasPrefix("wrote \(folder)/crawl.warc.gz: 4 pages"))
+        for name in ["crawl.warc.gz", "truth.jsonl", "detections.jsonl", "mirror/www.shapes-gallery.example/index.html"] {
+            #expect(FileManager.default.fileExists(atPath: folder + "/" + name), "\(name)")
+        }
+        // Running it again replaces the output rather than adding to it.
+        let again = try Curate.run(["synth-crawl", "--pages", "4", "--seed", "9", "--out", folder])
+        #expect(again.stdout == result.stdout)
+    }
+
+    @Test func badSizeIsAOneLineError() throws {
+        let result = try Curate.run(["synth-crawl", "--size", "huge", "--out", "/tmp/x"])
+        #expect(result.status != 0)
+        #expect(result.stderr.split(separator: "\n") == ["Error: --size must be sample, demo or bench, got huge"])
+    }
+}
