@@ -22,7 +22,7 @@ public struct SynthConfig: Sendable {
 
     /// The committed samples/ (under 5 MB with its mirror).
     public static let sample = SynthConfig(seed: 2026, pages: 24, contentPerPage: 3...4, sides: 256...304, jpegQuality: 75, mirror: true)
-    /// Enough pairs for `make demo`'s model to learn (about 7,000 content images, 80 MB, under a minute).
+    /// Enough pairs for `make demo`'s model to learn (about 7,000 content images, 80 MB, about 1.5 minutes).
     public static let demo = SynthConfig(seed: 2026, pages: 1600, contentPerPage: 3...6, sides: 256...352, jpegQuality: 85, mirror: false)
     /// About 1 GB of WARC for the benchmarks (5,600 pages at ~180 KB each; about 12 minutes to write).
     public static let bench = SynthConfig(seed: 2026, pages: 5600, contentPerPage: 3...6, sides: 480...800, jpegQuality: 90, mirror: false)
