@@ -33,11 +33,15 @@ public final class CrawlGenerator {
         self.config = config
         self.folder = folder
         rng = SeededRNG(seed: config.seed)
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        for sub in ["eval", "mirror"] {
-            try? FileManager.default.removeItem(at: folder.appendingPathComponent(sub))
+        do {
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            for sub in ["eval", "mirror"] {
+                try? FileManager.default.removeItem(at: folder.appendingPathComponent(sub))
+            }
+            try FileManager.default.createDirectory(at: folder.appendingPathComponent("eval"), withIntermediateDirectories: true)
+        } catch {
+            throw SynthError.cannotWrite(folder.path)
         }
-        try FileManager.default.createDirectory(at: folder.appendingPathComponent("eval"), withIntermediateDirectories: true)
         warc = try WARCWriter(path: folder.appendingPathComponent("crawl.warc.gz").path, seed: config.seed ^ 0x5741_5243)
         func create(_ name: String) throws -> FileHandle {
             let path = folder.appendingPathComponent(name).path
