@@ -41,10 +41,11 @@ let package = Package(
         .target(name: "Catalog", dependencies: ["CurateCore", "CSQLite"]),
         .target(name: "Synth", dependencies: ["CurateCore", "Imaging", "CZlib", .product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "Kernels", dependencies: ["COpenBLAS"]),
+        .target(name: "Crawl", dependencies: ["CurateCore", "Catalog", "Imaging", "CLibXML2", "CZlib", .product(name: "Crypto", package: "swift-crypto")]),
 
         // Executables.
         .executableTarget(name: "curate", dependencies: [
-            "CurateCore", "Imaging", "Catalog", "Synth",
+            "CurateCore", "Imaging", "Catalog", "Synth", "Crawl",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "curate-bench", dependencies: ["Imaging", "Kernels"], path: "Benchmarks/curate-bench"),
@@ -56,6 +57,7 @@ let package = Package(
         .testTarget(name: "CatalogTests", dependencies: ["Catalog"]),
         .testTarget(name: "SynthTests", dependencies: ["Synth", "Imaging", "CurateCore", "TestSupport"]),
         .testTarget(name: "KernelsTests", dependencies: ["Kernels"]),
+        .testTarget(name: "CrawlTests", dependencies: ["Crawl", "Catalog", "CurateCore", "TestSupport"]),
         .testTarget(name: "SystemLibrariesTests", dependencies: ["CLibXML2", "CZlib", "CLibPNG", "CLibWebP", "CGIF", "CSQLite", "COpenBLAS"]),
         .testTarget(name: "CurateTests", dependencies: ["curate", "TestSupport"]),
     ]

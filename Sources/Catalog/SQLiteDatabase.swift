@@ -78,6 +78,48 @@ public final class SQLiteDatabase {
         }
     }
 
+    /// Compiles `sql` once, to be run many times with different values.
+    public func prepare(_ sql: String) throws -> Statement {
+        var statement: OpaquePointer?
+        guard sqlite3_prepare_v2(handle, sql, -1, &statement, nil) == SQLITE_OK, let statement else { throw lastError() }
+        return Statement(database: self, handle: statement)
+    }
+
+    /// The rowid of the last row inserted on this connection (sqlite3_last_insert_rowid).
+    public var lastInsertRowID: Int64 { sqlite3_last_insert_rowid(handle) }
+
+    /// A compiled statement (sqlite3_prepare_v2), reset after each run.
+    public final class Statement {
+        unowned let database: SQLiteDatabase
+        let handle: OpaquePointer
+
+        init(database: SQLiteDatabase, handle: OpaquePointer) {
+            self.database = database
+            self.handle = handle
+        }
+
+        deinit { sqlite3_finalize(handle) }
+
+        /// Binds `values` to the `?` parameters, steps to the end, and resets (rows are ignored).
+        public func run(_ values: [Value]) throws {
+            defer { sqlite3_reset(handle); sqlite3_clear_bindings(handle) }
+            for (i, value) in values.enumerated() {
+                let index = Int32(i + 1)
+                switch value {
+                case .integer(let v): sqlite3_bind_int64(handle, index, v)
+                case .real(let v): sqlite3_bind_double(handle, index, v)
+                case .text(let v): sqlite3_bind_text(handle, index, v, -1, curate_sqlite_transient())
+                case .null: sqlite3_bind_null(handle, index)
+                }
+            }
+            while true {
+                let status = sqlite3_step(handle)
+                if status == SQLITE_DONE { return }
+                guard status == SQLITE_ROW else { throw database.lastError() }
+            }
+        }
+    }
+
     /// The version of the linked SQLite library (sqlite3_libversion).
     public static var libraryVersion: String { String(cString: sqlite3_libversion()) }
 
@@ -85,7 +127,7 @@ public final class SQLiteDatabase {
     /// (sqlite3_compileoption_used("ENABLE_FTS5")).
     public static var hasFTS5: Bool { sqlite3_compileoption_used("ENABLE_FTS5") != 0 }
 
-    private func lastError() -> SQLiteError {
+    fileprivate func lastError() -> SQLiteError {
         SQLiteError(path: path, code: sqlite3_errcode(handle), message: String(cString: sqlite3_errmsg(handle)))
     }
 }

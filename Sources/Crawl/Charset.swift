@@ -1,0 +1,194 @@
+import Foundation
+
+/// Turns a page's bytes into valid UTF-8, deciding the charset the way a browser does.
+///
+/// Order: a byte-order mark; the HTTP `Content-Type` charset; `<meta charset>` or
+/// `<meta http-equiv="Content-Type">` in the first 16 KB; then a guess from the bytes (valid
+/// UTF-8, else a small detector for the legacy encodings of the corpus: GBK, Big5, Shift_JIS,
+/// EUC-JP, EUC-KR, KOI8-R, windows-1251, falling back to windows-1252). Labels are mapped as
+/// the WHATWG Encoding Standard maps them (`iso-8859-1` and `ascii` mean windows-1252, `gb2312`
+/// means GBK, ...) and converted with glibc's iconv. Bytes that do not decode become U+FFFD, so
+/// every string stored is valid UTF-8.
+enum Charset {
+    struct Decoded {
+        var utf8: [UInt8]
+        /// The iconv name of the charset used (`UTF-8`, `CP1252`, `GB18030`, ...).
+        var charset: String
+        /// Where the decision came from: `bom`, `http`, `meta`, `detected`, `default`.
+        var source: String
+        /// Bytes that did not decode and became U+FFFD.
+        var errors: Int
+    }
+
+    static func decode(_ bytes: [UInt8], httpCharset: String?) -> Decoded {
+        if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { return utf8(Array(bytes.dropFirst(3)), source: "bom") }
+        if bytes.starts(with: [0xFF, 0xFE]) { return convert(Array(bytes.dropFirst(2)), from: "UTF-16LE", source: "bom") }
+        if bytes.starts(with: [0xFE, 0xFF]) { return convert(Array(bytes.dropFirst(2)), from: "UTF-16BE", source: "bom") }
+        if let label = httpCharset, let name = iconvName(forLabel: label) { return declared(bytes, name, source: "http") }
+        if let label = metaCharset(bytes), let name = iconvName(forLabel: label) { return declared(bytes, name, source: "meta") }
+        return detect(bytes)
+    }
+
+    /// A declared charset; a page declared UTF-8 that holds no valid multi-byte sequence but
+    /// does hold invalid bytes was mislabelled, and is detected instead.
+    private static func declared(_ bytes: [UInt8], _ name: String, source: String) -> Decoded {
+        guard name == "UTF-8" else { return convert(bytes, from: name, source: source) }
+        let check = UTF8Check(bytes)
+        if check.invalid > 0 && check.multibyte == 0 { return detect(bytes) }
+        return utf8(bytes, source: source)
+    }
+
+    private static func utf8(_ bytes: [UInt8], source: String) -> Decoded {
+        let check = UTF8Check(bytes)
+        if check.invalid == 0 { return Decoded(utf8: bytes, charset: "UTF-8", source: source, errors: 0) }
+        let repaired = String(decoding: bytes, as: UTF8.self)   // the standard library substitutes U+FFFD
+        return Decoded(utf8: Array(repaired.utf8), charset: "UTF-8", source: source, errors: check.invalid)
+    }
+
+    private static func convert(_ bytes: [UInt8], from name: String, source: String) -> Decoded {
+        guard let (out, errors) = iconvDecode(bytes, from: name) else { return utf8(bytes, source: source) }
+        return Decoded(utf8: out, charset: name, source: source, errors: errors)
+    }
+
+    // MARK: labels
+
+    /// The iconv name for a charset label, as the WHATWG Encoding Standard resolves labels; nil if unknown.
+    static func iconvName(forLabel label: String) -> String? {
+        let l = label.trimmingSpaces.lowercased()
+        switch l {
+        case "utf-8", "utf8", "unicode-1-1-utf-8", "x-unicode20utf8", "unicode20utf8": return "UTF-8"
+        case "iso-8859-1", "iso8859-1", "latin1", "l1", "ascii", "us-ascii", "windows-1252", "cp1252", "x-cp1252",
+             "iso_8859-1", "cp819", "ibm819", "csisolatin1", "iso-ir-100", "iso88591": return "CP1252"
+        case "gb2312", "gbk", "x-gbk", "chinese", "csgb2312", "gb_2312-80", "gb_2312", "iso-ir-58", "csiso58gb231280", "gb18030": return "GB18030"
+        case "big5", "big5-hkscs", "cn-big5", "x-x-big5", "csbig5": return "BIG5-HKSCS"
+        case "shift_jis", "shift-jis", "sjis", "ms_kanji", "x-sjis", "windows-31j", "csshiftjis", "ms932": return "CP932"
+        case "euc-jp", "x-euc-jp", "cseucpkdfmtjapanese": return "EUC-JP"
+        case "iso-2022-jp", "csiso2022jp": return "ISO-2022-JP"
+        case "euc-kr", "ks_c_5601-1987", "windows-949", "korean", "csksc56011987", "cseuckr": return "CP949"
+        case "koi8-r", "koi8", "koi", "cskoi8r", "koi8_r": return "KOI8-R"
+        case "koi8-u", "koi8-ru": return "KOI8-U"
+        case "utf-16", "utf-16le": return "UTF-16LE"
+        case "utf-16be": return "UTF-16BE"
+        default: break
+        }
+        if l.hasPrefix("windows-125"), let last = l.last, last.isNumber, l.count == 12 { return "CP125\(last)" }
+        if l.hasPrefix("cp125"), l.count == 6 { return l.uppercased() }
+        if l.hasPrefix("iso-8859-") || l.hasPrefix("iso8859-") || l.hasPrefix("iso_8859-") {
+            let number = l.split(separator: "-").last.map(String.init) ?? ""
+            if let n = Int(number), (2...16).contains(n) { return "ISO-8859-\(n)" }
+        }
+        // Anything else iconv itself knows.
+        let upper = l.uppercased()
+        let cd = iconv_open("UTF-8", upper)
+        if cd == iconv_t(bitPattern: -1) { return nil }
+        iconv_close(cd)
+        return upper
+    }
+
+    /// The charset named by `<meta charset=...>` or `<meta http-equiv=Content-Type content="...; charset=...">`
+    /// in the first 16 KB, as the HTML prescan finds it.
+    static func metaCharset(_ bytes: [UInt8]) -> String? {
+        let head = bytes.prefix(16 << 10).map { $0 >= 0x41 && $0 <= 0x5A ? $0 | 0x20 : $0 }
+        var i = 0
+        while let tagStart = find(Array("<meta".utf8), in: head, from: i) {
+            guard let tagEnd = head[tagStart...].firstIndex(of: UInt8(ascii: ">")) else { return nil }
+            let tag = head[tagStart..<tagEnd]
+            if let c = find(Array("charset".utf8), in: Array(tag), from: 0) {
+                var j = tag.startIndex + c + 7
+                while j < tagEnd, head[j] == 0x20 || head[j] == 0x09 { j += 1 }
+                if j < tagEnd, head[j] == UInt8(ascii: "=") {
+                    j += 1
+                    while j < tagEnd, head[j] == 0x20 || head[j] == 0x09 || head[j] == 0x22 || head[j] == 0x27 { j += 1 }
+                    var k = j
+                    while k < tagEnd, ![0x20, 0x09, 0x22, 0x27, 0x3B, 0x2F].contains(head[k]) { k += 1 }
+                    if k > j { return String(decoding: head[j..<k], as: UTF8.self) }
+                }
+            }
+            i = tagEnd
+        }
+        return nil
+    }
+
+    private static func find(_ needle: [UInt8], in haystack: [UInt8], from: Int) -> Int? {
+        guard needle.count <= haystack.count else { return nil }
+        var i = from
+        while i + needle.count <= haystack.count {
+            if haystack[i] == needle[0] && haystack[i..<i + needle.count].elementsEqual(needle) { return i }
+            i += 1
+        }
+        return nil
+    }
+
+    // MARK: conversion
+
+    /// Converts with iconv, replacing each byte that does not convert with U+FFFD; nil if iconv
+    /// does not know the charset.
+    static func iconvDecode(_ bytes: [UInt8], from name: String) -> (utf8: [UInt8], errors: Int)? {
+        let cd = iconv_open("UTF-8", name)
+        if cd == iconv_t(bitPattern: -1) { return nil }
+        defer { iconv_close(cd) }
+        var out = [UInt8](repeating: 0, count: bytes.count * 3 + 16)
+        var errors = 0
+        var input = bytes
+        let written = input.withUnsafeMutableBytes { inRaw -> Int in
+            out.withUnsafeMutableBytes { outRaw -> Int in
+                var inPtr: UnsafeMutablePointer<CChar>? = inRaw.baseAddress?.assumingMemoryBound(to: CChar.self)
+                var inLeft = inRaw.count
+                var outPtr: UnsafeMutablePointer<CChar>? = outRaw.baseAddress?.assumingMemoryBound(to: CChar.self)
+                var outLeft = outRaw.count
+                while inLeft > 0 {
+                    if iconv(cd, &inPtr, &inLeft, &outPtr, &outLeft) != -1 { break }
+                    guard errno == EILSEQ || errno == EINVAL, outLeft >= 3 else { break }
+                    // U+FFFD for the byte that does not convert, then go on after it.
+                    for b: UInt8 in [0xEF, 0xBF, 0xBD] { outPtr!.pointee = CChar(bitPattern: b); outPtr! += 1 }
+                    outLeft -= 3
+                    inPtr! += 1
+                    inLeft -= 1
+                    errors += 1
+                }
+                return outRaw.count - outLeft
+            }
+        }
+        out.removeSubrange(written...)
+        return (out, errors)
+    }
+}
+
+/// Counts of valid multi-byte sequences and of invalid bytes in a byte string read as UTF-8.
+struct UTF8Check {
+    var multibyte = 0
+    var invalid = 0
+
+    init(_ bytes: [UInt8]) {
+        bytes.withUnsafeBufferPointer { b in
+            var i = 0
+            let n = b.count
+            while i < n {
+                let c = b[i]
+                if c < 0x80 { i += 1; continue }
+                let length: Int
+                var minimum: UInt32
+                if c >= 0xC2 && c <= 0xDF { length = 2; minimum = 0x80 }
+                else if c >= 0xE0 && c <= 0xEF { length = 3; minimum = 0x800 }
+                else if c >= 0xF0 && c <= 0xF4 { length = 4; minimum = 0x10000 }
+                else { invalid += 1; i += 1; continue }
+                guard i + length <= n else { invalid += 1; i += 1; continue }
+                var scalar = UInt32(c) & (0xFF >> (length + 1))
+                var ok = true
+                for k in 1..<length {
+                    let t = b[i + k]
+                    if t & 0xC0 != 0x80 { ok = false; break }
+                    scalar = scalar << 6 | UInt32(t & 0x3F)
+                }
+                if ok && scalar >= minimum && scalar <= 0x10FFFF && !(0xD800...0xDFFF).contains(scalar) {
+                    multibyte += 1
+                    i += length
+                } else {
+                    invalid += 1
+                    i += 1
+                }
+                _ = minimum
+            }
+        }
+    }
+}

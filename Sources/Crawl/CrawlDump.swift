@@ -1,0 +1,295 @@
+import CurateCore
+import Dispatch
+import Foundation
+
+/// What `curate crawl-dump` is asked to do.
+public struct CrawlOptions: Sendable {
+    public var inputs: [String]
+    public var workDirectory: String
+    /// Worker threads for parsing pages and hashing images (reading and writing run beside them).
+    public var threads: Int
+    /// Response and resource records larger than this are skipped as `record_too_large`.
+    public var maxRecordBytes: Int
+    /// Records (or mirrored files) per batch; the catalog commits after each batch, and a killed run resumes there.
+    public var batchRecords: Int
+
+    public init(inputs: [String], workDirectory: String, threads: Int = 2, maxRecordBytes: Int = 256 << 20, batchRecords: Int = 512) {
+        self.inputs = inputs
+        self.workDirectory = workDirectory
+        self.threads = max(1, threads)
+        self.maxRecordBytes = maxRecordBytes
+        self.batchRecords = max(1, batchRecords)
+    }
+
+    var json: String {
+        let inputsJSON = inputs.map { "\"\($0.jsonEscaped)\"" }.joined(separator: ",")
+        return "{\"inputs\":[\(inputsJSON)],\"work\":\"\(workDirectory.jsonEscaped)\",\"threads\":\(threads),\"max_record_bytes\":\(maxRecordBytes),\"batch_records\":\(batchRecords)}"
+    }
+}
+
+/// Counts shown while crawl-dump runs.
+public struct CrawlProgress: Sendable {
+    public var records = 0
+    public var pages = 0
+    public var images = 0
+    /// Image references with a non-empty alt text: the img/alt pairs found so far.
+    public var altPairs = 0
+    public var bytes: Int64 = 0
+    public var seconds = 0.0
+}
+
+/// crawl-dump: reads each source into the catalog, then links references to image bytes.
+///
+/// Each source is read in batches: the calling thread reads records (inflating gzip), worker
+/// threads turn a batch into outcomes (HTTP, charset, libxml2 extraction, image probe and
+/// SHA-256) while the calling thread writes the previous batch to SQLite and reads the next.
+/// Outcomes are written in record order, so ids do not depend on thread timing. After each batch
+/// the source's resume point and counts are committed with its rows: a killed run goes on from
+/// the last commit, and its catalog equals an uninterrupted run's.
+public final class CrawlDump {
+    public let options: CrawlOptions
+    let catalog: CrawlCatalog
+    private var processors: [RecordProcessor]
+    public private(set) var counts = SourceCounts()
+    public var onProgress: ((CrawlProgress) -> Void)?
+    private var progress = CrawlProgress()
+    private let started = Date()
+
+    public init(options: CrawlOptions) throws {
+        self.options = options
+        do {
+            try FileManager.default.createDirectory(atPath: options.workDirectory, withIntermediateDirectories: true)
+        } catch {
+            throw CrawlError.unreadable(path: options.workDirectory, message: "cannot create the work folder: \(error.localizedDescription)")
+        }
+        catalog = try CrawlCatalog(path: options.workDirectory + "/catalog.sqlite")
+        processors = (0..<options.threads).map { _ in RecordProcessor() }
+    }
+
+    public var catalogPath: String { catalog.db.path }
+
+    /// Runs the whole command; returns the summary.
+    public func run() throws -> CrawlSummary {
+        let (sources, ignored) = try DumpSource.discover(options.inputs)
+        let now = ISO8601DateFormatter().string(from: started)
+        try catalog.db.query("INSERT INTO runs (command, version, options, started) VALUES ('crawl-dump', ?, ?, ?)",
+                             [.text(CurateVersion.string), .text(options.json), .text(now)])
+        let runID = catalog.db.lastInsertRowID
+        var summary = CrawlSummary()
+        summary.ignoredFiles = ignored
+        for source in sources {
+            let (sha, bytes) = try source.contentHash()
+            let existing = try catalog.db.query("SELECT id, status, resume_file, resume_stream, stats FROM sources WHERE sha256 = ?", [.text(sha)]).first
+            if case .text("done")? = existing?[1] {
+                summary.alreadyDone.append(source.path)
+                continue
+            }
+            try catalog.db.execute("BEGIN IMMEDIATE")
+            let sourceID: Int64
+            var resume: (file: Int64, stream: Int64) = (0, 0)
+            var sourceCounts = SourceCounts()
+            if let row = existing, case .integer(let id) = row[0] {
+                sourceID = id
+                if case .integer(let f) = row[2], case .integer(let s) = row[3] { resume = (f, s) }
+                if case .text(let stats) = row[4] { sourceCounts = SourceCounts(json: stats) }
+            } else {
+                try catalog.db.query("INSERT INTO sources (path, kind, sha256, bytes, status, resume_file, resume_stream, stats, run_id) VALUES (?, ?, ?, ?, 'reading', 0, 0, '{}', ?)",
+                                     [.text(source.path), .text(source.kind.rawValue), .text(sha), .integer(bytes), .integer(runID)])
+                sourceID = catalog.db.lastInsertRowID
+            }
+            try catalog.db.execute("COMMIT")
+            switch source.kind {
+            case .warc: try readWARC(source, id: sourceID, resume: resume, counts: &sourceCounts)
+            case .mirror: try readMirror(source, id: sourceID, resume: Int(resume.file), counts: &sourceCounts)
+            }
+            try catalog.db.query("UPDATE sources SET status = 'done', stats = ? WHERE id = ?", [.text(sourceCounts.json), .integer(sourceID)])
+            counts.merge(sourceCounts)
+            summary.read.append(source.path)
+        }
+        try catalog.db.execute("BEGIN IMMEDIATE")
+        try catalog.resolve()
+        try catalog.db.execute("COMMIT")
+        summary.thisRun = counts
+        try summary.loadTotals(catalog.db)
+        summary.seconds = Date().timeIntervalSince(started)
+        try catalog.db.query("UPDATE runs SET finished = ?, summary = ? WHERE id = ?",
+                             [.text(ISO8601DateFormatter().string(from: Date())), .text(counts.json), .integer(runID)])
+        return summary
+    }
+
+    // MARK: WARC files
+
+    private enum Item { case record(WARCRecord), file(path: String, bytes: [UInt8]), outcome(RecordOutcome) }
+
+    private func readWARC(_ source: DumpSource, id: Int64, resume: (file: Int64, stream: Int64), counts: inout SourceCounts) throws {
+        let stream = try DumpStream(path: source.path, resume: resume.file > 0 ? resume : nil)
+        if resume.file == 0 && resume.stream > 0 { _ = stream.skip(resume.stream) }
+        let reader = WARCReader(stream: stream, maxBlockBytes: options.maxRecordBytes)
+        var finished = false
+        try pipeline(sourceID: id, path: nil, counts: &counts) {
+            guard !finished else { return nil }
+            var items: [Item] = []
+            var bytes = 0
+            while items.count < self.options.batchRecords && bytes < 64 << 20 {
+                guard let event = reader.next() else { finished = true; break }
+                switch event {
+                case .record(let r): items.append(.record(r)); bytes += r.block.count
+                case .skipped(let s): items.append(.outcome(.skipped(s)))
+                }
+            }
+            let point = stream.resumePoint()
+            return (items, point)
+        }
+    }
+
+    // MARK: mirrors
+
+    private func readMirror(_ source: DumpSource, id: Int64, resume: Int, counts: inout SourceCounts) throws {
+        let files = source.mirrorFiles()
+        let root = source.path.hasSuffix("/") ? source.path : source.path + "/"
+        var next = resume
+        try pipeline(sourceID: id, path: root, counts: &counts) {
+            guard next < files.count else { return nil }
+            var items: [Item] = []
+            while next < files.count && items.count < self.options.batchRecords {
+                let file = files[next]
+                next += 1
+                switch FileList.read(root + file) {
+                case .success(let bytes): items.append(.file(path: file, bytes: bytes))
+                case .failure(let error): items.append(.outcome(.skipped(CrawlSkip(offset: 0, reason: .unreadable, detail: "\(file): \(error.message)"))))
+                }
+            }
+            return (items, (Int64(next), 0))
+        }
+    }
+
+    // MARK: the batch pipeline
+
+    /// One batch: its items, and one result slot per item that exactly one worker fills.
+    private final class Job: @unchecked Sendable {
+        let items: [Item]
+        let results: UnsafeMutableBufferPointer<RecordOutcome?>
+        let group = DispatchGroup()
+        init(items: [Item]) {
+            self.items = items
+            results = .allocate(capacity: items.count)
+            results.initialize(repeating: nil)
+        }
+        deinit {
+            results.deinitialize()
+            results.deallocate()
+        }
+    }
+
+    /// Reads batches with `nextBatch` (items and the resume point after them), processes each on
+    /// the workers while the previous one is written, commits after each batch.
+    private func pipeline(sourceID: Int64, path: String?, counts: inout SourceCounts,
+                          nextBatch: () throws -> (items: [Item], resume: (file: Int64, stream: Int64))?) throws {
+        var pending: (job: Job, resume: (file: Int64, stream: Int64))?
+        while true {
+            let batch = try nextBatch()
+            let job = batch.map { start(Job(items: $0.items)) }
+            if let (previous, resume) = pending {
+                previous.group.wait()
+                try write(previous, sourceID: sourceID, path: path, resume: resume, counts: &counts)
+            }
+            guard let job, let batch else { return }
+            pending = (job, batch.resume)
+        }
+    }
+
+    private func start(_ job: Job) -> Job {
+        let next = Counter()
+        let processors = self.processors
+        for worker in 0..<processors.count {
+            DispatchQueue.global().async(group: job.group) {
+                let processor = processors[worker]
+                while let i = next.take(below: job.items.count) {
+                    switch job.items[i] {
+                    case .outcome(let o): job.results[i] = o
+                    case .record(let r): job.results[i] = processor.process(r)
+                    case .file(let path, let bytes):
+                        job.results[i] = processor.payload(bytes, url: DumpSource.mirrorURL(relativePath: path), path: path,
+                                                           location: RecordLocation(codec: "none", offset: 0, length: Int64(bytes.count)),
+                                                           status: nil, mediaType: nil, charset: nil, digest: nil, via: "mirror")
+                    }
+                }
+            }
+        }
+        return job
+    }
+
+    private func write(_ job: Job, sourceID: Int64, path: String?, resume: (file: Int64, stream: Int64), counts: inout SourceCounts) throws {
+        let db = catalog.db
+        try db.execute("BEGIN IMMEDIATE")
+        for (i, item) in job.items.enumerated() {
+            guard let outcome = job.results[i] else { continue }
+            var itemPath: String?
+            if case .file(let p, let bytes) = item { itemPath = p; progress.bytes += Int64(bytes.count) }
+            if case .record(let r) = item { progress.bytes += Int64(r.block.count) }
+            progress.records += 1
+            switch outcome {
+            case .page(let page):
+                try catalog.add(page: page, sourceID: sourceID)
+                counts.add("pages")
+                counts.add("sentences", page.extracted.sentences.count)
+                counts.add("image_references", page.extracted.references.count)
+                let alts = page.extracted.references.filter { !($0.alt ?? "").isEmpty }.count
+                counts.add("alt_texts", alts)
+                progress.pages += 1
+                progress.altPairs += alts
+            case .image(let image):
+                try catalog.add(image: image, sourceID: sourceID)
+                counts.add("image_records")
+                progress.images += 1
+            case .revisit(let revisit):
+                try catalog.add(revisit: revisit, sourceID: sourceID)
+                counts.add("revisits")
+            case .redirect(let from, let to, let status):
+                try catalog.add(redirect: from, to: to, status: status, sourceID: sourceID)
+                counts.add("redirects")
+            case .skipped(let skip):
+                try catalog.add(skip: skip, path: itemPath ?? path.map { _ in "" }, sourceID: sourceID)
+                counts.skip(skip.reason)
+            case .other(let name):
+                counts.add("other." + name)
+            }
+        }
+        try db.query("UPDATE sources SET resume_file = ?, resume_stream = ?, stats = ? WHERE id = ?",
+                     [.integer(resume.file), .integer(resume.stream), .text(counts.json), .integer(sourceID)])
+        try db.execute("COMMIT")
+        progress.seconds = Date().timeIntervalSince(started)
+        onProgress?(progress)
+    }
+}
+
+/// A shared index handed out once each, to the worker threads.
+private final class Counter: @unchecked Sendable {
+    private var value = 0
+    private let lock = NSLock()
+    func take(below limit: Int) -> Int? {
+        lock.lock()
+        defer { lock.unlock() }
+        guard value < limit else { return nil }
+        value += 1
+        return value - 1
+    }
+}
+
+extension String {
+    var jsonEscaped: String {
+        var out = ""
+        for s in unicodeScalars {
+            switch s {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            default:
+                if s.value < 0x20 { out += String(format: "\\u%04x", s.value) } else { out.unicodeScalars.append(s) }
+            }
+        }
+        return out
+    }
+}

@@ -1,0 +1,200 @@
+/// The extractor's state while libxml2 walks one page: open elements, the text block being
+/// collected, image references, open `<figure>` and `<picture>` elements.
+struct ExtractionState {
+    /// The elements the extractor treats specially.
+    enum Tag: UInt8 {
+        case other, html, head, title, base, img, picture, source, figure, figcaption, noscript
+        case hiddenText      // script, style, template, ...: never visible text
+        case boilerplate     // nav, footer, aside, form
+        case header, content // content: article, main, section
+        case block, lineBreak, void
+    }
+
+    private struct Open { var key: UInt64; var tag: Tag; var hidesText: Bool }
+    private struct RawReference { var attributes: [String: String]; var pictureSources: [String]; var inNoscript: Bool; var figcaption: String? }
+    private struct Figure { var references: [Int] = []; var caption: [UInt8] = [] }
+
+    private var open: [Open] = []
+    private var hiddenDepth = 0, contentDepth = 0, noscriptDepth = 0, figcaptionDepth = 0
+    private var inTitle = false
+    private var text: [UInt8] = []
+    private var titleText: [UInt8] = []
+    private var block = 0
+    private var sentences: [(block: Int, text: String)] = []
+    private var references: [RawReference] = []
+    private var figures: [Figure] = []
+    private var pictures: [[String]] = []
+    private var baseHref: String?
+    private var language: String?
+
+    // MARK: SAX events
+
+    mutating func start(_ name: UnsafePointer<UInt8>, _ attributes: UnsafeMutablePointer<UnsafePointer<UInt8>?>?) {
+        let key = Self.key(name)
+        let tag = Self.tags[key] ?? .other
+        switch tag {
+        case .img:
+            var all: [String: String] = [:]
+            forEachAttribute(attributes) { n, v in all[n] = v ?? "" }
+            references.append(RawReference(attributes: all, pictureSources: pictures.last ?? [], inNoscript: noscriptDepth > 0))
+            if !figures.isEmpty { figures[figures.count - 1].references.append(references.count - 1) }
+            return
+        case .source:
+            guard !pictures.isEmpty else { return }
+            var srcset: String?, type: String?
+            forEachAttribute(attributes) { n, v in
+                if n == "srcset" || (n == "data-srcset" && srcset == nil) { srcset = v }
+                if n == "type" { type = v?.lowercased() }
+            }
+            if let srcset, type == nil || Self.decodableTypes.contains(type!) { pictures[pictures.count - 1].append(srcset) }
+            return
+        case .base:
+            if baseHref == nil { forEachAttribute(attributes) { n, v in if n == "href", let v { baseHref = v } } }
+            return
+        case .lineBreak:
+            flush()
+            return
+        case .void:
+            return
+        default: break
+        }
+        var hides = tag == .head || tag == .hiddenText || tag == .boilerplate || (tag == .header && contentDepth == 0) || tag == .noscript
+        if !hides, attributes != nil {
+            forEachAttribute(attributes) { n, v in
+                if n == "hidden" || (n == "aria-hidden" && v?.lowercased() == "true") || (n == "role" && Self.boilerplateRoles.contains(v?.lowercased() ?? "")) {
+                    hides = true
+                }
+            }
+        }
+        switch tag {
+        case .html: forEachAttribute(attributes) { n, v in if n == "lang", let v, !v.isEmpty { language = v } }
+        case .title: inTitle = true
+        case .picture: pictures.append([])
+        case .figure: flush(); figures.append(Figure())
+        case .figcaption: flush(); figcaptionDepth += 1
+        case .noscript: noscriptDepth += 1
+        case .content: contentDepth += 1
+        case .block, .boilerplate, .header: flush()
+        default: break
+        }
+        if hides { hiddenDepth += 1 }
+        open.append(Open(key: key, tag: tag, hidesText: hides))
+    }
+
+    mutating func end(_ name: UnsafePointer<UInt8>) {
+        let key = Self.key(name)
+        guard let index = open.lastIndex(where: { $0.key == key }) else { return }
+        while open.count > index { close(open.removeLast()) }
+    }
+
+    mutating func text(_ bytes: UnsafeBufferPointer<UInt8>) {
+        if inTitle { titleText.append(contentsOf: bytes); return }
+        guard hiddenDepth == 0 else { return }
+        text.append(contentsOf: bytes)
+        if figcaptionDepth > 0 && !figures.isEmpty { figures[figures.count - 1].caption.append(contentsOf: bytes) }
+    }
+
+    private mutating func close(_ element: Open) {
+        if element.hidesText { hiddenDepth -= 1 }
+        switch element.tag {
+        case .title: inTitle = false
+        case .picture: pictures.removeLast()
+        case .noscript: noscriptDepth -= 1
+        case .content: contentDepth -= 1
+        case .figcaption: flush(); figcaptionDepth -= 1
+        case .figure:
+            flush()
+            let figure = figures.removeLast()
+            let caption = Sentences.collapse(String(decoding: figure.caption, as: UTF8.self))
+            if !caption.isEmpty { for i in figure.references where references[i].figcaption == nil { references[i].figcaption = caption } }
+        case .block, .boilerplate, .header: flush()
+        default: break
+        }
+    }
+
+    private mutating func flush() {
+        guard !text.isEmpty else { return }
+        let collapsed = Sentences.collapse(String(decoding: text, as: UTF8.self))
+        text.removeAll(keepingCapacity: true)
+        guard !collapsed.isEmpty else { return }
+        for sentence in Sentences.split(collapsed) { sentences.append((block, sentence)) }
+        block += 1
+    }
+
+    // MARK: the result
+
+    mutating func finish(pageURL: WebURL) -> ExtractedPage {
+        flush()
+        var base = pageURL
+        var baseText: String?
+        if let href = baseHref, let resolved = WebURL.resolve(href, against: pageURL) {
+            base = resolved
+            baseText = resolved.text
+        }
+        var seen: Set<String> = []
+        var result: [ImageReference] = []
+        for raw in references {
+            let choice = SourceChoice.choose(attributes: raw.attributes, pictureSources: raw.pictureSources)
+            var urls: [String] = []
+            for u in choice?.urls ?? [] {
+                if let r = WebURL.resolve(u, against: base)?.text, !urls.contains(r) { urls.append(r) }
+            }
+            if raw.inNoscript, let first = urls.first, seen.contains(first) { continue }
+            if let first = urls.first { seen.insert(first) }
+            let chosenBy = !urls.isEmpty ? choice!.chosenBy : (raw.attributes["src"].map { SourceChoice.isInline(WebURL.cleaned($0)) && !$0.isEmpty } == true ? "inline" : "none")
+            func text(_ name: String) -> String? {
+                raw.attributes[name].map(Sentences.collapse).flatMap { $0.isEmpty ? nil : $0 }
+            }
+            result.append(ImageReference(position: result.count, urls: urls, chosenBy: chosenBy,
+                                         alt: raw.attributes["alt"].map(Sentences.collapse),
+                                         title: text("title"), ariaLabel: text("aria-label"), figcaption: raw.figcaption))
+        }
+        let title = Sentences.collapse(String(decoding: titleText, as: UTF8.self))
+        return ExtractedPage(title: title.isEmpty ? nil : title, language: language, baseURL: baseText, references: result, sentences: sentences)
+    }
+
+    // MARK: names
+
+    private func forEachAttribute(_ attributes: UnsafeMutablePointer<UnsafePointer<UInt8>?>?, _ body: (String, String?) -> Void) {
+        guard var p = attributes else { return }
+        while let name = p.pointee {
+            let value = (p + 1).pointee
+            body(String(cString: name), value.map { String(cString: $0) })
+            p += 2
+        }
+    }
+
+    /// Up to seven bytes of the name and its length, packed: a cheap key for the names below.
+    static func key(_ name: UnsafePointer<UInt8>) -> UInt64 {
+        var key: UInt64 = 0
+        var n = 0
+        while name[n] != 0 {
+            if n < 7 { key |= UInt64(name[n]) << (8 * UInt64(n)) }
+            n += 1
+        }
+        return key | UInt64(min(n, 255)) << 56
+    }
+
+    static func key(_ name: String) -> UInt64 {
+        var bytes = Array(name.utf8)
+        bytes.append(0)
+        return bytes.withUnsafeBufferPointer { key($0.baseAddress!) }
+    }
+
+    static let tags: [UInt64: Tag] = {
+        var t: [UInt64: Tag] = [:]
+        func add(_ names: String, _ tag: Tag) { for n in names.split(separator: " ") { t[key(String(n))] = tag } }
+        add("html", .html); add("head", .head); add("title", .title); add("base", .base); add("img", .img)
+        add("picture", .picture); add("source", .source); add("figure", .figure); add("figcaption", .figcaption)
+        add("noscript", .noscript); add("header", .header); add("article main section", .content)
+        add("script style template textarea select button iframe svg math canvas object", .hiddenText)
+        add("nav footer aside form", .boilerplate)
+        add("address blockquote body dd details dialog div dl dt fieldset h1 h2 h3 h4 h5 h6 li ol p pre table td th tr ul caption summary legend center tbody thead tfoot", .block)
+        add("br hr", .lineBreak)
+        add("meta link input area col embed param track wbr keygen", .void)
+        return t
+    }()
+
+    static let boilerplateRoles: Set<String> = ["navigation", "banner", "contentinfo", "complementary", "menu", "menubar", "search"]
+    static let decodableTypes: Set<String> = ["image/jpeg", "image/jpg", "image/png", "image/webp", "image/gif"]
+}

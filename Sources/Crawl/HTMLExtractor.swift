@@ -1,0 +1,100 @@
+import CLibXML2
+
+/// One `<img>` on a page, with its text sources kept apart.
+public struct ImageReference: Sendable, Equatable {
+    /// Order among the page's image references, from 0.
+    public var position: Int
+    /// Candidate URLs resolved against the page (normal form), best first; the first is the chosen source.
+    public var urls: [String]
+    /// The attribute the chosen URL came from (`src`, `srcset`, `picture`, `data-src`, ...);
+    /// `inline` when the image is only a data: URI, `none` when it has no source at all.
+    public var chosenBy: String
+    /// nil: no alt attribute; "": `alt=""` (decorative); otherwise entities decoded, white space collapsed.
+    public var alt: String?
+    public var title: String?
+    public var ariaLabel: String?
+    /// The text of the enclosing `<figure>`'s `<figcaption>`.
+    public var figcaption: String?
+}
+
+/// What crawl-dump keeps of one HTML page.
+public struct ExtractedPage: Sendable, Equatable {
+    public var title: String?
+    public var language: String?
+    /// `<base href>` resolved against the page URL, when the page has one.
+    public var baseURL: String?
+    public var references: [ImageReference]
+    /// Sentences of the visible text in page order, each with the number of its text block
+    /// (a paragraph, a list item, a heading...), so that neighbours within one block can be paired.
+    public var sentences: [(block: Int, text: String)]
+
+    public static func == (a: ExtractedPage, b: ExtractedPage) -> Bool {
+        a.title == b.title && a.language == b.language && a.baseURL == b.baseURL && a.references == b.references
+            && a.sentences.map(\.block) == b.sentences.map(\.block) && a.sentences.map(\.text) == b.sentences.map(\.text)
+    }
+}
+
+/// Extracts image references and sentences from a page with libxml2's HTML parser, driven by
+/// SAX callbacks (no tree is built).
+///
+/// The parser runs in recover mode with no network access and no error output
+/// (HTML_PARSE_RECOVER | NONET | NOERROR | NOWARNING), on text already converted to UTF-8 by
+/// `Charset` (HTML_PARSE_IGNORE_ENC, so a `<meta charset>` cannot switch it to another decoder).
+/// libxml2 never loads external entities in HTML mode.
+///
+/// Visible text excludes `<head>` (the `<title>` is kept apart), `script`, `style`, `noscript`,
+/// `template`, `textarea`, `select`, `button`, `iframe`, `svg`, `math`, `canvas`, `object`, and
+/// navigation boilerplate: `nav`, `footer`, `aside`, `form`, a `header` that is not inside an
+/// `article`, `main` or `section`, and any element with `hidden`, `aria-hidden="true"` or a
+/// role of navigation, banner, contentinfo, complementary, menu, menubar or search. Images are
+/// recorded wherever they are (a logo in a nav bar is still an image; the filters judge it),
+/// except inside `<noscript>` when the same URL is already on the page (the fallback copy of a
+/// lazy-loaded image).
+public final class HTMLExtractor {
+    private var sax = htmlSAXHandler()
+    var state = ExtractionState()
+
+    public init() {
+        sax.startElement = { ctx, name, attributes in
+            guard let ctx, let name else { return }
+            Unmanaged<HTMLExtractor>.fromOpaque(ctx).takeUnretainedValue().state.start(name, attributes)
+        }
+        sax.endElement = { ctx, name in
+            guard let ctx, let name else { return }
+            Unmanaged<HTMLExtractor>.fromOpaque(ctx).takeUnretainedValue().state.end(name)
+        }
+        sax.characters = { ctx, bytes, length in
+            guard let ctx, let bytes, length > 0 else { return }
+            Unmanaged<HTMLExtractor>.fromOpaque(ctx).takeUnretainedValue().state.text(UnsafeBufferPointer(start: bytes, count: Int(length)))
+        }
+        sax.ignorableWhitespace = sax.characters
+        // Raw text of script and style elements arrives here; it is never page text.
+        sax.cdataBlock = { _, _, _ in }
+    }
+
+    static let parseOptions = Int32(HTML_PARSE_RECOVER.rawValue | HTML_PARSE_NONET.rawValue | HTML_PARSE_NOERROR.rawValue
+        | HTML_PARSE_NOWARNING.rawValue | HTML_PARSE_NOIMPLIED.rawValue | HTML_PARSE_COMPACT.rawValue | HTML_PARSE_IGNORE_ENC.rawValue)
+
+    /// Parses `utf8` (a whole page, valid UTF-8) whose address is `pageURL`.
+    public func extract(utf8: [UInt8], pageURL: WebURL) -> ExtractedPage {
+        state = ExtractionState()
+        let context = Unmanaged.passUnretained(self).toOpaque()
+        guard let ctxt = htmlCreatePushParserCtxt(&sax, context, nil, 0, nil, XML_CHAR_ENCODING_UTF8) else {
+            preconditionFailure("libxml2's htmlCreatePushParserCtxt failed: out of memory.")
+        }
+        htmlCtxtUseOptions(ctxt, Self.parseOptions)
+        utf8.withUnsafeBufferPointer { buffer in
+            buffer.withMemoryRebound(to: CChar.self) { chars in
+                var offset = 0
+                // Fed in pieces so that libxml2's int lengths never overflow on a huge page.
+                repeat {
+                    let n = min(chars.count - offset, 1 << 24)
+                    _ = htmlParseChunk(ctxt, chars.baseAddress.map { $0 + offset }, Int32(n), offset + n == chars.count ? 1 : 0)
+                    offset += n
+                } while offset < chars.count
+            }
+        }
+        htmlFreeParserCtxt(ctxt)
+        return state.finish(pageURL: pageURL)
+    }
+}

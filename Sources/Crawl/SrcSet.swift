@@ -1,0 +1,135 @@
+/// One candidate of a `srcset` attribute: a URL and its width (`w`) or density (`x`) descriptor.
+struct SrcSetCandidate: Equatable {
+    var url: String
+    var width: Double?
+    var density: Double?
+}
+
+/// Parses `srcset` as the HTML standard's algorithm does ("parse a srcset attribute"), keeping
+/// the `w` and `x` descriptors; candidates with invalid descriptors are dropped.
+enum SrcSet {
+    static func parse(_ value: String) -> [SrcSetCandidate] {
+        var result: [SrcSetCandidate] = []
+        let chars = Array(value.unicodeScalars)
+        var i = 0
+        func isSpace(_ c: Unicode.Scalar) -> Bool { c == " " || c == "\t" || c == "\n" || c == "\r" || c == "\u{0C}" }
+        while i < chars.count {
+            while i < chars.count && (isSpace(chars[i]) || chars[i] == ",") { i += 1 }
+            guard i < chars.count else { break }
+            let urlStart = i
+            while i < chars.count && !isSpace(chars[i]) { i += 1 }
+            var url = String(String.UnicodeScalarView(chars[urlStart..<i]))
+            var descriptors: [String] = []
+            if url.hasSuffix(",") {
+                while url.hasSuffix(",") { url.removeLast() }
+            } else {
+                // Descriptors run to the next comma outside parentheses.
+                var current = ""
+                var inParens = false
+                while i < chars.count {
+                    let c = chars[i]
+                    if c == "(" { inParens = true } else if c == ")" { inParens = false }
+                    if c == "," && !inParens { i += 1; break }
+                    if isSpace(c) && !inParens {
+                        if !current.isEmpty { descriptors.append(current); current = "" }
+                    } else {
+                        current.unicodeScalars.append(c)
+                    }
+                    i += 1
+                }
+                if !current.isEmpty { descriptors.append(current) }
+            }
+            guard !url.isEmpty else { continue }
+            var candidate = SrcSetCandidate(url: url)
+            var valid = true
+            for d in descriptors {
+                let number = Double(d.dropLast())
+                switch d.last {
+                case "w": if let n = number, n > 0, candidate.width == nil, candidate.density == nil { candidate.width = n } else { valid = false }
+                case "x": if let n = number, n > 0, candidate.density == nil, candidate.width == nil { candidate.density = n } else { valid = false }
+                case "h": break
+                default: valid = false
+                }
+            }
+            if valid { result.append(candidate) }
+        }
+        return result
+    }
+}
+
+/// Chooses an `<img>`'s source among `src`, `srcset`, the `<source>` elements of its
+/// `<picture>`, and lazy-loading attributes.
+///
+/// The largest candidate wins: by `w` descriptor when any candidate has one, else by `x`
+/// descriptor (`src` counts as 1x). Lazy-loading attributes stand in for `src`/`srcset` when
+/// those are missing or a placeholder (a `data:` URI, or a file named like blank.gif, spacer,
+/// pixel, placeholder, transparent, lazy, loading, 1x1). The rest of the candidates are kept,
+/// largest first, so that a crawl that fetched only one of them still resolves.
+enum SourceChoice {
+    struct Choice: Equatable {
+        /// URLs as written in the page, best first; the first is the chosen one.
+        var urls: [String]
+        /// The attribute the chosen URL came from: `src`, `srcset`, `picture`, `data-src`, ...
+        var chosenBy: String
+    }
+
+    static let lazySrcAttributes = ["data-src", "data-lazy-src", "data-original", "data-lazy", "data-url", "data-hi-res-src"]
+    static let lazySrcsetAttributes = ["data-srcset", "data-lazy-srcset"]
+
+    /// `attributes` are the img's (lower-case names); `pictureSources` the srcsets of the
+    /// `<source>` elements before it in its `<picture>`, with usable types.
+    static func choose(attributes: [String: String], pictureSources: [String]) -> Choice? {
+        var src = attributes["src"].map { WebURL.cleaned($0) }
+        var srcName = "src"
+        if src == nil || isPlaceholder(src!) {
+            if let (name, value) = lazySrcAttributes.lazy.compactMap({ n in attributes[n].map { (n, WebURL.cleaned($0)) } }).first(where: { !$0.1.isEmpty && !isPlaceholder($0.1) }) {
+                src = value
+                srcName = name
+            } else if src.map(isInline) == true {
+                src = nil
+            }
+        }
+        var srcset = attributes["srcset"]
+        var srcsetName = "srcset"
+        if srcset == nil || SrcSet.parse(srcset!).allSatisfy({ isPlaceholder($0.url) }) {
+            if let (name, value) = lazySrcsetAttributes.lazy.compactMap({ n in attributes[n].map { (n, $0) } }).first {
+                srcset = value
+                srcsetName = name
+            }
+        }
+        var ranked: [(url: String, width: Double?, density: Double, by: String)] = []
+        for sourceSet in pictureSources {
+            for c in SrcSet.parse(sourceSet) where !isInline(c.url) { ranked.append((c.url, c.width, c.density ?? 1, "picture")) }
+        }
+        if let srcset {
+            for c in SrcSet.parse(srcset) where !isInline(c.url) { ranked.append((c.url, c.width, c.density ?? 1, srcsetName)) }
+        }
+        if let src, !src.isEmpty { ranked.append((src, nil, 1, srcName)) }
+        guard !ranked.isEmpty else { return nil }
+        let useWidth = ranked.contains { $0.width != nil }
+        // Stable: among equals the earlier candidate (picture sources, then srcset, then src) wins.
+        let order = ranked.indices.sorted { a, b in
+            let x = ranked[a], y = ranked[b]
+            let kx = useWidth ? (x.width ?? -1) : x.density, ky = useWidth ? (y.width ?? -1) : y.density
+            return kx != ky ? kx > ky : a < b
+        }
+        var urls: [String] = []
+        for i in order where !urls.contains(ranked[i].url) { urls.append(ranked[i].url) }
+        return Choice(urls: urls, chosenBy: ranked[order[0]].by)
+    }
+
+    private static let placeholderWords = ["blank", "spacer", "pixel", "placeholder", "transparent", "lazy", "loading", "1x1", "empty.gif", "grey.gif", "gray.gif"]
+
+    /// A URL that names no fetchable image: empty, `#`, `about:`, or an inline `data:` URI.
+    static func isInline(_ url: String) -> Bool {
+        url.isEmpty || url == "#" || url.hasPrefix("about:") || url.prefix(5).lowercased() == "data:"
+    }
+
+    /// An inline URL, or a file named like a lazy-loading placeholder (only consulted when a
+    /// lazy-loading attribute offers something else).
+    static func isPlaceholder(_ url: String) -> Bool {
+        if isInline(url) { return true }
+        let file = url.split(separator: "/").last.map { $0.lowercased() } ?? ""
+        return placeholderWords.contains { file.contains($0) }
+    }
+}

@@ -1,0 +1,214 @@
+import CurateCore
+
+/// Where a record's bytes are in its dump file.
+public struct RecordLocation: Sendable, Equatable {
+    /// `none`: a plain file; `gzip_member`: the record is exactly one gzip member at `offset`
+    /// (file offset, compressed length); `gzip_stream`: the record sits inside a longer gzip
+    /// stream, and `offset`/`length` count decompressed bytes from the start of the file.
+    public var codec: String
+    public var offset: Int64
+    public var length: Int64
+}
+
+/// One WARC record: its named header fields and, for the record types curate reads, its block.
+struct WARCRecord {
+    var version: String
+    var fields: [(name: String, value: String)]
+    /// `response`, `resource`, `revisit`, `request`, `warcinfo`, ... (lower-cased).
+    var type: String
+    /// The block, for response, resource and revisit records; empty for the others.
+    var block: [UInt8]
+    var location: RecordLocation
+
+    func field(_ name: String) -> String? {
+        fields.first { $0.name.equalsIgnoringCase(name) }?.value
+    }
+
+    /// WARC-Target-URI without the angle brackets some WARC/1.0 writers put around it.
+    var targetURI: String? {
+        field("WARC-Target-URI").map { $0.hasPrefix("<") && $0.hasSuffix(">") ? String($0.dropFirst().dropLast()) : $0 }
+    }
+}
+
+extension String {
+    /// ASCII case-insensitive equality, enough for protocol field names.
+    func equalsIgnoringCase(_ other: String) -> Bool {
+        utf8.count == other.utf8.count && zip(utf8, other.utf8).allSatisfy { a, b in a | 0x20 == b | 0x20 }
+    }
+}
+
+/// Something the reader passed over, with the offset where it starts.
+public struct CrawlSkip: Sendable, Equatable {
+    public var offset: Int64
+    public var reason: DropReason
+    public var detail: String
+}
+
+/// Reads WARC records one at a time from a `DumpStream`, and goes on after anything broken.
+///
+/// Recovery: a bad gzip member loses only the record(s) it held; a malformed header is skipped
+/// to the next line that starts with `WARC/`; a file that ends inside a record reports that
+/// record as truncated. Each of these is a `CrawlSkip` with a reason and the byte offset.
+final class WARCReader {
+    enum Event { case record(WARCRecord), skipped(CrawlSkip) }
+
+    let stream: DumpStream
+    /// Records whose block is larger than this are skipped (`record_too_large`) without being held.
+    let maxBlockBytes: Int
+    private static let maxHeaderBytes = 1 << 16
+    private static let blockTypes: Set<String> = ["response", "resource", "revisit"]
+
+    init(stream: DumpStream, maxBlockBytes: Int = 256 << 20) {
+        self.stream = stream
+        self.maxBlockBytes = maxBlockBytes
+    }
+
+    /// The next record or skip; nil at the end of the file.
+    func next() -> Event? {
+        skipLineBreaks()
+        if stream.available == 0 {
+            if let broken = stream.breakage { stream.recover(); return .skipped(skip(for: broken)) }
+            return nil
+        }
+        let begin = stream.position
+        guard let (version, fields, headerLength) = readHeader() else {
+            if let broken = stream.breakage { stream.recover(); return .skipped(skip(for: broken)) }
+            if stream.ended && stream.buffer[stream.start...].starts(with: "WARC".utf8.prefix(stream.available)) {
+                stream.consume(stream.available)
+                return .skipped(CrawlSkip(offset: begin, reason: .truncated, detail: "the file ends inside a WARC header"))
+            }
+            resynchronize()
+            return .skipped(CrawlSkip(offset: begin, reason: .malformedWARCHeader, detail: "no WARC/ version line with a complete header; skipped to the next record"))
+        }
+        guard let lengthText = fields.first(where: { $0.name.equalsIgnoringCase("Content-Length") })?.value,
+              let length = Int64(lengthText.trimmingSpaces), length >= 0 else {
+            stream.consume(headerLength)
+            resynchronize()
+            return .skipped(CrawlSkip(offset: begin, reason: .malformedWARCHeader, detail: "missing or invalid Content-Length; skipped to the next record"))
+        }
+        stream.consume(headerLength)
+        let type = (fields.first { $0.name.equalsIgnoringCase("WARC-Type") }?.value ?? "").trimmingSpaces.lowercased()
+        var block: [UInt8] = []
+        if Self.blockTypes.contains(type) && length <= Int64(maxBlockBytes) {
+            guard stream.fill(Int(length)) else { return truncatedRecord(at: begin, type: type) }
+            block = Array(stream.buffer[stream.start..<stream.start + Int(length)])
+            stream.consume(Int(length))
+        } else {
+            guard stream.skip(length) == length else { return truncatedRecord(at: begin, type: type) }
+            if Self.blockTypes.contains(type) {
+                return .skipped(CrawlSkip(offset: begin, reason: .recordTooLarge, detail: "\(type) record of \(length) bytes, above the limit of \(maxBlockBytes)"))
+            }
+        }
+        skipLineBreaks(upTo: 4)
+        let end = stream.position
+        let location: RecordLocation
+        if let member = stream.member(from: begin, to: end) {
+            location = RecordLocation(codec: "gzip_member", offset: member.offset, length: member.length)
+        } else {
+            location = RecordLocation(codec: stream.isGzip ? "gzip_stream" : "none", offset: begin, length: end - begin)
+        }
+        return .record(WARCRecord(version: version, fields: fields, type: type, block: block, location: location))
+    }
+
+    private func truncatedRecord(at offset: Int64, type: String) -> Event {
+        let detail: String
+        if case .badGzip(_, let message)? = stream.breakage {
+            detail = "\(type) record lost in a gzip member that does not inflate (\(message))"
+        } else {
+            detail = "the file ends inside a \(type) record"
+        }
+        let reason: DropReason = if case .badGzip? = stream.breakage { .badGzip } else { .truncated }
+        stream.consume(stream.available)
+        stream.recover()
+        return .skipped(CrawlSkip(offset: offset, reason: reason, detail: detail))
+    }
+
+    private func skip(for breakage: DumpStream.Breakage) -> CrawlSkip {
+        switch breakage {
+        case .badGzip(let offset, let message):
+            CrawlSkip(offset: offset, reason: .badGzip, detail: "gzip member does not inflate (\(message)); went on at the next member")
+        case .truncatedGzip(let offset):
+            CrawlSkip(offset: offset, reason: .truncated, detail: "the file ends inside a gzip member")
+        }
+    }
+
+    /// Parses `WARC/x.y` and the header fields up to the empty line; returns nil if they are not there.
+    private func readHeader() -> (String, [(name: String, value: String)], Int)? {
+        guard stream.fill(6) else { return nil }
+        let s = stream.start
+        guard stream.buffer[s..<s + 5].elementsEqual("WARC/".utf8) else { return nil }
+        // Find the blank line that ends the header (CRLF CRLF, or bare LF LF from lax writers).
+        var scanned = 0
+        while true {
+            let buf = stream.buffer
+            var i = stream.start + scanned
+            let end = buf.count
+            while i < end {
+                if buf[i] == 0x0A {
+                    if i + 1 < end && buf[i + 1] == 0x0A { return parseHeader(buf[stream.start..<i + 1], length: i + 2 - stream.start) }
+                    if i + 2 < end && buf[i + 1] == 0x0D && buf[i + 2] == 0x0A { return parseHeader(buf[stream.start..<i + 1], length: i + 3 - stream.start) }
+                }
+                i += 1
+            }
+            scanned = max(0, stream.available - 3)
+            if stream.available >= Self.maxHeaderBytes || !stream.fill(stream.available + 4096) { return nil }
+        }
+    }
+
+    private func parseHeader(_ bytes: ArraySlice<UInt8>, length: Int) -> (String, [(name: String, value: String)], Int)? {
+        let text = String(decoding: bytes, as: UTF8.self)
+        var lines = text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" }).map { $0.hasSuffix("\r") ? $0.dropLast() : $0 }
+        let version = String(lines.removeFirst()).trimmingSpaces
+        var fields: [(name: String, value: String)] = []
+        for line in lines where !line.isEmpty {
+            if line.first == " " || line.first == "\t", !fields.isEmpty {
+                fields[fields.count - 1].value += " " + line.trimmingSpaces
+            } else if let colon = line.firstIndex(of: ":") {
+                fields.append((String(line[..<colon]).trimmingSpaces, String(line[line.index(after: colon)...]).trimmingSpaces))
+            }
+        }
+        return (version, fields, length)
+    }
+
+    /// Drops bytes up to the next line that starts with `WARC/` (or the end).
+    private func resynchronize() {
+        if stream.available > 0 { stream.consume(1) }
+        while true {
+            let buf = stream.buffer
+            var i = stream.start
+            while i + 5 <= buf.count {
+                if buf[i] == 0x57 && (i == 0 || i == stream.start || buf[i - 1] == 0x0A) && buf[i..<i + 5].elementsEqual("WARC/".utf8) {
+                    stream.consume(i - stream.start)
+                    return
+                }
+                i += 1
+            }
+            let keep = min(4, stream.available)
+            stream.consume(stream.available - keep)
+            if !stream.fill(keep + 1) {
+                if stream.breakage == nil { stream.consume(stream.available) }
+                return
+            }
+        }
+    }
+
+    private func skipLineBreaks(upTo limit: Int = .max) {
+        var n = 0
+        while n < limit && stream.fill(1) {
+            let b = stream.buffer[stream.start]
+            guard b == 0x0D || b == 0x0A else { return }
+            stream.consume(1)
+            n += 1
+        }
+    }
+}
+
+extension StringProtocol {
+    /// The text without leading and trailing spaces and tabs (and CR/LF).
+    var trimmingSpaces: String {
+        let isSpace: (Character) -> Bool = { $0 == " " || $0 == "\t" || $0 == "\r" || $0 == "\n" }
+        guard let first = firstIndex(where: { !isSpace($0) }) else { return "" }
+        let last = lastIndex(where: { !isSpace($0) })!
+        return String(self[first...last])
+    }
+}
