@@ -36,7 +36,7 @@ final class CrawlCatalog {
         CREATE INDEX IF NOT EXISTS redirects_key ON redirects(url_key);
         CREATE TABLE IF NOT EXISTS revisits (
             id INTEGER PRIMARY KEY, source_id INTEGER NOT NULL, codec TEXT NOT NULL, offset INTEGER NOT NULL,
-            url TEXT NOT NULL, url_key TEXT, refers_to_url TEXT, refers_to_key TEXT, refers_to_date TEXT,
+            url TEXT NOT NULL, url_key TEXT, media_type TEXT, refers_to_url TEXT, refers_to_key TEXT, refers_to_date TEXT,
             payload_digest TEXT, page_id INTEGER, image_id INTEGER);
         CREATE TABLE IF NOT EXISTS refs (
             id INTEGER PRIMARY KEY, page_id INTEGER NOT NULL REFERENCES pages(id), position INTEGER NOT NULL,
@@ -71,7 +71,7 @@ final class CrawlCatalog {
         insertImage = try db.prepare("INSERT OR IGNORE INTO images (sha256, format, width, height, bytes, source_id, path, codec, offset, length, url) VALUES (?,?,?,?,?,?,?,?,?,?,?)")
         insertImageURL = try db.prepare("INSERT INTO image_urls (url_key, url, image_id, source_id, via, payload_digest) SELECT ?, ?, id, ?, ?, ? FROM images WHERE sha256 = ?")
         insertRedirect = try db.prepare("INSERT INTO redirects (url_key, url, target_url, target_key, status, source_id) VALUES (?,?,?,?,?,?)")
-        insertRevisit = try db.prepare("INSERT INTO revisits (source_id, codec, offset, url, url_key, refers_to_url, refers_to_key, refers_to_date, payload_digest) VALUES (?,?,?,?,?,?,?,?,?)")
+        insertRevisit = try db.prepare("INSERT INTO revisits (source_id, codec, offset, url, url_key, media_type, refers_to_url, refers_to_key, refers_to_date, payload_digest) VALUES (?,?,?,?,?,?,?,?,?,?)")
         insertRef = try db.prepare("INSERT INTO refs (page_id, position, url, chosen_by, alt, alt_state, title, aria_label, figcaption) VALUES (?,?,?,?,?,?,?,?,?)")
         insertCandidate = try db.prepare("INSERT INTO ref_candidates (ref_id, rank, url, url_key) VALUES (?,?,?,?)")
         insertSentence = try db.prepare("INSERT INTO sentences (page_id, seq, block, text) VALUES (?,?,?,?)")
@@ -122,7 +122,7 @@ final class CrawlCatalog {
 
     func add(revisit: RevisitResult, sourceID: Int64) throws {
         try insertRevisit.run([.integer(sourceID), .text(revisit.location.codec), .integer(revisit.location.offset), .text(revisit.url),
-                               Self.text(WebURL(parsing: revisit.url).matchKey), Self.text(revisit.refersTo),
+                               Self.text(WebURL(parsing: revisit.url).matchKey), Self.text(revisit.mediaType), Self.text(revisit.refersTo),
                                Self.text(revisit.refersTo.flatMap { WebURL(parsing: $0).matchKey }), Self.text(revisit.refersToDate),
                                Self.text(revisit.payloadDigest)])
     }

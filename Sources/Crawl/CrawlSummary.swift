@@ -57,7 +57,8 @@ public struct CrawlSummary: Sendable {
             ("pairs", try count("SELECT count(*) FROM pairs")),
             ("sentences", try count("SELECT count(*) FROM sentences")),
             ("revisits_resolved", try count("SELECT count(*) FROM revisits WHERE page_id IS NOT NULL OR image_id IS NOT NULL")),
-            ("revisits_unresolved", try count("SELECT count(*) FROM revisits WHERE page_id IS NULL AND image_id IS NULL")),
+            ("revisits_unresolved", try count("SELECT count(*) FROM revisits WHERE page_id IS NULL AND image_id IS NULL AND (media_type IS NULL OR (media_type LIKE 'image/%' AND media_type <> 'image/svg+xml') OR media_type IN ('text/html', 'application/xhtml+xml'))")),
+            ("revisits_of_other_media", try count("SELECT count(*) FROM revisits WHERE page_id IS NULL AND image_id IS NULL AND NOT (media_type IS NULL OR (media_type LIKE 'image/%' AND media_type <> 'image/svg+xml') OR media_type IN ('text/html', 'application/xhtml+xml'))")),
             ("skipped", try count("SELECT count(*) FROM skips")),
         ]
         func grouped(_ sql: String) throws -> [(String, Int)] {

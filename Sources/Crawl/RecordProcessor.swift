@@ -29,6 +29,8 @@ struct ImageResult {
 
 struct RevisitResult {
     var url: String
+    /// The media type from the HTTP header fields the revisit record repeats, if any.
+    var mediaType: String?
     var location: RecordLocation
     var refersTo: String?
     var refersToDate: String?
@@ -61,7 +63,8 @@ final class RecordProcessor: @unchecked Sendable {
         let digest = record.field("WARC-Payload-Digest")
         switch record.type {
         case "revisit":
-            return .revisit(RevisitResult(url: uri, location: record.location, refersTo: record.field("WARC-Refers-To-Target-URI").map { $0.trimming("<>") },
+            let http = record.block.starts(with: "HTTP/".utf8) ? try? HTTPResponse.parse(record.block).get() : nil
+            return .revisit(RevisitResult(url: uri, mediaType: http?.mediaType, location: record.location, refersTo: record.field("WARC-Refers-To-Target-URI").map { $0.trimming("<>") },
                                           refersToDate: record.field("WARC-Refers-To-Date"), payloadDigest: digest))
         case "resource":
             let mediaType = record.field("Content-Type").map(MediaType.essence)
