@@ -57,8 +57,8 @@ let package = Package(
         .testTarget(name: "CatalogTests", dependencies: ["Catalog"]),
         .testTarget(name: "SynthTests", dependencies: ["Synth", "Imaging", "CurateCore", "TestSupport"]),
         .testTarget(name: "KernelsTests", dependencies: ["Kernels"]),
-        .testTarget(name: "CrawlTests", dependencies: ["Crawl", "Catalog", "CurateCore", "TestSupport"]),
+        .testTarget(name: "CrawlTests", dependencies: ["Crawl", "Catalog", "CurateCore", "CZlib", "TestSupport"]),
         .testTarget(name: "SystemLibrariesTests", dependencies: ["CLibXML2", "CZlib", "CLibPNG", "CLibWebP", "CGIF", "CSQLite", "COpenBLAS"]),
-        .testTarget(name: "CurateTests", dependencies: ["curate", "TestSupport"]),
+        .testTarget(name: "CurateTests", dependencies: ["curate", "Catalog", "TestSupport"]),
     ]
 )

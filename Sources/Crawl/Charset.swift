@@ -32,8 +32,15 @@ enum Charset {
     /// A declared charset; a page declared UTF-8 that holds no valid multi-byte sequence but
     /// does hold invalid bytes was mislabelled, and is detected instead.
     private static func declared(_ bytes: [UInt8], _ name: String, source: String) -> Decoded {
-        guard name == "UTF-8" else { return convert(bytes, from: name, source: source) }
         let check = UTF8Check(bytes)
+        guard name == "UTF-8" else {
+            // Bytes that are valid UTF-8 with multi-byte characters are UTF-8 whatever the label
+            // says (a page re-encoded without updating its meta tag); legacy text almost never is.
+            if check.invalid == 0 && check.multibyte >= 8 && !name.hasPrefix("UTF-16") {
+                return Decoded(utf8: bytes, charset: "UTF-8", source: source + "-overridden", errors: 0)
+            }
+            return convert(bytes, from: name, source: source)
+        }
         if check.invalid > 0 && check.multibyte == 0 { return detect(bytes) }
         return utf8(bytes, source: source)
     }

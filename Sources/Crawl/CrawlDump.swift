@@ -188,9 +188,10 @@ public final class CrawlDump {
         var pending: (job: Job, resume: (file: Int64, stream: Int64))?
         while true {
             let batch = try nextBatch()
+            // The workers' processors are reused: the previous batch must be done before the next starts.
+            pending?.job.group.wait()
             let job = batch.map { start(Job(items: $0.items)) }
             if let (previous, resume) = pending {
-                previous.group.wait()
                 try write(previous, sourceID: sourceID, path: path, resume: resume, counts: &counts)
             }
             guard let job, let batch else { return }

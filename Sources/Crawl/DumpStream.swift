@@ -129,6 +129,19 @@ final class DumpStream {
         return (0, p)
     }
 
+    /// The file offset of the gzip member holding decompressed offset `u`, if still known.
+    func memberOffset(containing u: Int64) -> Int64? {
+        memberStarts.last { $0.u <= u }?.c
+    }
+
+    /// The file offset of the member that broke, if the stream broke.
+    var brokenMemberOffset: Int64? {
+        switch breakage {
+        case .badGzip(let offset, _)?, .truncatedGzip(let offset)?: offset
+        case nil: nil
+        }
+    }
+
     /// After a breakage: throws away the partial data and goes on at the next gzip header.
     func recover() {
         guard let broken = breakage else { return }
@@ -210,9 +223,25 @@ final class DumpStream {
             inflateReset(&zstream)
         default:
             let message = zstream.msg.map { String(cString: $0) } ?? "zlib status \(status)"
-            // A member that fails its check in the last bytes of the file was cut off there.
-            let atFileEnd = fileAtEnd || (lseek(fd, 0, SEEK_CUR) == lseek(fd, 0, SEEK_END))
-            breakage = atFileEnd && input.count - inputStart <= 8 ? .truncatedGzip(memberOffset: memberOffset) : .badGzip(memberOffset: memberOffset, message: message)
+            // The last member of a file that fails was cut off there (a download that broke off).
+            breakage = hasMemberAhead() ? .badGzip(memberOffset: memberOffset, message: message) : .truncatedGzip(memberOffset: memberOffset)
+        }
+    }
+
+    /// Whether another gzip header follows the current input position (read without moving it).
+    private func hasMemberAhead() -> Bool {
+        let here = lseek(fd, 0, SEEK_CUR)
+        defer { lseek(fd, here, SEEK_SET) }
+        var window = Array(input[min(inputStart + 1, input.count)...])
+        var chunk = [UInt8](repeating: 0, count: Self.chunk)
+        while true {
+            if window.count >= 3 {
+                for i in 0..<(window.count - 2) where window[i] == 0x1f && window[i + 1] == 0x8b && window[i + 2] == 0x08 { return true }
+                window = Array(window.suffix(2))
+            }
+            let n = read(fd, &chunk, Self.chunk)
+            if n <= 0 { return false }
+            window += chunk[0..<n]
         }
     }
 

@@ -123,7 +123,7 @@ struct ExtractionState {
 
     // MARK: the result
 
-    mutating func finish(pageURL: WebURL) -> ExtractedPage {
+    mutating func finish(pageURL: WebURL, keepingNoscriptCopies: Bool = false) -> ExtractedPage {
         flush()
         var base = pageURL
         var baseText: String?
@@ -139,7 +139,7 @@ struct ExtractionState {
             for u in choice?.urls ?? [] {
                 if let r = WebURL.resolve(u, against: base)?.text, !urls.contains(r) { urls.append(r) }
             }
-            if raw.inNoscript, let first = urls.first, seen.contains(first) { continue }
+            if raw.inNoscript, !keepingNoscriptCopies, let first = urls.first, seen.contains(first) { continue }
             if let first = urls.first { seen.insert(first) }
             let chosenBy = !urls.isEmpty ? choice!.chosenBy : (raw.attributes["src"].map { SourceChoice.isInline(WebURL.cleaned($0)) && !$0.isEmpty } == true ? "inline" : "none")
             func text(_ name: String) -> String? {
@@ -147,7 +147,7 @@ struct ExtractionState {
             }
             result.append(ImageReference(position: result.count, urls: urls, chosenBy: chosenBy,
                                          alt: raw.attributes["alt"].map(Sentences.collapse),
-                                         title: text("title"), ariaLabel: text("aria-label"), figcaption: raw.figcaption))
+                                         title: text("title"), ariaLabel: text("aria-label"), figcaption: raw.figcaption, inNoscript: raw.inNoscript))
         }
         let title = Sentences.collapse(String(decoding: titleText, as: UTF8.self))
         return ExtractedPage(title: title.isEmpty ? nil : title, language: language, baseURL: baseText, references: result, sentences: sentences)

@@ -15,6 +15,8 @@ public struct ImageReference: Sendable, Equatable {
     public var ariaLabel: String?
     /// The text of the enclosing `<figure>`'s `<figcaption>`.
     public var figcaption: String?
+    /// Inside `<noscript>` (kept only when its URL is not already on the page).
+    public var inNoscript = false
 }
 
 /// What crawl-dump keeps of one HTML page.
@@ -53,8 +55,14 @@ public struct ExtractedPage: Sendable, Equatable {
 public final class HTMLExtractor {
     private var sax = htmlSAXHandler()
     var state = ExtractionState()
+    /// Keep `<noscript>` copies of images already on the page (for comparing with other parsers).
+    var keepsNoscriptCopies = false
+
+    /// libxml2 must be initialised once, on one thread, before parsers run on several (xmlInitParser).
+    private static let libraryReady: Bool = { xmlInitParser(); return true }()
 
     public init() {
+        precondition(Self.libraryReady, "libxml2's xmlInitParser did not run.")
         sax.startElement = { ctx, name, attributes in
             guard let ctx, let name else { return }
             Unmanaged<HTMLExtractor>.fromOpaque(ctx).takeUnretainedValue().state.start(name, attributes)
@@ -73,7 +81,7 @@ public final class HTMLExtractor {
     }
 
     static let parseOptions = Int32(HTML_PARSE_RECOVER.rawValue | HTML_PARSE_NONET.rawValue | HTML_PARSE_NOERROR.rawValue
-        | HTML_PARSE_NOWARNING.rawValue | HTML_PARSE_NOIMPLIED.rawValue | HTML_PARSE_COMPACT.rawValue | HTML_PARSE_IGNORE_ENC.rawValue)
+        | HTML_PARSE_NOWARNING.rawValue | HTML_PARSE_COMPACT.rawValue | HTML_PARSE_IGNORE_ENC.rawValue)
 
     /// Parses `utf8` (a whole page, valid UTF-8) whose address is `pageURL`.
     public func extract(utf8: [UInt8], pageURL: WebURL) -> ExtractedPage {
@@ -95,6 +103,6 @@ public final class HTMLExtractor {
             }
         }
         htmlFreeParserCtxt(ctxt)
-        return state.finish(pageURL: pageURL)
+        return state.finish(pageURL: pageURL, keepingNoscriptCopies: keepsNoscriptCopies)
     }
 }

@@ -100,6 +100,12 @@ final class WARCReader {
             }
         }
         skipLineBreaks(upTo: 4)
+        if stream.isGzip && stream.available == 0 {
+            // Inflate on to the end of the member: a record whose member then fails its check is not trusted.
+            let member = stream.memberOffset(containing: begin)
+            _ = stream.fill(1)
+            if stream.available == 0, let broken = stream.brokenMemberOffset, broken == member { return truncatedRecord(at: begin, type: type) }
+        }
         let end = stream.position
         let location: RecordLocation
         if let member = stream.member(from: begin, to: end) {

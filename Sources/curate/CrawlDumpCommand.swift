@@ -35,15 +35,19 @@ extension Curate {
         @Option(help: "Skip response records larger than this many MB (record_too_large).")
         var maxRecordMb = 256
 
+        @Option(help: "Records per batch; the catalog commits after each (smaller: finer resume points).")
+        var batchRecords = 512
+
         func validate() throws {
             guard !paths.isEmpty else { throw CommandFailure("give at least one WARC file or folder, e.g. curate crawl-dump samples/crawl.warc.gz") }
             guard threads >= 1 && threads <= 64 else { throw CommandFailure("--threads must be between 1 and 64, got \(threads)") }
+            guard batchRecords >= 1 else { throw CommandFailure("--batch-records must be at least 1, got \(batchRecords)") }
             guard maxRecordMb >= 1 else { throw CommandFailure("--max-record-mb must be at least 1, got \(maxRecordMb)") }
         }
 
         func run() throws {
             do {
-                let options = CrawlOptions(inputs: paths, workDirectory: work, threads: threads, maxRecordBytes: maxRecordMb << 20)
+                let options = CrawlOptions(inputs: paths, workDirectory: work, threads: threads, maxRecordBytes: maxRecordMb << 20, batchRecords: batchRecords)
                 let crawl = try Crawl.CrawlDump(options: options)
                 let line = ProgressLine()
                 crawl.onProgress = { p in

@@ -1,0 +1,136 @@
+@testable import Crawl
+import CurateCore
+import Foundation
+import Testing
+import TestSupport
+
+/// crawl-dump's readers and extractor on the real files of ../shared/corpus (skipped, and said
+/// so, when the shared folder is absent) and on the committed samples/.
+struct WARCCorpusTests {
+    /// Reads a file to the end, returning records by type and skips by reason.
+    static func readAll(_ path: String) throws -> (records: [String: Int], skips: [CrawlSkip]) {
+        let reader = WARCReader(stream: try DumpStream(path: path))
+        var records: [String: Int] = [:], skips: [CrawlSkip] = []
+        while let event = reader.next() {
+            switch event {
+            case .record(let r): records[r.type, default: 0] += 1
+            case .skipped(let s): skips.append(s)
+            }
+        }
+        return (records, skips)
+    }
+
+    /// Every file of corpus/warc is read to its end without a crash; the record counts are the
+    /// MANIFEST's (warcio's) except where a record is broken, and then a skip says where.
+    @Test(.enabled(if: SharedCorpus.isAvailable)) func everyCorpusWARCReads() throws {
+        let expected: [String: Int] = ["jwarc-cc.warc.gz": 1, "pywb-example.warc.gz": 6, "pywb-iana.warc.gz": 343,
+            "ukwa-IAH-20080430204825-00000-blackbook-truncated.warc.gz": 23, "ukwa-IAH-20080430204825-00000-blackbook-truncated.warc": 23,
+            "ukwa-transfer_compression_gzip.warc.gz": 5, "ukwa-truncated_datetime.warc": 5,
+            "ukwa-wikipedia-mona-lisa-flashfrozen-jwat-recompressed.warc.gz": 82, "wac-mutliple-headers.warc": 1,
+            "warc2zim-example-revisit.warc.gz": 16, "warc2zim-kiwix-with-redirects.warc.gz": 105, "warc2zim-single-page-test.warc": 108,
+            "warcat-at.warc.gz": 8, "warcat-long_url.warc": 1, "warcio-example-bad.warc.gz.bad": 1,
+            "warcio-example-iana.org-chunked.warc": 3, "warcio-example-space-in-target-uri.warc.gz": 2]
+        for url in SharedCorpus.files("warc") {
+            let (records, skips) = try Self.readAll(url.path)
+            let total = records.values.reduce(0, +)
+            if let n = expected[url.lastPathComponent] {
+                #expect(total >= n, "\(url.lastPathComponent): \(total) records, warcio reads \(n)")
+            }
+            for skip in skips { #expect(!skip.detail.isEmpty && skip.offset >= 0, "\(url.lastPathComponent): \(skip)") }
+        }
+    }
+
+    /// A damaged gzip member loses its own record only; the reader names its offset.
+    @Test func badGzipMemberLosesOneRecord() throws {
+        let sample = SharedCorpus.repositoryRoot.appendingPathComponent("samples/crawl.warc.gz").path
+        var bytes = [UInt8](FileManager.default.contents(atPath: sample)!)
+        let (clean, _) = try Self.readAll(sample)
+        // Corrupt the deflate data of the member that starts at the 40th gzip header.
+        var starts: [Int] = []
+        for i in 0..<(bytes.count - 2) where bytes[i] == 0x1f && bytes[i + 1] == 0x8b && bytes[i + 2] == 0x08 { starts.append(i) }
+        let victim = starts[40]
+        for k in 30..<60 { bytes[victim + k] ^= 0x5a }
+        let path = NSTemporaryDirectory() + "curate-badgzip-\(getpid()).warc.gz"
+        FileManager.default.createFile(atPath: path, contents: Data(bytes))
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let (records, skips) = try Self.readAll(path)
+        #expect(records.values.reduce(0, +) == clean.values.reduce(0, +) - 1)
+        #expect(skips.contains { $0.reason == .badGzip && $0.offset == Int64(victim) })
+    }
+
+    /// The same records whether the WARC is plain, one gzip member per record, or one member in all.
+    @Test func plainAndSingleMemberGzipReadAlike() throws {
+        let sample = SharedCorpus.repositoryRoot.appendingPathComponent("samples/crawl.warc.gz").path
+        let stream = try DumpStream(path: sample)
+        var plain: [UInt8] = []
+        while stream.fill(1) { plain += stream.buffer[stream.start...]; stream.consume(stream.available) }
+        let dir = NSTemporaryDirectory() + "curate-forms-\(getpid())"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        FileManager.default.createFile(atPath: dir + "/plain.warc", contents: Data(plain))
+        FileManager.default.createFile(atPath: dir + "/single.warc.gz", contents: Data(try #require(TestGzip.member(plain))))
+        let a = try Self.readAll(dir + "/plain.warc"), b = try Self.readAll(dir + "/single.warc.gz"), c = try Self.readAll(sample)
+        #expect(a.records == c.records, "\(a.records) \(a.skips) vs \(c.records) \(c.skips)")
+        #expect(b.records == c.records)
+        #expect(a.records["response"]! > 100)
+    }
+}
+
+struct CharsetCorpusTests {
+    /// The pages of corpus/html/encodings declare nothing; each comes out readable.
+    @Test(.enabled(if: SharedCorpus.isAvailable)) func undeclaredEncodingsAreDetected() throws {
+        let expected = ["Big5": ("BIG5-HKSCS", "台北看守所"), "GB2312": ("GB18030", "搜狐在线"), "KOI8-R": ("KOI8-R", "МОСКВА"),
+                        "SHIFT_JIS": ("CP932", "衆院議院運営委員会"), "utf-8": ("UTF-8", "桃太郎"), "windows-1252": ("CP1252", "£825")]
+        for url in SharedCorpus.files("html/encodings") {
+            let key = String(url.lastPathComponent.split(separator: "_")[0]).replacingOccurrences(of: "SHIFT", with: "SHIFT_JIS")
+            let (charset, phrase) = try #require(expected[key == "SHIFT_JIS" ? key : key], "\(url.lastPathComponent)")
+            let decoded = Charset.decode(SharedCorpus.bytes(url), httpCharset: nil)
+            #expect(decoded.charset == charset, "\(url.lastPathComponent)")
+            #expect(String(decoding: decoded.utf8, as: UTF8.self).contains(phrase), "\(url.lastPathComponent)")
+            #expect(decoded.errors == 0)
+        }
+    }
+
+    @Test func declaredCharsetsWin() {
+        let latin = Array("<meta charset=\"iso-8859-1\"><p>caf\u{E9}</p>".unicodeScalars.map { UInt8($0.value) })
+        let d = Charset.decode(latin, httpCharset: nil)
+        #expect(d.source == "meta" && d.charset == "CP1252")
+        #expect(String(decoding: d.utf8, as: UTF8.self).contains("café"))
+        let h = Charset.decode(latin, httpCharset: "windows-1252")
+        #expect(h.source == "http")
+        let bom = Charset.decode([0xEF, 0xBB, 0xBF] + Array("é".utf8), httpCharset: "iso-8859-1")
+        #expect(bom.source == "bom" && String(decoding: bom.utf8, as: UTF8.self) == "é")
+    }
+}
+
+/// curate's <img> extraction against html5lib's (Tests/Golden/html_reference.py) on every page of corpus/html.
+struct ReferenceAgreementTests {
+    @Test(.enabled(if: SharedCorpus.isAvailable)) func altTextsAgreeWithHTML5Lib() throws {
+        let golden = SharedCorpus.repositoryRoot.appendingPathComponent("Tests/Golden/html-reference.json")
+        let reference = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: golden)) as? [String: [[String: Any]]])
+        let extractor = HTMLExtractor()
+        extractor.keepsNoscriptCopies = true
+        var pages = 0, agreeing = 0, images = 0, imagesAgreeing = 0
+        var differences: [String] = []
+        for (page, theirs) in reference.sorted(by: { $0.key < $1.key }) {
+            let url = SharedCorpus.root!.appendingPathComponent("html/" + page)
+            let decoded = Charset.decode(SharedCorpus.bytes(url), httpCharset: nil)
+            let ours = extractor.extract(utf8: decoded.utf8, pageURL: WebURL(parsing: "http://example.org/a/b.html"))
+            // <template> content is not part of the document.
+            let theirAlts = theirs.filter { ($0["template"] as? Bool) != true }.map { $0["alt"] as? String }
+            let ourAlts = ours.references.map(\.alt)
+            pages += 1
+            images += theirAlts.count
+            imagesAgreeing += zip(theirAlts, ourAlts).filter { $0 == $1 }.count
+            if theirAlts == ourAlts { agreeing += 1 } else if differences.count < 12 {
+                let firstDifference = zip(theirAlts, ourAlts).first { $0 != $1 }.map { "\($0.0 ?? "nil") vs \($0.1 ?? "nil")" } ?? "count \(theirAlts.count) vs \(ourAlts.count)"
+                differences.append("\(page): \(firstDifference)")
+            }
+        }
+        print("html5lib agreement: \(agreeing)/\(pages) pages identical, \(imagesAgreeing)/\(images) <img> alt texts")
+        // Known differences, each explained in README.md ("Agreement with html5lib"): qq.html is valid UTF-8
+        // labelled gb2312 (curate reads UTF-8, html5lib mojibake); two pages where the parsers recover differently.
+        #expect(agreeing >= pages - 3, "\(differences.joined(separator: "; "))")
+        #expect(Double(imagesAgreeing) >= 0.99 * Double(images))
+    }
+}

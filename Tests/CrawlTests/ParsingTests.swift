@@ -1,0 +1,102 @@
+@testable import Crawl
+import CurateCore
+import Testing
+
+/// URL resolution, srcset, source choice, sentences, HTTP decoding: small hand-made inputs.
+struct URLTests {
+    /// RFC 3986 §5.4.1 and §5.4.2 examples against base http://a/b/c/d;p?q.
+    @Test(arguments: [
+        ("g", "http://a/b/c/g"), ("./g", "http://a/b/c/g"), ("g/", "http://a/b/c/g/"), ("/g", "http://a/g"),
+        ("//g", "http://g"), ("?y", "http://a/b/c/d;p?y"), ("g?y", "http://a/b/c/g?y"), ("#s", "http://a/b/c/d;p?q#s"),
+        ("g;x?y#s", "http://a/b/c/g;x?y#s"), ("", "http://a/b/c/d;p?q"), (".", "http://a/b/c/"), ("./", "http://a/b/c/"),
+        ("..", "http://a/b/"), ("../g", "http://a/b/g"), ("../..", "http://a/"), ("../../g", "http://a/g"),
+        ("../../../g", "http://a/g"), ("/./g", "http://a/g"), ("/../g", "http://a/g"), ("g.", "http://a/b/c/g."),
+        (".g", "http://a/b/c/.g"), ("g..", "http://a/b/c/g.."), ("./../g", "http://a/b/g"), ("./g/.", "http://a/b/c/g/"),
+        ("g/./h", "http://a/b/c/g/h"), ("g/../h", "http://a/b/c/h"), ("g;x=1/./y", "http://a/b/c/g;x=1/y"), ("g;x=1/../y", "http://a/b/c/y"),
+    ])
+    func rfc3986Examples(reference: String, expected: String) {
+        let base = WebURL(parsing: "http://a/b/c/d;p?q")
+        #expect(WebURL(parsing: reference).resolved(against: base).text == expected)
+    }
+
+    @Test func normalFormAndMatchKey() {
+        let url = WebURL(parsing: "  HTTP://Example.COM:80/a/./b/../c d/%7euser?q=%e2%82%ac#frag\n")
+        #expect(url.normalized?.text == "http://example.com/a/c%20d/~user?q=%E2%82%AC")
+        #expect(WebURL(parsing: "https://example.com:443").normalized?.text == "https://example.com/")
+        #expect(WebURL(parsing: "https://x.org/img.jpg").matchKey == WebURL(parsing: "http://x.org/img.jpg").matchKey)
+        #expect(WebURL.resolve("javascript:void(0)", against: WebURL(parsing: "http://a/")) == nil)
+        #expect(WebURL.resolve("\\\\cdn.x.org\\i.png", against: WebURL(parsing: "https://a/"))?.text == "https://cdn.x.org/i.png")
+        #expect(WebURL.resolve("/café.jpg", against: WebURL(parsing: "http://a/"))?.text == "http://a/caf%C3%A9.jpg")
+    }
+}
+
+struct SourceChoiceTests {
+    @Test func srcsetParsing() {
+        let c = SrcSet.parse(" a.jpg 320w, b.jpg  640w ,c.jpg 1024w, d,e.jpg 2x, bad.jpg 3q")
+        #expect(c.map(\.url) == ["a.jpg", "b.jpg", "c.jpg", "d,e.jpg"])
+        #expect(c.map(\.width) == [320, 640, 1024, nil])
+        #expect(c[3].density == 2)
+    }
+
+    @Test func largestCandidateWins() {
+        let w = SourceChoice.choose(attributes: ["src": "s.jpg", "srcset": "m.jpg 640w, l.jpg 1280w, xs.jpg 100w"], pictureSources: [])
+        #expect(w == .init(urls: ["l.jpg", "m.jpg", "xs.jpg", "s.jpg"], chosenBy: "srcset"))
+        let x = SourceChoice.choose(attributes: ["src": "s.jpg", "srcset": "s2.jpg 2x"], pictureSources: [])
+        #expect(x?.urls == ["s2.jpg", "s.jpg"])
+        let picture = SourceChoice.choose(attributes: ["src": "s.jpg"], pictureSources: ["p1.webp 1x, p2.webp 2x"])
+        #expect(picture == .init(urls: ["p2.webp", "p1.webp", "s.jpg"], chosenBy: "picture"))
+    }
+
+    @Test func lazyLoadingReplacesPlaceholders() {
+        let gif = "data:image/gif;base64,R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7"
+        #expect(SourceChoice.choose(attributes: ["src": gif, "data-src": "real.jpg"], pictureSources: []) == .init(urls: ["real.jpg"], chosenBy: "data-src"))
+        #expect(SourceChoice.choose(attributes: ["src": "/img/blank.gif", "data-lazy-src": "r.jpg"], pictureSources: [])?.urls == ["r.jpg"])
+        #expect(SourceChoice.choose(attributes: ["data-original": "o.jpg"], pictureSources: [])?.chosenBy == "data-original")
+        #expect(SourceChoice.choose(attributes: ["src": "a.jpg", "data-src": "b.jpg"], pictureSources: [])?.urls == ["a.jpg"])
+        // A real image that happens to be named like a placeholder stays when nothing replaces it.
+        #expect(SourceChoice.choose(attributes: ["src": "loading-dock.jpg"], pictureSources: [])?.urls == ["loading-dock.jpg"])
+        #expect(SourceChoice.choose(attributes: ["src": gif], pictureSources: []) == nil)
+    }
+}
+
+struct SentenceTests {
+    @Test func splitsAtSentenceEnds() {
+        let s = Sentences.split("Dr. Smith met J. Doe at 3.30 p.m. in the park. It rained all day! Did it stop? yes it did. 「東京は晴れです。」大阪は雨でした。")
+        #expect(s == ["Dr. Smith met J. Doe at 3.30 p.m. in the park.", "It rained all day!", "Did it stop? yes it did.", "「東京は晴れです。」", "大阪は雨でした。"])
+    }
+
+    @Test func fragmentsAreNotSentences() {
+        #expect(Sentences.split("Home") == [])
+        #expect(Sentences.split("Read more »") == [])
+        #expect(Sentences.collapse("  a\u{A0}\n\t b  ") == "a b")
+    }
+}
+
+struct HTTPTests {
+    @Test func chunkedAndGzip() throws {
+        let body = Array("<html><body><p>Hello there, world of pages.</p></body></html>".utf8)
+        let gz = try #require(TestGzip.member(body))
+        var chunked: [UInt8] = []
+        for piece in [Array(gz[0..<10]), Array(gz[10...])] {
+            chunked += Array(String(piece.count, radix: 16).utf8) + [13, 10] + piece + [13, 10]
+        }
+        chunked += Array("0\r\n\r\n".utf8)
+        let block = Array("HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=\"UTF-8\"\r\nTransfer-Encoding: chunked\r\nContent-Encoding: gzip\r\n\r\n".utf8) + chunked
+        let response = try HTTPResponse.parse(block).get()
+        #expect(response.body == body)
+        #expect(response.decodings == ["chunked", "gzip"])
+        #expect(response.charset == "utf-8")
+        #expect(response.mediaType == "text/html")
+    }
+
+    @Test func brotliIsCountedNotDecoded() {
+        let block = Array("HTTP/1.1 200 OK\r\nContent-Encoding: br\r\n\r\n\u{1}\u{2}".utf8)
+        guard case .failure(let why) = HTTPResponse.parse(block) else { Issue.record("brotli accepted"); return }
+        #expect(why.reason == .unsupportedEncoding)
+    }
+
+    @Test func malformedStatusLine() {
+        guard case .failure(let why) = HTTPResponse.parse(Array("HTTP/1.1 abc\r\n\r\n".utf8)) else { Issue.record("accepted"); return }
+        #expect(why.reason == .malformedHTTP)
+    }
+}
