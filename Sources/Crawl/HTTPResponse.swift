@@ -32,15 +32,7 @@ struct HTTPResponse {
         guard statusLine.count >= 2, let status = Int(statusLine[1]), (100...999).contains(status) else {
             return .failure(.init(.malformedHTTP, "bad HTTP status line"))
         }
-        var fields: [(name: String, value: String)] = []
-        for line in lines where !line.isEmpty {
-            if line.first == " " || line.first == "\t", !fields.isEmpty {
-                fields[fields.count - 1].value += " " + line.trimmingSpaces
-            } else if let colon = line.firstIndex(of: ":") {
-                fields.append((String(line[..<colon]).trimmingSpaces, String(line[line.index(after: colon)...]).trimmingSpaces))
-            }
-        }
-        var response = HTTPResponse(status: status, fields: fields, body: Array(block[headerEnd.bodyStart...]))
+        var response = HTTPResponse(status: status, fields: headerFields(lines), body: Array(block[headerEnd.bodyStart...]))
         if let transfer = response.field("Transfer-Encoding")?.lowercased(), transfer.contains("chunked") {
             // Some crawlers store the body already de-chunked but keep the header: only undo
             // chunking when the body starts like a chunk-size line.
@@ -151,6 +143,19 @@ struct HTTPResponse {
             }
         }
     }
+}
+
+/// `Name: value` lines as WARC and HTTP write them (a line starting with a space or tab continues the previous value).
+func headerFields(_ lines: [Substring]) -> [(name: String, value: String)] {
+    var fields: [(name: String, value: String)] = []
+    for line in lines where !line.isEmpty {
+        if line.first == " " || line.first == "\t", !fields.isEmpty {
+            fields[fields.count - 1].value += " " + line.trimmingSpaces
+        } else if let colon = line.firstIndex(of: ":") {
+            fields.append((String(line[..<colon]).trimmingSpaces, String(line[line.index(after: colon)...]).trimmingSpaces))
+        }
+    }
+    return fields
 }
 
 /// A skip reason with its detail, before the offset is known.

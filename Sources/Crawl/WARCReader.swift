@@ -165,15 +165,7 @@ final class WARCReader {
         let text = String(decoding: bytes, as: UTF8.self)
         var lines = text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" }).map { $0.hasSuffix("\r") ? $0.dropLast() : $0 }
         let version = String(lines.removeFirst()).trimmingSpaces
-        var fields: [(name: String, value: String)] = []
-        for line in lines where !line.isEmpty {
-            if line.first == " " || line.first == "\t", !fields.isEmpty {
-                fields[fields.count - 1].value += " " + line.trimmingSpaces
-            } else if let colon = line.firstIndex(of: ":") {
-                fields.append((String(line[..<colon]).trimmingSpaces, String(line[line.index(after: colon)...]).trimmingSpaces))
-            }
-        }
-        return (version, fields, length)
+        return (version, headerFields(lines), length)
     }
 
     /// Drops bytes up to the next line that starts with `WARC/` (or the end).
