@@ -43,7 +43,9 @@ demo:
 	.build/release/curate inspect samples/images
 	@echo "== the synthetic crawl in samples/ (issue #3): its eval set, inspected =="
 	.build/release/curate inspect samples/eval | head -3
-	@echo "== the pipeline commands (crawl-dump, filter, build-shards, train) arrive with issues #4 to #10 =="
+	@echo "== curate crawl-dump samples/crawl.warc.gz (catalog in curate-work/) =="
+	rm -rf curate-work && .build/release/curate crawl-dump samples/crawl.warc.gz --work curate-work
+	@echo "== filter, build-shards and train arrive with issues #5 to #10 =="
 
 ## samples: regenerate the committed samples/ (crawl.warc.gz, mirror/, eval/, truth.jsonl,
 ## detections.jsonl) from its seed; a test checks that this changes nothing.
