@@ -9,7 +9,7 @@ APT_PACKAGES := pkg-config libxml2-dev libpng-dev libjpeg-dev libwebp-dev libgif
                 zlib1g-dev libopenblas-dev unifont python3-venv
 PKGCONFIG_MODULES := libxml-2.0 libpng libjpeg libwebpdemux libgif zlib openblas sqlite3
 
-.PHONY: setup build release test demo bench asan clean check-setup samples
+.PHONY: setup build release test demo bench bench-venv bench-images bench-crawl asan clean check-setup samples
 
 ## setup: install every Debian package the project needs (idempotent; root or sudo).
 setup:
@@ -53,16 +53,25 @@ samples:
 	$(SWIFT) build --product curate
 	.build/debug/curate synth-crawl --size sample --out samples
 
-## bench: curate's figures and, in the same run, the peers' (../shared/bench/peers), as ratios.
-## The full peer table runs once; then BENCH_ROUNDS alternating rounds of the fastest peer and
-## curate give the ratio (this machine's speed drifts, so only neighbouring runs are compared).
+## bench: curate's figures and, in the same run, the peers' (../shared/bench/peers), as ratios:
+## images (issue #2) and crawl-dump (issue #4).
+bench: bench-images bench-crawl
+
+PEER_PACKAGES := numpy==2.4.6 pillow==13.0.0 opencv-python-headless==5.0.0.93 warcio==1.8.1 lxml==6.1.3 \
+                 selectolax==1.0.2 resiliparse==2.0.1 fastwarc==2.0.1
+bench-venv:
+	@$(MAKE) --no-print-directory check-setup >/dev/null 2>&1 || $(MAKE) --no-print-directory setup
+	@[ -x $(PEERS_VENV)/bin/python3 ] && $(PEERS_VENV)/bin/python3 -c "import cv2, PIL, numpy, warcio, lxml, selectolax, fastwarc" 2>/dev/null || \
+	  { python3 -m venv $(PEERS_VENV) && $(PEERS_VENV)/bin/pip install -q $(PEER_PACKAGES); }
+	@command -v taskset >/dev/null || { echo "taskset (util-linux) is missing"; exit 1; }
+
+## bench-images: decode -> 256 -> crop 224 -> JPEG q95. The full peer table runs once; then
+## BENCH_ROUNDS alternating rounds of the fastest peer and curate give the ratio (this machine's
+## speed drifts, so only neighbouring runs are compared).
 BENCH_ROUNDS ?= 7
 BENCH_PEER ?= opencv-reduced
-bench:
-	@$(MAKE) --no-print-directory check-setup >/dev/null 2>&1 || $(MAKE) --no-print-directory setup
+bench-images: bench-venv
 	$(SWIFT) build -c release --product curate-bench
-	@[ -x $(PEERS_VENV)/bin/python3 ] && $(PEERS_VENV)/bin/python3 -c "import cv2, PIL, numpy" 2>/dev/null || \
-	  { python3 -m venv $(PEERS_VENV) && $(PEERS_VENV)/bin/pip install -q numpy==2.4.6 pillow==13.0.0 opencv-python-headless==5.0.0.93; }
 	@[ -d bench/data/photos ] || $(PEERS_VENV)/bin/python3 bench/peer_photos.py $(SHARED)/bench/peers bench/data/photos
 	@rm -f bench/data/peer-image.jsonl bench/data/rounds-peer.jsonl bench/data/rounds-curate.jsonl
 	@echo "== peers, every pipeline: ../shared/bench/peers/image_peer.py =="
@@ -75,6 +84,22 @@ bench:
 	  .build/release/curate-bench --photos bench/data/photos --pipeline-only 1 --reps 3 --n 100 --json bench/data/rounds-curate.jsonl >/dev/null || exit 1; \
 	done
 	@$(PEERS_VENV)/bin/python3 bench/ratio.py bench/data/rounds-peer.jsonl bench/data/rounds-curate.jsonl
+
+## bench-crawl: crawl-dump on the peers' synthetic WARC (2,000 pages): the peers' stages, curate's
+## stages on one thread, then alternating rounds of the whole command (1 core, 2 cores) against
+## the peers, and peak memory at two dump sizes. The WARCs are generated once into $$PEERS_DATA.
+CRAWL_ROUNDS ?= 3
+PEERS_DATA ?= /tmp/peers-data
+export PEERS_DATA
+bench-crawl: bench-venv
+	$(SWIFT) build -c release --product curate --product curate-bench
+	@[ -f $(PEERS_DATA)/synth.warc.gz ] || $(PEERS_VENV)/bin/python3 $(SHARED)/bench/peers/gen_warc.py --out $(PEERS_DATA)/synth.warc.gz
+	@echo "== peers, stage by stage: ../shared/bench/peers/warc_html.py =="
+	$(PEERS_VENV)/bin/python3 $(SHARED)/bench/peers/warc_html.py --reps 3 --only read:fastwarc,parse:lxml,parse:selectolax,e2e:warcio+lxml,e2e:fastwarc+selectolax
+	@echo "== curate, stage by stage (one thread; no catalog) =="
+	.build/release/curate-bench --crawl $(PEERS_DATA)/synth.warc.gz --reps 3
+	@echo "== $(CRAWL_ROUNDS) alternating rounds: the whole crawl-dump command against the peers =="
+	$(PEERS_VENV)/bin/python3 bench/crawl_bench.py --shared $(SHARED) --curate .build/release/curate --rounds $(CRAWL_ROUNDS)
 
 ## asan: the whole test suite under AddressSanitizer (and LeakSanitizer) in its own build folder.
 asan:

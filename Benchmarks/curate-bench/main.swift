@@ -1,10 +1,13 @@
 // curate-bench: the figures `make bench` prints. Run from the repository root:
 //   .build/release/curate-bench --photos bench/data/photos [--reps 5] [--n 200] [--threads 2]
 //       [--peer-json FILE] [--json FILE] [--pipeline-only 1]
+//   .build/release/curate-bench --crawl WARC [--reps 3] [--json FILE]
+// --crawl measures crawl-dump's stages alone on one thread (CrawlBench.swift) and exits.
 // --pipeline-only 1 measures just the decode+resize+crop+encode path (for bench/ratio.py's rounds);
 // --json appends {"pipeline": "curate", "img_per_s_1p": ..., "img_per_s_np": ...} to FILE.
 // Images: JPEG bytes in memory -> probe -> decode -> shorter side 256 -> centre crop 224 -> JPEG q95,
 // the same work as ../shared/bench/peers/image_peer.py, on the same photos (bench/peer_photos.py).
+import Crawl
 import Foundation
 import Imaging
 import Kernels
@@ -17,6 +20,7 @@ struct Options {
     var peerJSON: String?
     var json: String?
     var pipelineOnly = false
+    var crawl: String?
 
     init(_ arguments: [String]) {
         var it = arguments.dropFirst().makeIterator()
@@ -30,6 +34,7 @@ struct Options {
             case "--peer-json": peerJSON = value
             case "--json": json = value
             case "--pipeline-only": pipelineOnly = value == "1"
+            case "--crawl": crawl = value
             default: fatalError("curate-bench: unknown option \(flag); see the comment at the top of main.swift")
             }
         }
@@ -37,6 +42,10 @@ struct Options {
 }
 
 let options = Options(CommandLine.arguments)
+if let warc = options.crawl {
+    crawlStages(warc)
+    exit(0)
+}
 let mode = ResizeMode.centerCrop(224, shorterSide: 256)
 let output = EncodedFormat.jpeg(quality: 95)
 

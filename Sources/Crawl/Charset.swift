@@ -42,11 +42,11 @@ enum Charset {
             return convert(bytes, from: name, source: source)
         }
         if check.invalid > 0 && check.multibyte == 0 { return detect(bytes) }
-        return utf8(bytes, source: source)
+        return utf8(bytes, source: source, check: check)
     }
 
-    private static func utf8(_ bytes: [UInt8], source: String) -> Decoded {
-        let check = UTF8Check(bytes)
+    private static func utf8(_ bytes: [UInt8], source: String, check: UTF8Check? = nil) -> Decoded {
+        let check = check ?? UTF8Check(bytes)
         if check.invalid == 0 { return Decoded(utf8: bytes, charset: "UTF-8", source: source, errors: 0) }
         let repaired = String(decoding: bytes, as: UTF8.self)   // the standard library substitutes U+FFFD
         return Decoded(utf8: Array(repaired.utf8), charset: "UTF-8", source: source, errors: check.invalid)

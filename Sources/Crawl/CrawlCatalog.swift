@@ -86,7 +86,7 @@ final class CrawlCatalog {
     func add(page: PageResult, sourceID: Int64) throws {
         let l = page.location
         try insertPage.run([.integer(sourceID), Self.text(page.path), .text(l.codec), .integer(l.offset), .integer(l.length),
-                            .text(page.url), Self.text(WebURL(parsing: page.url).matchKey), Self.int(page.httpStatus.map(Int64.init)),
+                            .text(page.url), Self.text(page.urlKey), Self.int(page.httpStatus.map(Int64.init)),
                             Self.text(page.payloadDigest), .text(page.charset), .text(page.charsetSource),
                             Self.text(page.extracted.title), Self.text(page.extracted.language), Self.text(page.extracted.baseURL),
                             .integer(Int64(page.extracted.references.count)), .integer(Int64(page.extracted.sentences.count))])
@@ -96,8 +96,8 @@ final class CrawlCatalog {
             try insertRef.run([.integer(pageID), .integer(Int64(ref.position)), Self.text(ref.urls.first), .text(ref.chosenBy),
                                Self.text(ref.alt), .text(altState), Self.text(ref.title), Self.text(ref.ariaLabel), Self.text(ref.figcaption)])
             let refID = db.lastInsertRowID
-            for (rank, url) in ref.urls.enumerated() {
-                try insertCandidate.run([.integer(refID), .integer(Int64(rank)), .text(url), Self.text(WebURL(parsing: url).matchKey)])
+            for (rank, (url, key)) in zip(ref.urls, ref.urlKeys).enumerated() {
+                try insertCandidate.run([.integer(refID), .integer(Int64(rank)), .text(url), .text(key)])
             }
         }
         for (seq, sentence) in page.extracted.sentences.enumerated() {

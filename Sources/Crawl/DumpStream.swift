@@ -37,6 +37,8 @@ final class DumpStream {
     /// Member ends, keyed by uncompressed offset, mapped to the file offset just after the member.
     private var memberEnds: [Int64: Int64] = [:]
     private static let chunk = 1 << 20
+    /// zlib's output area, reused for every call (a member per record means many short calls).
+    private var inflated = [UInt8](repeating: 0, count: 256 << 10)
 
     /// Opens `path` for reading; the first bytes decide whether it is gzip (magic 1f 8b), not the name.
     /// `resume` starts at a record boundary found by an earlier run: its file offset (a member
@@ -201,9 +203,8 @@ final class DumpStream {
             memberOffset = inputOffset
             memberStarts.append((u: bufferBase + Int64(buffer.count), c: memberOffset))
         }
-        var out = [UInt8](repeating: 0, count: 256 << 10)
         let (status, produced, used) = input.withUnsafeMutableBufferPointer { inBuf in
-            out.withUnsafeMutableBufferPointer { outBuf -> (Int32, Int, Int) in
+            inflated.withUnsafeMutableBufferPointer { outBuf -> (Int32, Int, Int) in
                 zstream.next_in = inBuf.baseAddress! + inputStart
                 zstream.avail_in = UInt32(inBuf.count - inputStart)
                 zstream.next_out = outBuf.baseAddress
@@ -213,7 +214,7 @@ final class DumpStream {
             }
         }
         inputStart += used
-        buffer.append(contentsOf: out[0..<produced])
+        buffer.append(contentsOf: inflated[0..<produced])
         switch status {
         case Z_OK, Z_BUF_ERROR:
             if used == 0 && produced == 0 && !readInput() { breakage = .truncatedGzip(memberOffset: memberOffset) }

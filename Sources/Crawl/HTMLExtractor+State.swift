@@ -105,7 +105,7 @@ struct ExtractionState {
         case .figure:
             flush()
             let figure = figures.removeLast()
-            let caption = Sentences.collapse(String(decoding: figure.caption, as: UTF8.self))
+            let caption = Sentences.collapse(bytes: figure.caption)
             if !caption.isEmpty { for i in figure.references where references[i].figcaption == nil { references[i].figcaption = caption } }
         case .block, .boilerplate, .header: flush()
         default: break
@@ -114,7 +114,7 @@ struct ExtractionState {
 
     private mutating func flush() {
         guard !text.isEmpty else { return }
-        let collapsed = Sentences.collapse(String(decoding: text, as: UTF8.self))
+        let collapsed = Sentences.collapse(bytes: text)
         text.removeAll(keepingCapacity: true)
         guard !collapsed.isEmpty else { return }
         for sentence in Sentences.split(collapsed) { sentences.append((block, sentence)) }
@@ -135,9 +135,11 @@ struct ExtractionState {
         var result: [ImageReference] = []
         for raw in references {
             let choice = SourceChoice.choose(attributes: raw.attributes, pictureSources: raw.pictureSources)
-            var urls: [String] = []
+            var urls: [String] = [], keys: [String] = []
             for u in choice?.urls ?? [] {
-                if let r = WebURL.resolve(u, against: base)?.text, !urls.contains(r) { urls.append(r) }
+                guard let resolved = WebURL.resolve(u, against: base) else { continue }
+                let r = resolved.text
+                if !urls.contains(r) { urls.append(r); keys.append(resolved.schemelessText) }
             }
             if raw.inNoscript, !keepingNoscriptCopies, let first = urls.first, seen.contains(first) { continue }
             if let first = urls.first { seen.insert(first) }
@@ -145,11 +147,11 @@ struct ExtractionState {
             func text(_ name: String) -> String? {
                 raw.attributes[name].map(Sentences.collapse).flatMap { $0.isEmpty ? nil : $0 }
             }
-            result.append(ImageReference(position: result.count, urls: urls, chosenBy: chosenBy,
+            result.append(ImageReference(position: result.count, urls: urls, urlKeys: keys, chosenBy: chosenBy,
                                          alt: raw.attributes["alt"].map(Sentences.collapse),
                                          title: text("title"), ariaLabel: text("aria-label"), figcaption: raw.figcaption, inNoscript: raw.inNoscript))
         }
-        let title = Sentences.collapse(String(decoding: titleText, as: UTF8.self))
+        let title = Sentences.collapse(bytes: titleText)
         return ExtractedPage(title: title.isEmpty ? nil : title, language: language, baseURL: baseText, references: result, sentences: sentences)
     }
 

@@ -6,6 +6,8 @@ public struct ImageReference: Sendable, Equatable {
     public var position: Int
     /// Candidate URLs resolved against the page (normal form), best first; the first is the chosen source.
     public var urls: [String]
+    /// The match key of each URL in `urls` (`WebURL.matchKey`), computed on the worker thread.
+    public var urlKeys: [String]
     /// The attribute the chosen URL came from (`src`, `srcset`, `picture`, `data-src`, ...);
     /// `inline` when the image is only a data: URI, `none` when it has no source at all.
     public var chosenBy: String
@@ -86,23 +88,32 @@ public final class HTMLExtractor {
     /// Parses `utf8` (a whole page, valid UTF-8) whose address is `pageURL`.
     public func extract(utf8: [UInt8], pageURL: WebURL) -> ExtractedPage {
         state = ExtractionState()
-        let context = Unmanaged.passUnretained(self).toOpaque()
-        guard let ctxt = htmlCreatePushParserCtxt(&sax, context, nil, 0, nil, XML_CHAR_ENCODING_UTF8) else {
-            preconditionFailure("libxml2's htmlCreatePushParserCtxt failed: out of memory.")
-        }
-        htmlCtxtUseOptions(ctxt, Self.parseOptions)
+        Self.parse(utf8, sax: &sax, context: Unmanaged.passUnretained(self).toOpaque())
+        return state.finish(pageURL: pageURL, keepingNoscriptCopies: keepsNoscriptCopies)
+    }
+
+    /// libxml2's parse alone, with no callbacks: the floor under `extract` (for curate-bench).
+    static func parseWithoutCallbacks(_ utf8: [UInt8]) {
+        _ = libraryReady
+        var empty = htmlSAXHandler()
+        parse(utf8, sax: &empty, context: nil)
+    }
+
+    private static func parse(_ utf8: [UInt8], sax: inout htmlSAXHandler, context: UnsafeMutableRawPointer?) {
+        guard !utf8.isEmpty else { return }   // (libxml2 refuses an empty buffer; there is nothing to find)
         utf8.withUnsafeBufferPointer { buffer in
             buffer.withMemoryRebound(to: CChar.self) { chars in
-                var offset = 0
-                // Fed in pieces so that libxml2's int lengths never overflow on a huge page.
-                repeat {
-                    let n = min(chars.count - offset, 1 << 24)
-                    _ = htmlParseChunk(ctxt, chars.baseAddress.map { $0 + offset }, Int32(n), offset + n == chars.count ? 1 : 0)
-                    offset += n
-                } while offset < chars.count
+                // libxml2 takes an int length: a page over 2 GiB (only with a raised --max-record-mb) is read up to there.
+                guard let ctxt = htmlCreateMemoryParserCtxt(chars.baseAddress, Int32(min(chars.count, Int(Int32.max)))) else {
+                    preconditionFailure("libxml2's htmlCreateMemoryParserCtxt failed: out of memory.")
+                }
+                ctxt.pointee.sax.pointee = sax
+                ctxt.pointee.userData = context
+                _ = xmlSwitchEncoding(ctxt, XML_CHAR_ENCODING_UTF8)
+                htmlCtxtUseOptions(ctxt, parseOptions)
+                _ = htmlParseDocument(ctxt)
+                htmlFreeParserCtxt(ctxt)
             }
         }
-        htmlFreeParserCtxt(ctxt)
-        return state.finish(pageURL: pageURL, keepingNoscriptCopies: keepsNoscriptCopies)
     }
 }

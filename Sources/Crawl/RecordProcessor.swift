@@ -4,6 +4,8 @@ import Imaging
 /// A page as it goes into the catalog.
 struct PageResult {
     var url: String
+    /// `WebURL.matchKey` of `url`.
+    var urlKey: String?
     var path: String?
     var location: RecordLocation
     var httpStatus: Int?
@@ -119,8 +121,9 @@ final class RecordProcessor: @unchecked Sendable {
                 return .skipped(CrawlSkip(offset: location.offset, reason: .notHTML, detail: "\(url): labelled \(mediaType ?? "HTML") but the payload is binary"))
             }
             let decoded = Charset.decode(body, httpCharset: charset)
-            let extracted = extractor.extract(utf8: decoded.utf8, pageURL: WebURL(parsing: url))
-            return .page(PageResult(url: url, path: path, location: location, httpStatus: status, payloadDigest: digest,
+            let pageURL = WebURL(parsing: url)
+            let extracted = extractor.extract(utf8: decoded.utf8, pageURL: pageURL)
+            return .page(PageResult(url: url, urlKey: pageURL.matchKey, path: path, location: location, httpStatus: status, payloadDigest: digest,
                                     charset: decoded.charset, charsetSource: decoded.source, extracted: extracted))
         }
         return .other("payload_\(mediaType ?? "unknown")")
@@ -128,8 +131,8 @@ final class RecordProcessor: @unchecked Sendable {
 
     /// Markup near the start: `<!doctype html`, `<html`, `<head`, `<body`, or `<meta`/`<title` (case-insensitive).
     static func looksLikeHTML(_ body: [UInt8]) -> Bool {
-        let head = String(decoding: body.prefix(1024), as: UTF8.self).lowercased()
-        return ["<!doctype html", "<html", "<head", "<body", "<title", "<meta"].contains { head.contains($0) }
+        let head = Array(String(decoding: body.prefix(1024), as: UTF8.self).lowercased().utf8)
+        return ["<!doctype html", "<html", "<head", "<body", "<title", "<meta"].contains { ByteSearch.contains(head, $0) }
     }
 
     /// NUL bytes in the first kilobyte, and no `<`: not a page in any charset a browser would read.

@@ -6,20 +6,42 @@
 /// and at `。`, `！`, `？` with nothing after them needed (Chinese and Japanese put no space).
 /// A sentence is kept when it has at least three words, or six characters of a script written
 /// without spaces; shorter pieces (menu items, dates, bylines) are not sentences.
+///
+/// Both functions walk the UTF-8 bytes and decode a scalar only where a byte is not ASCII: page
+/// text is most of what crawl-dump reads, and Swift's `Character` iteration (grapheme breaking,
+/// canonical comparison) cost ten times the HTML parse. Letters are Unicode scalars with the
+/// Alphabetic property; a combining mark therefore never splits a word.
 enum Sentences {
-    /// Collapses runs of white space (including no-break space) to one space and trims the ends.
+    /// Collapses runs of white space (Unicode's White_Space, so also no-break space) to one space
+    /// and trims the ends.
     static func collapse(_ text: String) -> String {
-        var out = String.UnicodeScalarView()
-        var pendingSpace = false
-        for s in text.unicodeScalars {
-            if s == " " || s == "\n" || s == "\t" || s == "\r" || s == "\u{0C}" || s == "\u{A0}" || s.properties.isWhitespace {
-                pendingSpace = !out.isEmpty
-            } else {
-                if pendingSpace { out.append(" "); pendingSpace = false }
-                out.append(s)
+        var text = text
+        return text.withUTF8 { collapse(utf8: $0) }
+    }
+
+    /// The same over bytes that may not be valid UTF-8 (they are repaired first).
+    static func collapse(bytes: [UInt8]) -> String {
+        var text = String(decoding: bytes, as: UTF8.self)
+        return text.withUTF8 { collapse(utf8: $0) }
+    }
+
+    private static func collapse(utf8 bytes: UnsafeBufferPointer<UInt8>) -> String {
+        String(unsafeUninitializedCapacity: bytes.count) { out in
+            var n = 0, i = 0
+            var pendingSpace = false
+            while i < bytes.count {
+                let (scalar, length) = UTF8Walk.scalar(bytes, at: i)
+                if UTF8Walk.isWhiteSpace(scalar) {
+                    pendingSpace = n > 0
+                } else {
+                    if pendingSpace { out[n] = 0x20; n += 1; pendingSpace = false }
+                    for k in 0..<length { out[n + k] = bytes[i + k] }
+                    n += length
+                }
+                i += length
             }
+            return n
         }
-        return String(out)
     }
 
     static let abbreviations: Set<String> = [
@@ -27,33 +49,61 @@ enum Sentences {
         "no", "nos", "fig", "figs", "vol", "pp", "p", "ed", "eds", "inc", "ltd", "co", "corp", "dept", "gen", "gov",
         "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec", "approx", "ca", "u.s", "u.k",
     ]
-    private static let closers: Set<Character> = ["\"", "'", "”", "’", ")", "]", "»", "」", "』", "）"]
+
+    /// Quotes and brackets that may follow a sentence's final punctuation: " ' ” ’ ) ] » 」 』 ）
+    private static func isCloser(_ v: UInt32) -> Bool {
+        switch v {
+        case 0x22, 0x27, 0x29, 0x5D, 0x201D, 0x2019, 0xBB, 0x300D, 0x300F, 0xFF09: true
+        default: false
+        }
+    }
+
+    /// 。！？: full stops of scripts written without spaces; they end a sentence by themselves.
+    private static func isFullWidthEnd(_ v: UInt32) -> Bool { v == 0x3002 || v == 0xFF01 || v == 0xFF1F }
 
     /// Splits one block of collapsed text into sentences, in order, keeping only real sentences.
     static func split(_ text: String) -> [String] {
+        var text = text
+        return text.withUTF8 { split(utf8: $0) }
+    }
+
+    private static func split(utf8 bytes: UnsafeBufferPointer<UInt8>) -> [String] {
         var sentences: [String] = []
-        let chars = Array(text)
         var start = 0
-        var i = 0
         func emit(_ end: Int) {
-            let piece = String(chars[start..<end]).trimmingSpaces
-            if isSentence(piece) { sentences.append(piece) }
+            var a = start, b = end
+            while a < b && bytes[a] == 0x20 { a += 1 }
+            while b > a && bytes[b - 1] == 0x20 { b -= 1 }
+            let piece = UnsafeBufferPointer(rebasing: bytes[a..<b])
+            if isSentence(piece) { sentences.append(String(decoding: piece, as: UTF8.self)) }
             start = end
         }
-        while i < chars.count {
-            let c = chars[i]
-            if c == "。" || c == "！" || c == "？" {
-                var j = i + 1
-                while j < chars.count && closers.contains(chars[j]) { j += 1 }
+        func scalar(at i: Int) -> UInt32 { i < bytes.count ? UTF8Walk.scalar(bytes, at: i).value : 0 }
+        /// The index after the scalar at `i`, and after any closers that follow it.
+        func skipClosers(from i: Int) -> Int {
+            var j = i
+            while j < bytes.count {
+                let (v, length) = UTF8Walk.scalar(bytes, at: j)
+                guard isCloser(v) else { break }
+                j += length
+            }
+            return j
+        }
+        var i = 0
+        while i < bytes.count {
+            let (v, length) = UTF8Walk.scalar(bytes, at: i)
+            if isFullWidthEnd(v) {
+                let j = skipClosers(from: i + length)
                 emit(j)
                 i = j
                 continue
             }
-            if c == "." || c == "!" || c == "?" || c == "…" {
-                var j = i + 1
-                while j < chars.count && (chars[j] == "." || chars[j] == "!" || chars[j] == "?") { j += 1 }
-                while j < chars.count && closers.contains(chars[j]) { j += 1 }
-                if j + 1 < chars.count && chars[j] == " " && !chars[j + 1].isLowercase && !(c == "." && isAbbreviation(chars, before: i)) {
+            if v == 0x2E || v == 0x21 || v == 0x3F || v == 0x2026 {        // . ! ? …
+                var j = i + length
+                while j < bytes.count && (bytes[j] == 0x2E || bytes[j] == 0x21 || bytes[j] == 0x3F) { j += 1 }
+                j = skipClosers(from: j)
+                if j + 1 < bytes.count && bytes[j] == 0x20 && !UTF8Walk.isLowercase(scalar(at: j + 1))
+                    && !(v == 0x2E && isAbbreviation(bytes, before: i)) {
                     emit(j)
                     i = j + 1
                     continue
@@ -61,31 +111,47 @@ enum Sentences {
                 i = j
                 continue
             }
-            i += 1
+            i += length
         }
-        if start < chars.count { emit(chars.count) }
+        if start < bytes.count { emit(bytes.count) }
         return sentences
     }
 
-    private static func isAbbreviation(_ chars: [Character], before period: Int) -> Bool {
-        var k = period
-        while k > 0 && (chars[k - 1].isLetter || chars[k - 1] == ".") { k -= 1 }
-        let word = String(chars[k..<period]).lowercased()
-        if word.count == 1 && word.first!.isLetter { return true }          // an initial: "J. Smith"
-        return abbreviations.contains(word)
+    /// Whether the word that ends at the period at `period` is an abbreviation or an initial.
+    private static func isAbbreviation(_ bytes: UnsafeBufferPointer<UInt8>, before period: Int) -> Bool {
+        var k = period, letters = 0
+        while k > 0 {
+            let s = UTF8Walk.start(of: bytes, before: k)
+            let v = UTF8Walk.scalar(bytes, at: s).value
+            guard v == 0x2E || UTF8Walk.isLetter(v) else { break }
+            if v != 0x2E { letters += 1 }
+            k = s
+        }
+        guard k < period else { return false }
+        if letters == 1 && !bytes[k..<period].contains(0x2E) { return true }   // an initial: "J. Smith"
+        return abbreviations.contains(String(decoding: UnsafeBufferPointer(rebasing: bytes[k..<period]), as: UTF8.self).lowercased())
     }
 
     static func isSentence(_ s: String) -> Bool {
+        var s = s
+        return s.withUTF8 { isSentence($0) }
+    }
+
+    private static func isSentence(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
         var words = 0, unspaced = 0, inWord = false
-        for ch in s {
-            if ch.isLetter || ch.isNumber {
-                if let v = ch.unicodeScalars.first?.value, isUnspacedScript(v) { unspaced += 1; inWord = false; continue }
+        var i = 0
+        while i < bytes.count {
+            let (v, length) = UTF8Walk.scalar(bytes, at: i)
+            i += length
+            if UTF8Walk.isLetter(v) || UTF8Walk.isNumber(v) {
+                if isUnspacedScript(v) { unspaced += 1; inWord = false; continue }
                 if !inWord { words += 1; inWord = true }
-            } else if ch == " " {
+                if words >= 3 { return true }     // most pieces are decided within their first words
+            } else if v == 0x20 {
                 inWord = false
             }
         }
-        return words >= 3 || unspaced >= 6 || (unspaced >= 2 && words + unspaced >= 6)
+        return unspaced >= 6 || (unspaced >= 2 && words + unspaced >= 6)
     }
 
     /// Scripts written without spaces between words: CJK ideographs, kana, Thai, Lao, Khmer, Myanmar.
@@ -93,5 +159,48 @@ enum Sentences {
         (0x4E00...0x9FFF).contains(v) || (0x3400...0x4DBF).contains(v) || (0x3040...0x30FF).contains(v) ||
             (0x0E00...0x0EFF).contains(v) || (0x1780...0x17FF).contains(v) || (0x1000...0x109F).contains(v) ||
             (0xF900...0xFAFF).contains(v) || (0x20000...0x2FFFF).contains(v)
+    }
+}
+
+/// Scalar-at-a-time reading of valid UTF-8, with ASCII answered without a table lookup.
+enum UTF8Walk {
+    /// The scalar that starts at `i` and its length in bytes. The bytes must be valid UTF-8.
+    @inline(__always)
+    static func scalar(_ bytes: UnsafeBufferPointer<UInt8>, at i: Int) -> (value: UInt32, length: Int) {
+        let b0 = UInt32(bytes[i])
+        if b0 < 0x80 { return (b0, 1) }
+        if b0 < 0xE0 { return ((b0 & 0x1F) << 6 | UInt32(bytes[i + 1] & 0x3F), 2) }
+        if b0 < 0xF0 { return ((b0 & 0x0F) << 12 | UInt32(bytes[i + 1] & 0x3F) << 6 | UInt32(bytes[i + 2] & 0x3F), 3) }
+        return ((b0 & 0x07) << 18 | UInt32(bytes[i + 1] & 0x3F) << 12 | UInt32(bytes[i + 2] & 0x3F) << 6 | UInt32(bytes[i + 3] & 0x3F), 4)
+    }
+
+    /// The index where the scalar that ends just before `end` starts.
+    static func start(of bytes: UnsafeBufferPointer<UInt8>, before end: Int) -> Int {
+        var s = end - 1
+        while s > 0 && bytes[s] & 0xC0 == 0x80 { s -= 1 }
+        return s
+    }
+
+    /// Unicode's White_Space property, spelled out (it is a fixed list of 25 code points).
+    @inline(__always)
+    static func isWhiteSpace(_ v: UInt32) -> Bool {
+        if v < 0x80 { return v == 0x20 || (0x09...0x0D).contains(v) }
+        return v == 0x85 || v == 0xA0 || v == 0x1680 || (0x2000...0x200A).contains(v) || v == 0x2028 || v == 0x2029
+            || v == 0x202F || v == 0x205F || v == 0x3000
+    }
+
+    static func isLetter(_ v: UInt32) -> Bool {
+        if v < 0x80 { return (0x41...0x5A).contains(v) || (0x61...0x7A).contains(v) }
+        return Unicode.Scalar(v)?.properties.isAlphabetic ?? false
+    }
+
+    static func isNumber(_ v: UInt32) -> Bool {
+        if v < 0x80 { return (0x30...0x39).contains(v) }
+        return Unicode.Scalar(v)?.properties.numericType != nil
+    }
+
+    static func isLowercase(_ v: UInt32) -> Bool {
+        if v < 0x80 { return (0x61...0x7A).contains(v) }
+        return Unicode.Scalar(v)?.properties.isLowercase ?? false
     }
 }

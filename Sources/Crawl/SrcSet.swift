@@ -1,3 +1,5 @@
+import CurateCore
+
 /// One candidate of a `srcset` attribute: a URL and its width (`w`) or density (`x`) descriptor.
 struct SrcSetCandidate: Equatable {
     var url: String
@@ -9,38 +11,43 @@ struct SrcSetCandidate: Equatable {
 /// the `w` and `x` descriptors; candidates with invalid descriptors are dropped.
 enum SrcSet {
     static func parse(_ value: String) -> [SrcSetCandidate] {
+        var value = value
+        return value.withUTF8 { parse(utf8: $0) }
+    }
+
+    /// The same over UTF-8 bytes: every delimiter (space, comma, parentheses) is ASCII.
+    private static func parse(utf8 b: UnsafeBufferPointer<UInt8>) -> [SrcSetCandidate] {
         var result: [SrcSetCandidate] = []
-        let chars = Array(value.unicodeScalars)
+        func isSpace(_ c: UInt8) -> Bool { c == 0x20 || c == 0x09 || c == 0x0A || c == 0x0D || c == 0x0C }
+        let comma = UInt8(ascii: ",")
         var i = 0
-        func isSpace(_ c: Unicode.Scalar) -> Bool { c == " " || c == "\t" || c == "\n" || c == "\r" || c == "\u{0C}" }
-        while i < chars.count {
-            while i < chars.count && (isSpace(chars[i]) || chars[i] == ",") { i += 1 }
-            guard i < chars.count else { break }
+        while i < b.count {
+            while i < b.count && (isSpace(b[i]) || b[i] == comma) { i += 1 }
+            guard i < b.count else { break }
             let urlStart = i
-            while i < chars.count && !isSpace(chars[i]) { i += 1 }
-            var url = String(String.UnicodeScalarView(chars[urlStart..<i]))
-            var descriptors: [String] = []
-            if url.hasSuffix(",") {
-                while url.hasSuffix(",") { url.removeLast() }
+            while i < b.count && !isSpace(b[i]) { i += 1 }
+            var urlEnd = i
+            var descriptors: [Substring] = []
+            if b[urlEnd - 1] == comma {
+                while urlEnd > urlStart && b[urlEnd - 1] == comma { urlEnd -= 1 }
             } else {
                 // Descriptors run to the next comma outside parentheses.
-                var current = ""
+                var current: [UInt8] = []
                 var inParens = false
-                while i < chars.count {
-                    let c = chars[i]
-                    if c == "(" { inParens = true } else if c == ")" { inParens = false }
-                    if c == "," && !inParens { i += 1; break }
-                    if isSpace(c) && !inParens {
-                        if !current.isEmpty { descriptors.append(current); current = "" }
-                    } else {
-                        current.unicodeScalars.append(c)
-                    }
+                func endDescriptor() {
+                    if !current.isEmpty { descriptors.append(Substring(String(decoding: current, as: UTF8.self))); current.removeAll() }
+                }
+                while i < b.count {
+                    let c = b[i]
+                    if c == UInt8(ascii: "(") { inParens = true } else if c == UInt8(ascii: ")") { inParens = false }
+                    if c == comma && !inParens { i += 1; break }
+                    if isSpace(c) && !inParens { endDescriptor() } else { current.append(c) }
                     i += 1
                 }
-                if !current.isEmpty { descriptors.append(current) }
+                endDescriptor()
             }
-            guard !url.isEmpty else { continue }
-            var candidate = SrcSetCandidate(url: url)
+            guard urlEnd > urlStart else { continue }
+            var candidate = SrcSetCandidate(url: String(decoding: UnsafeBufferPointer(rebasing: b[urlStart..<urlEnd]), as: UTF8.self))
             var valid = true
             for d in descriptors {
                 let number = Double(d.dropLast())
@@ -89,11 +96,11 @@ enum SourceChoice {
                 src = nil
             }
         }
-        var srcset = attributes["srcset"]
+        var srcset = attributes["srcset"].map(SrcSet.parse)
         var srcsetName = "srcset"
-        if srcset == nil || SrcSet.parse(srcset!).allSatisfy({ isPlaceholder($0.url) }) {
+        if srcset == nil || srcset!.allSatisfy({ isPlaceholder($0.url) }) {
             if let (name, value) = lazySrcsetAttributes.lazy.compactMap({ n in attributes[n].map { (n, $0) } }).first {
-                srcset = value
+                srcset = SrcSet.parse(value)
                 srcsetName = name
             }
         }
@@ -102,7 +109,7 @@ enum SourceChoice {
             for c in SrcSet.parse(sourceSet) where !isInline(c.url) { ranked.append((c.url, c.width, c.density ?? 1, "picture")) }
         }
         if let srcset {
-            for c in SrcSet.parse(srcset) where !isInline(c.url) { ranked.append((c.url, c.width, c.density ?? 1, srcsetName)) }
+            for c in srcset where !isInline(c.url) { ranked.append((c.url, c.width, c.density ?? 1, srcsetName)) }
         }
         if let src, !src.isEmpty { ranked.append((src, nil, 1, srcName)) }
         guard !ranked.isEmpty else { return nil }
@@ -119,6 +126,7 @@ enum SourceChoice {
     }
 
     private static let placeholderWords = ["blank", "spacer", "pixel", "placeholder", "transparent", "lazy", "loading", "1x1", "empty.gif", "grey.gif", "gray.gif"]
+        .map { Array($0.utf8) }
 
     /// A URL that names no fetchable image: empty, `#`, `about:`, or an inline `data:` URI.
     static func isInline(_ url: String) -> Bool {
@@ -129,7 +137,10 @@ enum SourceChoice {
     /// lazy-loading attribute offers something else).
     static func isPlaceholder(_ url: String) -> Bool {
         if isInline(url) { return true }
-        let file = url.split(separator: "/").last.map { $0.lowercased() } ?? ""
-        return placeholderWords.contains { file.contains($0) }
+        // The last path segment, ASCII lower-cased (the words are ASCII).
+        let bytes = Array(url.utf8)
+        let from = (bytes.lastIndex(of: UInt8(ascii: "/")) ?? -1) + 1
+        let file = bytes[from...].map { (0x41...0x5A).contains($0) ? $0 | 0x20 : $0 }
+        return file.withUnsafeBytes { f in placeholderWords.contains { w in w.withUnsafeBytes { ByteSearch.contains(f, $0) } } }
     }
 }

@@ -1,3 +1,5 @@
+import CurateCore
+
 /// URLs as crawl-dump needs them: resolving a reference against a base (RFC 3986 §5.2), and
 /// one normal form so that a page's reference and a record's WARC-Target-URI compare equal.
 ///
@@ -16,27 +18,30 @@ public struct WebURL: Sendable, Equatable {
     public var fragment: String?
 
     /// Splits a URL reference into its five parts (RFC 3986 Appendix B), after browser clean-up.
+    /// Every delimiter is ASCII, so the split works on UTF-8 bytes.
     public init(parsing raw: String) {
-        var s = Substring(WebURL.cleaned(raw))
-        fragment = s.firstIndex(of: "#").map { i in defer { s = s[..<i] }; return String(s[s.index(after: i)...]) }
-        query = s.firstIndex(of: "?").map { i in defer { s = s[..<i] }; return String(s[s.index(after: i)...]) }
-        if let colon = s.firstIndex(of: ":"), colon != s.startIndex,
-           s[..<colon].allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "+" || $0 == "-" || $0 == ".") }),
-           s.first!.isLetter {
-            scheme = s[..<colon].lowercased()
-            s = s[s.index(after: colon)...]
+        var s = WebURL.cleanedBytes(raw)[...]
+        func text(_ bytes: ArraySlice<UInt8>) -> String { String(decoding: bytes, as: UTF8.self) }
+        fragment = s.firstIndex(of: UInt8(ascii: "#")).map { i in defer { s = s[..<i] }; return text(s[(i + 1)...]) }
+        query = s.firstIndex(of: UInt8(ascii: "?")).map { i in defer { s = s[..<i] }; return text(s[(i + 1)...]) }
+        if let colon = s.firstIndex(of: UInt8(ascii: ":")), colon != s.startIndex, Self.isLetter(s[s.startIndex]),
+           s[..<colon].allSatisfy({ Self.isLetter($0) || (0x30...0x39).contains($0) || $0 == 0x2B || $0 == 0x2D || $0 == 0x2E }) {
+            scheme = text(s[..<colon]).lowercased()
+            s = s[(colon + 1)...]
         }
         if scheme == "http" || scheme == "https" || scheme == nil {
-            s = Substring(s.replacingBackslashes)
+            for i in s.indices where s[i] == UInt8(ascii: "\\") { s[i] = UInt8(ascii: "/") }
         }
-        if s.hasPrefix("//") {
+        if s.count >= 2 && s[s.startIndex] == UInt8(ascii: "/") && s[s.startIndex + 1] == UInt8(ascii: "/") {
             let rest = s.dropFirst(2)
-            let end = rest.firstIndex(of: "/") ?? rest.endIndex
-            authority = String(rest[..<end])
+            let end = rest.firstIndex(of: UInt8(ascii: "/")) ?? rest.endIndex
+            authority = text(rest[..<end])
             s = rest[end...]
         }
-        path = String(s)
+        path = text(s)
     }
+
+    private static func isLetter(_ b: UInt8) -> Bool { (0x41...0x5A).contains(b) || (0x61...0x7A).contains(b) }
 
     init(scheme: String?, authority: String?, path: String, query: String?, fragment: String?) {
         self.scheme = scheme; self.authority = authority; self.path = path; self.query = query; self.fragment = fragment
@@ -61,7 +66,7 @@ public struct WebURL: Sendable, Equatable {
             } else if base.authority != nil && base.path.isEmpty {
                 target.path = Self.removeDotSegments("/" + path)
             } else {
-                let directory = base.path.lastIndex(of: "/").map { String(base.path[...$0]) } ?? ""
+                let directory = base.path.utf8.lastIndex(of: UInt8(ascii: "/")).map { String(decoding: base.path.utf8[...$0], as: UTF8.self) } ?? ""
                 target.path = Self.removeDotSegments(directory + path)
             }
         }
@@ -94,10 +99,10 @@ public struct WebURL: Sendable, Equatable {
     }
 
     /// The normal form without its scheme (`//host/path?query`): what references and captures are matched by.
-    public var matchKey: String? {
-        guard let n = normalized else { return nil }
-        return "//" + n.authority! + n.path + (n.query.map { "?" + $0 } ?? "")
-    }
+    public var matchKey: String? { normalized?.schemelessText }
+
+    /// `//authority/path?query`: the match key of a URL already in normal form.
+    var schemelessText: String { "//" + (authority ?? "") + path + (query.map { "?" + $0 } ?? "") }
 
     /// Resolves `reference` against `base` and returns its normal form as text; nil when the
     /// result is not an http(s) URL.
@@ -109,37 +114,48 @@ public struct WebURL: Sendable, Equatable {
 
     // MARK: pieces
 
-    /// RFC 3986 §5.2.4.
+    /// RFC 3986 §5.2.4, over bytes: each step moves the input's first segment to the output or
+    /// drops it, and `..` removes the output's last segment (everything after its last `/`).
     static func removeDotSegments(_ path: String) -> String {
-        guard path.contains(".") else { return path }
-        var input = Substring(path)
-        var output: [Substring] = []
-        var result = ""
+        // A dot segment is "." or ".." as a whole segment: it starts the path or follows a "/".
+        guard path.utf8.first == UInt8(ascii: ".") || ByteSearch.contains(path, "/.") else { return path }
+        let slash = UInt8(ascii: "/")
+        var input = Array(path.utf8)[...]
+        var output: [UInt8] = []
+        func starts(_ p: String) -> Bool { input.starts(with: p.utf8) }
+        func equals(_ p: String) -> Bool { input.elementsEqual(p.utf8) }
+        func dropLastSegment() { output.removeSubrange((output.lastIndex(of: slash) ?? 0)...) }
         while !input.isEmpty {
-            if input.hasPrefix("../") { input = input.dropFirst(3) }
-            else if input.hasPrefix("./") { input = input.dropFirst(2) }
-            else if input.hasPrefix("/./") { input = input.dropFirst(2) }
-            else if input == "/." { input = "/" }
-            else if input.hasPrefix("/../") { input = input.dropFirst(3); if !output.isEmpty { output.removeLast() } }
-            else if input == "/.." { input = "/"; if !output.isEmpty { output.removeLast() } }
-            else if input == "." || input == ".." { input = "" }
+            if starts("../") { input = input.dropFirst(3) }
+            else if starts("./") { input = input.dropFirst(2) }
+            else if starts("/./") { input = input.dropFirst(2) }
+            else if equals("/.") { input = [slash][...] }
+            else if starts("/../") { input = input.dropFirst(3); dropLastSegment() }
+            else if equals("/..") { input = [slash][...]; dropLastSegment() }
+            else if equals(".") || equals("..") { input = [] }
             else {
-                let searchFrom = input.hasPrefix("/") ? input.index(after: input.startIndex) : input.startIndex
-                let end = input[searchFrom...].firstIndex(of: "/") ?? input.endIndex
-                output.append(input[..<end])
+                let from = input.first == slash ? input.startIndex + 1 : input.startIndex
+                let end = input[from...].firstIndex(of: slash) ?? input.endIndex
+                output += input[..<end]
                 input = input[end...]
             }
         }
-        for segment in output { result += segment }
-        return result
+        return String(decoding: output, as: UTF8.self)
     }
 
-    private static let unreserved: Set<UInt8> = Set(Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~".utf8))
-    private static let allowed: Set<UInt8> = unreserved.union(Array("!$&'()*+,;=:@".utf8))
+    /// Byte classes as 256-entry tables: unreserved characters, and everything RFC 3986 allows
+    /// unescaped in a path segment or query besides `/` and `?`.
+    private static let unreserved = table("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
+    private static let allowed = table("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~!$&'()*+,;=:@")
+    private static func table(_ members: String) -> [Bool] {
+        var t = [Bool](repeating: false, count: 256)
+        for b in members.utf8 { t[Int(b)] = true }
+        return t
+    }
 
     /// Upper-cases escapes, decodes escaped unreserved characters, escapes bytes RFC 3986 does not allow.
     static func normalizeEscapes(_ s: String, keep: String) -> String {
-        let keepBytes = Set(keep.utf8)
+        let keepBytes = Array(keep.utf8)
         let bytes = Array(s.utf8)
         var out: [UInt8] = []
         out.reserveCapacity(bytes.count)
@@ -149,11 +165,11 @@ public struct WebURL: Sendable, Equatable {
             let b = bytes[i]
             if b == UInt8(ascii: "%"), i + 2 < bytes.count, let h = hexDigit(bytes[i + 1]), let l = hexDigit(bytes[i + 2]) {
                 let value = UInt8(h << 4 | l)
-                if unreserved.contains(value) { out.append(value) } else { out += [b, hex[Int(h)], hex[Int(l)]] }
+                if unreserved[Int(value)] { out.append(value) } else { out += [b, hex[Int(h)], hex[Int(l)]] }
                 i += 3
                 continue
             }
-            if allowed.contains(b) || keepBytes.contains(b) { out.append(b) } else { out += [UInt8(ascii: "%"), hex[Int(b >> 4)], hex[Int(b & 15)]] }
+            if allowed[Int(b)] || keepBytes.contains(b) { out.append(b) } else { out += [UInt8(ascii: "%"), hex[Int(b >> 4)], hex[Int(b & 15)]] }
             i += 1
         }
         return String(decoding: out, as: UTF8.self)
@@ -170,19 +186,16 @@ public struct WebURL: Sendable, Equatable {
 
     /// What browsers do to a URL attribute before parsing: trim C0 controls and spaces, drop tabs and newlines.
     static func cleaned(_ raw: String) -> String {
-        var scalars = Substring(raw).unicodeScalars
-        while let f = scalars.first, f.value <= 0x20 { scalars.removeFirst() }
-        while let l = scalars.last, l.value <= 0x20 { scalars.removeLast() }
-        var s = String(String.UnicodeScalarView(scalars))
-        if s.contains(where: { $0 == "\t" || $0 == "\n" || $0 == "\r" || $0 == "\r\n" }) {
-            s.removeAll { $0 == "\t" || $0 == "\n" || $0 == "\r" || $0 == "\r\n" }
-        }
-        return s
+        String(decoding: cleanedBytes(raw), as: UTF8.self)
     }
-}
 
-extension StringProtocol {
-    var replacingBackslashes: String {
-        contains("\\") ? String(map { $0 == "\\" ? "/" : $0 }) : String(self)
+    private static func cleanedBytes(_ raw: String) -> [UInt8] {
+        var bytes = Array(raw.utf8)
+        // A byte <= 0x20 is always a whole ASCII scalar in UTF-8, so trimming bytes trims scalars.
+        while let l = bytes.last, l <= 0x20 { bytes.removeLast() }
+        let first = bytes.firstIndex { $0 > 0x20 } ?? bytes.endIndex
+        if first > 0 { bytes.removeFirst(first) }
+        bytes.removeAll { $0 == 0x09 || $0 == 0x0A || $0 == 0x0D }
+        return bytes
     }
 }

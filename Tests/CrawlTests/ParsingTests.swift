@@ -27,6 +27,14 @@ struct URLTests {
         #expect(WebURL.resolve("javascript:void(0)", against: WebURL(parsing: "http://a/")) == nil)
         #expect(WebURL.resolve("\\\\cdn.x.org\\i.png", against: WebURL(parsing: "https://a/"))?.text == "https://cdn.x.org/i.png")
         #expect(WebURL.resolve("/café.jpg", against: WebURL(parsing: "http://a/"))?.text == "http://a/caf%C3%A9.jpg")
+        // Dots that are not dot segments stay; a path that starts with a dot segment loses it.
+        #expect(WebURL.resolve("/a/b.c/..d/.e", against: WebURL(parsing: "http://a/"))?.text == "http://a/a/b.c/..d/.e")
+        #expect(WebURL.removeDotSegments("../x/./y") == "x/y")
+        // Tabs and newlines inside a URL are dropped, C0 controls and spaces at the ends trimmed.
+        #expect(WebURL.cleaned("\u{01} /a\tb\nc.jpg \u{1F}") == "/abc.jpg")
+        // The match key of a resolved URL is the one a WARC-Target-URI of the same resource gets.
+        let resolved = WebURL.resolve("IMG/x%7e.png", against: WebURL(parsing: "https://Example.org:443/p/"))!
+        #expect(resolved.schemelessText == WebURL(parsing: "http://example.org/p/IMG/x~.png").matchKey)
     }
 }
 
@@ -65,6 +73,22 @@ struct SentenceTests {
         #expect(s == ["Dr. Smith met J. Doe at 3.30 p.m. in the park.", "It rained all day!", "Did it stop? yes it did.", "「東京は晴れです。」", "大阪は雨でした。"])
     }
 
+    /// The byte-level splitter against the cases a Character-level one handles for free.
+    @Test func nonASCIIText() {
+        // Non-ASCII white space (no-break, ideographic, line separator) collapses like a space.
+        #expect(Sentences.collapse("a\u{3000}b\u{2028}\u{A0} c") == "a b c")
+        // A lower-case non-ASCII letter after a period continues the sentence; an upper-case one starts the next.
+        #expect(Sentences.split("Il est né à Paris. élève de Dupont, puis maître. Ça va bien merci.")
+            == ["Il est né à Paris. élève de Dupont, puis maître.", "Ça va bien merci."])
+        // Closing quotes after the period belong to the sentence; an initial with a non-ASCII letter is an initial.
+        #expect(Sentences.split("Er sagte „Gut so.“ Dann kam É. Zola zur Tür herein.") == ["Er sagte „Gut so.“ Dann kam É. Zola zur Tür herein."])
+        #expect(Sentences.split("«Voilà, tout est dit.» Puis il partit vers la gare.") == ["«Voilà, tout est dit.»", "Puis il partit vers la gare."])
+        // Words written with combining marks are one word each; Thai counts by characters.
+        #expect(Sentences.isSentence("cafe\u{301} cre\u{300}me bru\u{302}le\u{301}e"))
+        #expect(Sentences.isSentence("สวัสดีครับ"))
+        #expect(!Sentences.isSentence("สวั"))
+    }
+
     @Test func fragmentsAreNotSentences() {
         #expect(Sentences.split("Home") == [])
         #expect(Sentences.split("Read more »") == [])
@@ -98,5 +122,20 @@ struct HTTPTests {
     @Test func malformedStatusLine() {
         guard case .failure(let why) = HTTPResponse.parse(Array("HTTP/1.1 abc\r\n\r\n".utf8)) else { Issue.record("accepted"); return }
         #expect(why.reason == .malformedHTTP)
+    }
+}
+
+struct ExtractorEdgeTests {
+    /// Pages that decode to nothing (a BOM alone) or to a lone tag still give a page, not a crash.
+    @Test func emptyAndTinyPages() {
+        let processor = RecordProcessor()
+        let location = RecordLocation(codec: "none", offset: 0, length: 3)
+        for body in [[0xEF, 0xBB, 0xBF], Array("<html>".utf8), Array("<img src=a.jpg alt=x>".utf8)] as [[UInt8]] {
+            let outcome = processor.payload(body, url: "http://a/", path: nil, location: location, status: 200, mediaType: "text/html",
+                                            charset: nil, digest: nil, via: "response")
+            guard case .page(let page) = outcome else { Issue.record("\(body): \(outcome)"); continue }
+            #expect(page.extracted.references.count == (body.count > 10 ? 1 : 0))
+            #expect(page.extracted.references.first?.urlKeys == page.extracted.references.first.map { _ in ["//a/a.jpg"] })
+        }
     }
 }

@@ -49,3 +49,16 @@ import Testing
         #expect(fifo.message == "not a regular file")
     }
 }
+
+@Suite struct ByteSearchTests {
+    @Test func findsBytesNotCanonicalEquivalents() {
+        #expect(ByteSearch.contains("/img/placeholder.gif", "placeholder"))
+        #expect(ByteSearch.contains("abc", ""))
+        #expect(!ByteSearch.contains("ab", "abc"))
+        #expect(!ByteSearch.contains("aab", "abb"))
+        #expect(ByteSearch.contains("xxaab", "aab"))            // a partial match just before the real one
+        // "é" precomposed and "e" + combining acute are equal as Strings, not as bytes.
+        #expect(!ByteSearch.contains("caf\u{E9}", "cafe\u{301}"))
+        #expect(ByteSearch.contains(Array("<!doctype html>".utf8), "doctype"))
+    }
+}

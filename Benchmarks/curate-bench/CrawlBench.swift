@@ -1,0 +1,36 @@
+// crawl-dump's stages alone, on one thread: reading the WARC, then reading and processing every
+// record (HTTP, charset, libxml2 extraction, sentences, image probe and hash). The whole command
+// with its catalog is timed from outside by bench/crawl_bench.py, which also runs the peers.
+import Crawl
+import Foundation
+
+func crawlStages(_ warc: String) {
+    func run(_ stage: (String) throws -> CrawlStages.Figures) -> [CrawlStages.Figures] {
+        (0..<options.reps).map { _ in
+            do { return try stage(warc) } catch {
+                FileHandle.standardError.write(Data("curate-bench: \(warc): \(error)\n".utf8))
+                exit(1)
+            }
+        }
+    }
+    func median(_ runs: [CrawlStages.Figures]) -> CrawlStages.Figures { runs.sorted { $0.seconds < $1.seconds }[runs.count / 2] }
+    let read = median(run(CrawlStages.read))
+    let processed = median(run(CrawlStages.process))
+    let pages = Double(processed.pages)
+    let inMemory = (try? CrawlStages.pages(warc)) ?? []
+    let htmlMB = Double(inMemory.reduce(0) { $0 + $1.utf8.count }) / 1e6
+    let parseSeconds = (0..<options.reps).map { _ in CrawlStages.parseOnly(inMemory) }.sorted()[options.reps / 2]
+    let extractSeconds = (0..<options.reps).map { _ in CrawlStages.extractOnly(inMemory) }.sorted()[options.reps / 2]
+    print(String(format: "crawl stage, 1 thread          pages/s  block MB/s   (%d records, %d pages, %d <img>, %d sentences)",
+                 processed.records, processed.pages, processed.imageReferences, processed.sentences))
+    print(String(format: "read (gzip, WARC framing)     %8.0f  %9.1f", pages / read.seconds, Double(read.blockBytes) / 1e6 / read.seconds))
+    print(String(format: "read + process                %8.0f  %9.1f", pages / processed.seconds, Double(processed.blockBytes) / 1e6 / processed.seconds))
+    print(String(format: "in memory: libxml2 parse only %8.0f  %9.1f   (HTML MB/s; no callbacks: the floor)", Double(inMemory.count) / parseSeconds, htmlMB / parseSeconds))
+    print(String(format: "in memory: extract            %8.0f  %9.1f   (HTML MB/s; parse + <img> + sentences)", Double(inMemory.count) / extractSeconds, htmlMB / extractSeconds))
+    if let path = options.json {
+        let line = String(format: "{\"stage\": \"curate-read\", \"pages_per_s\": %.1f}\n{\"stage\": \"curate-read+process\", \"pages_per_s\": %.1f}\n",
+                          pages / read.seconds, pages / processed.seconds)
+        if let handle = FileHandle(forWritingAtPath: path) { handle.seekToEndOfFile(); handle.write(Data(line.utf8)); try? handle.close() }
+        else { _ = FileManager.default.createFile(atPath: path, contents: Data(line.utf8)) }
+    }
+}
