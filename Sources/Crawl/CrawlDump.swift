@@ -135,6 +135,7 @@ public final class CrawlDump {
                 switch event {
                 case .record(let r): items.append(.record(r)); bytes += r.block.count
                 case .skipped(let s): items.append(.outcome(.skipped(s)))
+                case .gap: items.append(.outcome(.other("gap_between_records")))
                 }
             }
             let point = stream.resumePoint()

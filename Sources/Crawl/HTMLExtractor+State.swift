@@ -5,6 +5,7 @@ struct ExtractionState {
     enum Tag: UInt8 {
         case other, html, head, title, base, img, picture, source, figure, figcaption, noscript
         case hiddenText      // script, style, template, ...: never visible text
+        case rawText         // noembed, noframes, xmp, iframe: text to an HTML5 parser, which libxml2 2.9 parses as markup
         case boilerplate     // nav, footer, aside, form
         case header, content // content: article, main, section
         case block, lineBreak, void
@@ -15,7 +16,7 @@ struct ExtractionState {
     private struct Figure { var references: [Int] = []; var caption: [UInt8] = [] }
 
     private var open: [Open] = []
-    private var hiddenDepth = 0, contentDepth = 0, noscriptDepth = 0, figcaptionDepth = 0
+    private var hiddenDepth = 0, contentDepth = 0, noscriptDepth = 0, figcaptionDepth = 0, rawTextDepth = 0
     private var inTitle = false
     private var text: [UInt8] = []
     private var titleText: [UInt8] = []
@@ -32,6 +33,8 @@ struct ExtractionState {
     mutating func start(_ name: UnsafePointer<UInt8>, _ attributes: UnsafeMutablePointer<UnsafePointer<UInt8>?>?) {
         let key = Self.key(name)
         let tag = Self.tags[key] ?? .other
+        // Inside a raw-text element nothing is an element (HTML's tokenizer), whatever libxml2 builds.
+        if rawTextDepth > 0 && tag != .rawText { return }
         switch tag {
         case .img:
             var all: [String: String] = [:]
@@ -58,7 +61,7 @@ struct ExtractionState {
             return
         default: break
         }
-        var hides = tag == .head || tag == .hiddenText || tag == .boilerplate || (tag == .header && contentDepth == 0) || tag == .noscript
+        var hides = tag == .head || tag == .hiddenText || tag == .rawText || tag == .boilerplate || (tag == .header && contentDepth == 0) || tag == .noscript
         if !hides, attributes != nil {
             forEachAttribute(attributes) { n, v in
                 if n == "hidden" || (n == "aria-hidden" && v?.lowercased() == "true") || (n == "role" && Self.boilerplateRoles.contains(v?.lowercased() ?? "")) {
@@ -73,6 +76,7 @@ struct ExtractionState {
         case .figure: flush(); figures.append(Figure())
         case .figcaption: flush(); figcaptionDepth += 1
         case .noscript: noscriptDepth += 1
+        case .rawText: rawTextDepth += 1
         case .content: contentDepth += 1
         case .block, .boilerplate, .header: flush()
         default: break
@@ -83,6 +87,8 @@ struct ExtractionState {
 
     mutating func end(_ name: UnsafePointer<UInt8>) {
         let key = Self.key(name)
+        // Elements inside raw text were never opened; only the raw-text element's own end tag counts.
+        if rawTextDepth > 0, let raw = open.last(where: { $0.tag == .rawText }), raw.key != key { return }
         guard let index = open.lastIndex(where: { $0.key == key }) else { return }
         while open.count > index { close(open.removeLast()) }
     }
@@ -100,6 +106,7 @@ struct ExtractionState {
         case .title: inTitle = false
         case .picture: pictures.removeLast()
         case .noscript: noscriptDepth -= 1
+        case .rawText: rawTextDepth -= 1
         case .content: contentDepth -= 1
         case .figcaption: flush(); figcaptionDepth -= 1
         case .figure:
@@ -189,7 +196,8 @@ struct ExtractionState {
         add("html", .html); add("head", .head); add("title", .title); add("base", .base); add("img", .img)
         add("picture", .picture); add("source", .source); add("figure", .figure); add("figcaption", .figcaption)
         add("noscript", .noscript); add("header", .header); add("article main section", .content)
-        add("script style template textarea select button iframe svg math canvas object", .hiddenText)
+        add("script style template textarea select button svg math canvas object", .hiddenText)
+        add("noembed noframes xmp iframe", .rawText)
         add("nav footer aside form", .boilerplate)
         add("address blockquote body dd details dialog div dl dt fieldset h1 h2 h3 h4 h5 h6 li ol p pre table td th tr ul caption summary legend center tbody thead tfoot", .block)
         add("br hr", .lineBreak)

@@ -41,19 +41,22 @@ public struct ExtractedPage: Sendable, Equatable {
 /// Extracts image references and sentences from a page with libxml2's HTML parser, driven by
 /// SAX callbacks (no tree is built).
 ///
-/// The parser runs in recover mode with no network access and no error output
+/// libxml2's memory parser runs in recover mode with no network access and no error output
 /// (HTML_PARSE_RECOVER | NONET | NOERROR | NOWARNING), on text already converted to UTF-8 by
 /// `Charset` (HTML_PARSE_IGNORE_ENC, so a `<meta charset>` cannot switch it to another decoder).
 /// libxml2 never loads external entities in HTML mode.
 ///
 /// Visible text excludes `<head>` (the `<title>` is kept apart), `script`, `style`, `noscript`,
-/// `template`, `textarea`, `select`, `button`, `iframe`, `svg`, `math`, `canvas`, `object`, and
+/// `template`, `textarea`, `select`, `button`, `svg`, `math`, `canvas`, `object`, the raw-text
+/// elements `iframe`, `noembed`, `noframes`, `xmp` (nothing inside them is an element, images
+/// included: HTML5 tokenizes their content as text, and libxml2 2.9 does not), and
 /// navigation boilerplate: `nav`, `footer`, `aside`, `form`, a `header` that is not inside an
 /// `article`, `main` or `section`, and any element with `hidden`, `aria-hidden="true"` or a
 /// role of navigation, banner, contentinfo, complementary, menu, menubar or search. Images are
 /// recorded wherever they are (a logo in a nav bar is still an image; the filters judge it),
 /// except inside `<noscript>` when the same URL is already on the page (the fallback copy of a
-/// lazy-loaded image).
+/// lazy-loaded image). Numeric references to C1 controls (`&#147;`) become the windows-1252
+/// characters HTML maps them to (`Sentences.collapse`).
 public final class HTMLExtractor {
     private var sax = htmlSAXHandler()
     var state = ExtractionState()

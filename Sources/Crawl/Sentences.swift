@@ -26,23 +26,38 @@ enum Sentences {
     }
 
     private static func collapse(utf8 bytes: UnsafeBufferPointer<UInt8>) -> String {
-        String(unsafeUninitializedCapacity: bytes.count) { out in
+        // A C1 control (2 bytes) can become a 3-byte windows-1252 character.
+        String(unsafeUninitializedCapacity: bytes.count + bytes.count / 2 + 1) { out in
             var n = 0, i = 0
             var pendingSpace = false
             while i < bytes.count {
-                let (scalar, length) = UTF8Walk.scalar(bytes, at: i)
+                var (scalar, length) = UTF8Walk.scalar(bytes, at: i)
+                if (0x80...0x9F).contains(scalar) { scalar = windows1252[Int(scalar - 0x80)] }
                 if UTF8Walk.isWhiteSpace(scalar) {
                     pendingSpace = n > 0
                 } else {
                     if pendingSpace { out[n] = 0x20; n += 1; pendingSpace = false }
-                    for k in 0..<length { out[n + k] = bytes[i + k] }
-                    n += length
+                    if length == 2 && bytes[i] == 0xC2 && bytes[i + 1] <= 0x9F {
+                        for byte in Unicode.Scalar(scalar)!.utf8 { out[n] = byte; n += 1 }
+                    } else {
+                        for k in 0..<length { out[n + k] = bytes[i + k] }
+                        n += length
+                    }
                 }
                 i += length
             }
             return n
         }
     }
+
+    /// What HTML makes of the C1 controls U+0080-U+009F: numeric references such as `&#147;` mean
+    /// the windows-1252 character with that byte (the HTML standard's table; html5lib and
+    /// browsers agree). libxml2 2.9 keeps the control itself, so `collapse` maps it. A raw C1
+    /// control in a page is the same windows-1252 mistake and is mapped the same way.
+    private static let windows1252: [UInt32] = [
+        0x20AC, 0x81, 0x201A, 0x192, 0x201E, 0x2026, 0x2020, 0x2021, 0x2C6, 0x2030, 0x160, 0x2039, 0x152, 0x8D, 0x17D, 0x8F,
+        0x90, 0x2018, 0x2019, 0x201C, 0x201D, 0x2022, 0x2013, 0x2014, 0x2DC, 0x2122, 0x161, 0x203A, 0x153, 0x9D, 0x17E, 0x178,
+    ]
 
     static let abbreviations: Set<String> = [
         "mr", "mrs", "ms", "dr", "prof", "sr", "jr", "st", "mt", "ft", "vs", "etc", "e.g", "i.e", "cf", "al",

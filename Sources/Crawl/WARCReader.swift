@@ -50,7 +50,11 @@ public struct CrawlSkip: Sendable, Equatable {
 /// to the next line that starts with `WARC/`; a file that ends inside a record reports that
 /// record as truncated. Each of these is a `CrawlSkip` with a reason and the byte offset.
 final class WARCReader {
-    enum Event { case record(WARCRecord), skipped(CrawlSkip) }
+    /// `gap`: a few stray bytes between two records (a `Content-Length` a little short, extra
+    /// line breaks), too few to hold a record, so nothing was lost; counted, not skipped.
+    enum Event { case record(WARCRecord), skipped(CrawlSkip), gap(offset: Int64, bytes: Int) }
+    /// Fewer bytes than the smallest WARC header (version, type, id, date, length) can hold.
+    static let gapLimit = 32
 
     let stream: DumpStream
     /// Records whose block is larger than this are skipped (`record_too_large`) without being held.
@@ -75,16 +79,18 @@ final class WARCReader {
             if let broken = stream.breakage { stream.recover(); return .skipped(skip(for: broken)) }
             if stream.ended && stream.buffer[stream.start...].starts(with: "WARC".utf8.prefix(stream.available)) {
                 stream.consume(stream.available)
-                return .skipped(CrawlSkip(offset: begin, reason: .truncated, detail: "the file ends inside a WARC header"))
+                return skipped(at: begin, .truncated, "the file ends inside a WARC header")
             }
             resynchronize()
-            return .skipped(CrawlSkip(offset: begin, reason: .malformedWARCHeader, detail: "no WARC/ version line with a complete header; skipped to the next record"))
+            let dropped = Int(stream.position - begin)
+            if dropped < Self.gapLimit && stream.available > 0 { return .gap(offset: fileOffset(begin), bytes: dropped) }
+            return skipped(at: begin, .malformedWARCHeader, "no WARC/ version line with a complete header; skipped \(dropped) bytes to the next record")
         }
         guard let lengthText = fields.first(where: { $0.name.equalsIgnoringCase("Content-Length") })?.value,
               let length = Int64(lengthText.trimmingSpaces), length >= 0 else {
             stream.consume(headerLength)
             resynchronize()
-            return .skipped(CrawlSkip(offset: begin, reason: .malformedWARCHeader, detail: "missing or invalid Content-Length; skipped to the next record"))
+            return skipped(at: begin, .malformedWARCHeader, "missing or invalid Content-Length; skipped to the next record")
         }
         stream.consume(headerLength)
         let type = (fields.first { $0.name.equalsIgnoringCase("WARC-Type") }?.value ?? "").trimmingSpaces.lowercased()
@@ -96,7 +102,7 @@ final class WARCReader {
         } else {
             guard stream.skip(length) == length else { return truncatedRecord(at: begin, type: type) }
             if Self.blockTypes.contains(type) {
-                return .skipped(CrawlSkip(offset: begin, reason: .recordTooLarge, detail: "\(type) record of \(length) bytes, above the limit of \(maxBlockBytes)"))
+                return skipped(at: begin, .recordTooLarge, "\(type) record of \(length) bytes, above the limit of \(maxBlockBytes)")
             }
         }
         skipLineBreaks(upTo: 4)
@@ -124,9 +130,23 @@ final class WARCReader {
             detail = "the file ends inside a \(type) record"
         }
         let reason: DropReason = if case .badGzip? = stream.breakage { .badGzip } else { .truncated }
+        let event = skipped(at: offset, reason, detail)
         stream.consume(stream.available)
         stream.recover()
-        return .skipped(CrawlSkip(offset: offset, reason: reason, detail: detail))
+        return event
+    }
+
+    /// A skip at stream position `position`, reported at a file offset: in a gzip file, the
+    /// offset of the member that holds the position (where `dd` or a gzip tool can start), with
+    /// the inflated position in the detail.
+    private func skipped(at position: Int64, _ reason: DropReason, _ detail: String) -> Event {
+        let offset = fileOffset(position)
+        let note = stream.isGzip ? " (gzip member at byte \(offset); byte \(position) of the inflated stream)" : ""
+        return .skipped(CrawlSkip(offset: offset, reason: reason, detail: detail + note))
+    }
+
+    private func fileOffset(_ position: Int64) -> Int64 {
+        stream.isGzip ? stream.memberOffset(containing: position) ?? position : position
     }
 
     private func skip(for breakage: DumpStream.Breakage) -> CrawlSkip {

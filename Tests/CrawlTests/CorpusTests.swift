@@ -8,16 +8,46 @@ import TestSupport
 /// so, when the shared folder is absent) and on the committed samples/.
 struct WARCCorpusTests {
     /// Reads a file to the end, returning records by type and skips by reason.
-    static func readAll(_ path: String) throws -> (records: [String: Int], skips: [CrawlSkip]) {
+    static func readAll(_ path: String) throws -> (records: [String: Int], skips: [CrawlSkip], gaps: Int) {
         let reader = WARCReader(stream: try DumpStream(path: path))
-        var records: [String: Int] = [:], skips: [CrawlSkip] = []
+        var records: [String: Int] = [:], skips: [CrawlSkip] = [], gaps = 0
         while let event = reader.next() {
             switch event {
             case .record(let r): records[r.type, default: 0] += 1
             case .skipped(let s): skips.append(s)
+            case .gap: gaps += 1
             }
         }
-        return (records, skips)
+        return (records, skips, gaps)
+    }
+
+    /// Two files whose writers put a Content-Length two bytes short: the stray bytes are a gap
+    /// between records (nothing lost), not a malformed header.
+    @Test(.enabled(if: SharedCorpus.isAvailable)) func strayBytesBetweenRecordsAreAGap() throws {
+        for name in ["pywb-example.warc", "warcio-example-trunc.warc"] {
+            let (_, skips, gaps) = try Self.readAll(try #require(SharedCorpus.root).appendingPathComponent("warc/" + name).path)
+            #expect(gaps >= 1, "\(name)")
+            #expect(!skips.contains { $0.reason == .malformedWARCHeader }, "\(name): \(skips)")
+        }
+    }
+
+    /// In a gzip file a skip names the file offset of the member that holds it, where a gzip
+    /// tool can start; the inflated position is in the detail.
+    @Test func skipOffsetsInGzipFilesAreMemberOffsets() throws {
+        let sample = SharedCorpus.repositoryRoot.appendingPathComponent("samples/crawl.warc.gz").path
+        var bytes = [UInt8](FileManager.default.contents(atPath: sample)!)
+        var starts: [Int] = []
+        for i in 0..<(bytes.count - 2) where bytes[i] == 0x1f && bytes[i + 1] == 0x8b && bytes[i + 2] == 0x08 { starts.append(i) }
+        let junk = try #require(TestGzip.member(Array(String(repeating: "not a WARC header\r\n", count: 8).utf8)))
+        bytes.insert(contentsOf: junk, at: starts[10])
+        let path = NSTemporaryDirectory() + "curate-junkmember-\(getpid()).warc.gz"
+        FileManager.default.createFile(atPath: path, contents: Data(bytes))
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let (records, skips, _) = try Self.readAll(path)
+        #expect(records == (try Self.readAll(sample)).records)
+        let skip = try #require(skips.first { $0.reason == .malformedWARCHeader })
+        #expect(skip.offset == Int64(starts[10]))
+        #expect(skip.detail.contains("gzip member at byte \(starts[10])"))
     }
 
     /// Every file of corpus/warc is read to its end without a crash; the record counts are the
@@ -31,7 +61,7 @@ struct WARCCorpusTests {
             "warcat-at.warc.gz": 8, "warcat-long_url.warc": 1, "warcio-example-bad.warc.gz.bad": 1,
             "warcio-example-iana.org-chunked.warc": 3, "warcio-example-space-in-target-uri.warc.gz": 2]
         for url in SharedCorpus.files("warc") {
-            let (records, skips) = try Self.readAll(url.path)
+            let (records, skips, _) = try Self.readAll(url.path)
             let total = records.values.reduce(0, +)
             if let n = expected[url.lastPathComponent] {
                 #expect(total >= n, "\(url.lastPathComponent): \(total) records, warcio reads \(n)")
@@ -44,7 +74,7 @@ struct WARCCorpusTests {
     @Test func badGzipMemberLosesOneRecord() throws {
         let sample = SharedCorpus.repositoryRoot.appendingPathComponent("samples/crawl.warc.gz").path
         var bytes = [UInt8](FileManager.default.contents(atPath: sample)!)
-        let (clean, _) = try Self.readAll(sample)
+        let (clean, _, _) = try Self.readAll(sample)
         // Corrupt the deflate data of the member that starts at the 40th gzip header.
         var starts: [Int] = []
         for i in 0..<(bytes.count - 2) where bytes[i] == 0x1f && bytes[i + 1] == 0x8b && bytes[i + 2] == 0x08 { starts.append(i) }
@@ -53,7 +83,7 @@ struct WARCCorpusTests {
         let path = NSTemporaryDirectory() + "curate-badgzip-\(getpid()).warc.gz"
         FileManager.default.createFile(atPath: path, contents: Data(bytes))
         defer { try? FileManager.default.removeItem(atPath: path) }
-        let (records, skips) = try Self.readAll(path)
+        let (records, skips, _) = try Self.readAll(path)
         #expect(records.values.reduce(0, +) == clean.values.reduce(0, +) - 1)
         #expect(skips.contains { $0.reason == .badGzip && $0.offset == Int64(victim) })
     }
@@ -128,9 +158,10 @@ struct ReferenceAgreementTests {
             }
         }
         print("html5lib agreement: \(agreeing)/\(pages) pages identical, \(imagesAgreeing)/\(images) <img> alt texts")
-        // Known differences, each explained in README.md ("Agreement with html5lib"): qq.html is valid UTF-8
-        // labelled gb2312 (curate reads UTF-8, html5lib mojibake); two pages where the parsers recover differently.
-        #expect(agreeing >= pages - 3, "\(differences.joined(separator: "; "))")
+        for difference in differences { print("  differs: \(difference)") }
+        // The one known difference, explained in README.md ("Agreement with an independent parser"): qq.html
+        // is valid UTF-8 labelled gb2312; curate reads UTF-8, html5lib shows mojibake.
+        #expect(agreeing >= pages - 1 && differences.allSatisfy { $0.hasPrefix("readability/qq.html:") }, "\(differences.joined(separator: "; "))")
         #expect(Double(imagesAgreeing) >= 0.99 * Double(images))
     }
 }

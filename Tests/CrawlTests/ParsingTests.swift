@@ -139,3 +139,28 @@ struct ExtractorEdgeTests {
         }
     }
 }
+
+struct CharacterReferenceTests {
+    /// HTML maps numeric references in 0x80-0x9F through windows-1252 (&#147; is “, &#132; is „),
+    /// as html5lib and browsers do; libxml2 2.9 does not, so the extractor does.
+    @Test func c1ReferencesAreWindows1252() {
+        let html = Array("<p>Er sagte &#132;ja&#147; &#150; und ging.</p><img src=a.jpg alt=\"&#132;Haus&#147; &#128;5\">".utf8)
+        let page = HTMLExtractor().extract(utf8: html, pageURL: WebURL(parsing: "http://a/"))
+        #expect(page.references.first?.alt == "„Haus“ €5")
+        #expect(page.sentences.map(\.text) == ["Er sagte „ja“ – und ging."])
+    }
+}
+
+struct RawTextTests {
+    /// `<noembed>`, `<noframes>`, `<xmp>` and `<iframe>` hold text for an HTML5 parser: an `<img>`
+    /// inside is not an image, and an end tag inside does not close anything outside.
+    @Test func imagesInsideRawTextAreNotImages() {
+        let html = Array("""
+            <div><p>One two three four.<noembed><span><img src="#{x}"></span></div></noembed> Still in the paragraph here.</p>
+            <iframe><img src=b.jpg></iframe><img src=c.jpg alt=kept></div>
+            """.utf8)
+        let page = HTMLExtractor().extract(utf8: html, pageURL: WebURL(parsing: "http://a/"))
+        #expect(page.references.map(\.urls) == [["http://a/c.jpg"]])
+        #expect(page.sentences.map(\.text) == ["One two three four.", "Still in the paragraph here."])
+    }
+}

@@ -108,6 +108,32 @@ import TestSupport
         #expect(try Self.dump(killed) == Self.dump(clean))
     }
 
+    /// The progress line goes to a terminal only: nothing on stderr through a pipe, and the line
+    /// (rewritten with CR + erase-line) under a pseudo-terminal made by util-linux `script`.
+    @Test func progressOnlyOnATerminal() throws {
+        let piped = Self.scratch("piped"), tty = Self.scratch("tty")
+        defer { for w in [piped, tty] { try? FileManager.default.removeItem(atPath: w) } }
+        let result = try Curate.run(["crawl-dump", "samples/crawl.warc.gz", "--work", piped])
+        #expect(result.status == 0 && result.stderr.isEmpty, "\(result.stderr)")
+        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/script") else {
+            print("progressOnlyOnATerminal: /usr/bin/script (util-linux) is missing; the terminal half was skipped")
+            return
+        }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/script")
+        process.arguments = ["-qec", "\(Curate.executable.path) crawl-dump samples/crawl.warc.gz --work \(tty)", "/dev/null"]
+        process.currentDirectoryURL = SharedCorpus.repositoryRoot
+        let out = Pipe()
+        process.standardOutput = out
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+        #expect(text.contains("\r\u{1B}[Krecords "), "\(text.prefix(300))")
+        #expect(text.contains("pages 24"))
+    }
+
     @Test func badInputIsOneLine() throws {
         let result = try Curate.run(["crawl-dump", "README.md", "--work", Self.scratch("bad")])
         #expect(result.status != 0)
