@@ -67,7 +67,8 @@ def crawl(curate, warc, threads, one_core):
 
 
 def peers(shared, warc):
-    out = tempfile.mktemp(suffix=".jsonl")
+    fd, out = tempfile.mkstemp(suffix=".jsonl")
+    os.close(fd)
     subprocess.run([sys.executable, os.path.join(shared, "bench/peers/warc_html.py"), "--warc", warc, "--reps", "1",
                     "--only", "e2e:fastwarc+selectolax,e2e:warcio+lxml", "--json", out], check=True, stdout=subprocess.DEVNULL)
     with open(out) as f:

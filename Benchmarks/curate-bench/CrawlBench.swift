@@ -30,7 +30,6 @@ func crawlStages(_ warc: String) {
     if let path = options.json {
         let line = String(format: "{\"stage\": \"curate-read\", \"pages_per_s\": %.1f}\n{\"stage\": \"curate-read+process\", \"pages_per_s\": %.1f}\n",
                           pages / read.seconds, pages / processed.seconds)
-        if let handle = FileHandle(forWritingAtPath: path) { handle.seekToEndOfFile(); handle.write(Data(line.utf8)); try? handle.close() }
-        else { _ = FileManager.default.createFile(atPath: path, contents: Data(line.utf8)) }
+        append(line, to: path)
     }
 }

@@ -49,6 +49,12 @@ if let warc = options.crawl {
 let mode = ResizeMode.centerCrop(224, shorterSide: 256)
 let output = EncodedFormat.jpeg(quality: 95)
 
+/// Appends `text` to the file at `path`, creating it if needed (the --json figures).
+func append(_ text: String, to path: String) {
+    if let handle = FileHandle(forWritingAtPath: path) { handle.seekToEndOfFile(); handle.write(Data(text.utf8)); try? handle.close() }
+    else { _ = FileManager.default.createFile(atPath: path, contents: Data(text.utf8)) }
+}
+
 func now() -> Double { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }
 func median(_ xs: [Double]) -> Double { let s = xs.sorted(); return s[s.count / 2] }
 func format(_ rates: [Double]) -> String {
@@ -87,8 +93,7 @@ let pipelineN = measure(count: options.n, threads: options.threads, thumbnail)
 if let path = options.json {
     let line = String(format: "{\"pipeline\": \"curate\", \"img_per_s_1p\": %.2f, \"img_per_s_np\": %.2f, \"procs\": %d}\n",
                       median(pipeline1), median(pipelineN), options.threads)
-    if let handle = FileHandle(forWritingAtPath: path) { handle.seekToEndOfFile(); handle.write(Data(line.utf8)); try? handle.close() }
-    else { _ = FileManager.default.createFile(atPath: path, contents: Data(line.utf8)) }
+    append(line, to: path)
 }
 if options.pipelineOnly {
     print("decode+resize+crop+encode, 1 thread \(format(pipeline1)); \(options.threads) threads \(format(pipelineN))")

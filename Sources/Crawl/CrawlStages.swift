@@ -27,7 +27,7 @@ public enum CrawlStages {
 
     /// The HTML pages of `path`, decoded to UTF-8 in memory, for the in-memory stages below.
     public static func pages(_ path: String) throws -> [(url: String, utf8: [UInt8])] {
-        let reader = WARCReader(stream: try DumpStream(path: path), maxBlockBytes: 256 << 20)
+        let reader = try reader(path)
         var pages: [(url: String, utf8: [UInt8])] = []
         while let event = reader.next() {
             guard case .record(let record) = event, record.type == "response", let url = record.targetURI,
@@ -39,23 +39,23 @@ public enum CrawlStages {
 
     /// libxml2's parse alone (no callbacks) over pages in memory: the floor under extraction.
     public static func parseOnly(_ pages: [(url: String, utf8: [UInt8])]) -> Double {
-        let started = DispatchTime.now().uptimeNanoseconds
-        for page in pages { HTMLExtractor.parseWithoutCallbacks(page.utf8) }
-        return Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
+        seconds { for page in pages { HTMLExtractor.parseWithoutCallbacks(page.utf8) } }
     }
 
     /// Extraction (parse, image references, sentences) over pages in memory.
     public static func extractOnly(_ pages: [(url: String, utf8: [UInt8])]) -> Double {
         let extractor = HTMLExtractor()
-        let started = DispatchTime.now().uptimeNanoseconds
-        for page in pages { _ = extractor.extract(utf8: page.utf8, pageURL: WebURL(parsing: page.url)) }
-        return Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
+        return seconds { for page in pages { _ = extractor.extract(utf8: page.utf8, pageURL: WebURL(parsing: page.url)) } }
     }
 
     private static func walk(_ path: String, processor: RecordProcessor?) throws -> Figures {
-        let started = DispatchTime.now().uptimeNanoseconds
-        let reader = WARCReader(stream: try DumpStream(path: path), maxBlockBytes: 256 << 20)
+        let reader = try self.reader(path)
         var figures = Figures()
+        figures.seconds = seconds { walk(reader, processor, into: &figures) }
+        return figures
+    }
+
+    private static func walk(_ reader: WARCReader, _ processor: RecordProcessor?, into figures: inout Figures) {
         while let event = reader.next() {
             guard case .record(let record) = event else { continue }
             figures.records += 1
@@ -66,7 +66,15 @@ public enum CrawlStages {
                 figures.sentences += page.extracted.sentences.count
             }
         }
-        figures.seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
-        return figures
+    }
+
+    private static func reader(_ path: String) throws -> WARCReader {
+        WARCReader(stream: try DumpStream(path: path), maxBlockBytes: CrawlOptions(inputs: [], workDirectory: "").maxRecordBytes)
+    }
+
+    private static func seconds(_ body: () -> Void) -> Double {
+        let started = DispatchTime.now().uptimeNanoseconds
+        body()
+        return Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
     }
 }
