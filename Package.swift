@@ -42,13 +42,14 @@ let package = Package(
         .target(name: "Synth", dependencies: ["CurateCore", "Imaging", "CZlib", .product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "Kernels", dependencies: ["COpenBLAS"]),
         .target(name: "Crawl", dependencies: ["CurateCore", "Catalog", "Imaging", "CLibXML2", "CZlib", .product(name: "Crypto", package: "swift-crypto")]),
+        .target(name: "Render", dependencies: ["Imaging"], exclude: ["README.md"]),
 
         // Executables.
         .executableTarget(name: "curate", dependencies: [
-            "CurateCore", "Imaging", "Catalog", "Synth", "Crawl",
+            "CurateCore", "Imaging", "Catalog", "Synth", "Crawl", "Render",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
-        .executableTarget(name: "curate-bench", dependencies: ["Imaging", "Kernels", "Crawl"], path: "Benchmarks/curate-bench"),
+        .executableTarget(name: "curate-bench", dependencies: ["Imaging", "Kernels", "Crawl", "Render"], path: "Benchmarks/curate-bench"),
 
         // Tests: one target per library, the system libraries, and the commands end to end.
         .target(name: "TestSupport", dependencies: ["Imaging"], path: "Tests/TestSupport"),
@@ -58,6 +59,7 @@ let package = Package(
         .testTarget(name: "SynthTests", dependencies: ["Synth", "Imaging", "CurateCore", "TestSupport"]),
         .testTarget(name: "KernelsTests", dependencies: ["Kernels"]),
         .testTarget(name: "CrawlTests", dependencies: ["Crawl", "Catalog", "CurateCore", "CZlib", "TestSupport"]),
+        .testTarget(name: "RenderTests", dependencies: ["Render", "Imaging", "TestSupport"]),
         .testTarget(name: "SystemLibrariesTests", dependencies: ["CLibXML2", "CZlib", "CLibPNG", "CLibWebP", "CGIF", "CSQLite", "COpenBLAS"]),
         .testTarget(name: "CurateTests", dependencies: ["curate", "Catalog", "TestSupport"]),
     ]

@@ -39,18 +39,27 @@ enum PNGCodec {
 
     /// png_image_write_to_memory: first to learn the size, then into a buffer of that size.
     static func encode(_ image: RGBImage) throws -> [UInt8] {
+        try encode(image.pixels, width: image.width, height: image.height, format: UInt32(PNG_FORMAT_RGB), channels: 3)
+    }
+
+    static func encode(_ image: GrayImage) throws -> [UInt8] {
+        try encode(image.pixels, width: image.width, height: image.height, format: UInt32(PNG_FORMAT_GRAY), channels: 1)
+    }
+
+    private static func encode(_ pixels: [UInt8], width: Int, height: Int, format: UInt32, channels: Int) throws -> [UInt8] {
         var png = png_image()
         png.version = UInt32(PNG_IMAGE_VERSION)
-        png.width = UInt32(image.width)
-        png.height = UInt32(image.height)
-        png.format = UInt32(PNG_FORMAT_RGB)
-        return try image.pixels.withUnsafeBytes { px in
+        png.width = UInt32(width)
+        png.height = UInt32(height)
+        png.format = format
+        let stride = Int32(width * channels)
+        return try pixels.withUnsafeBytes { px in
             var size = 0
-            guard png_image_write_to_memory(&png, nil, &size, 0, px.baseAddress, Int32(image.width * 3), nil) != 0 else {
+            guard png_image_write_to_memory(&png, nil, &size, 0, px.baseAddress, stride, nil) != 0 else {
                 throw ImagingError.encodeFailed(.png, message: message(of: &png))
             }
             var out = [UInt8](repeating: 0, count: size)
-            guard out.withUnsafeMutableBytes({ png_image_write_to_memory(&png, $0.baseAddress, &size, 0, px.baseAddress, Int32(image.width * 3), nil) }) != 0 else {
+            guard out.withUnsafeMutableBytes({ png_image_write_to_memory(&png, $0.baseAddress, &size, 0, px.baseAddress, stride, nil) }) != 0 else {
                 throw ImagingError.encodeFailed(.png, message: message(of: &png))
             }
             return Array(out.prefix(size))
