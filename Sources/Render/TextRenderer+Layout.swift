@@ -33,23 +33,22 @@ extension TextRenderer {
 
     /// Greedy word wrap over the full width: a word (a run without U+0020) moves to the next line
     /// when it does not fit the rest of this one but fits a line; a longer word is broken where it
-    /// overflows. Spaces that would start a wrapped line or overflow the end of one are dropped
-    /// (width 0); spaces after an explicit line break are kept, as indentation.
+    /// overflows. Spaces that would overflow a line are dropped (width 0), so a wrapped line never
+    /// starts with one; spaces after an explicit line break are kept, as indentation.
     func layOutWords(_ glyphs: UnsafeMutableBufferPointer<PlacedGlyph>) {
         let lineWidth = Int32(options.imageSize)
         var x: Int32 = 0, line: Int32 = 0
-        var wrapped = false  // the current line began because the previous one was full
-        func newLine(byWrap: Bool) { x = 0; line += 1; wrapped = byWrap }
+        func newLine() { x = 0; line += 1 }
         var i = 0
         while i < glyphs.count {
             if glyphs[i].isBreak {
                 glyphs[i].line = line
-                newLine(byWrap: false)
+                newLine()
                 i += 1
                 continue
             }
             if glyphs[i].scalar == 0x20 {
-                if (x == 0 && wrapped) || x + glyphs[i].width > lineWidth {
+                if x + glyphs[i].width > lineWidth {
                     glyphs[i].width = 0  // dropped at a break
                 }
                 glyphs[i].x = x; glyphs[i].line = line
@@ -62,9 +61,9 @@ extension TextRenderer {
                 wordWidth += glyphs[end].width
                 end += 1
             }
-            if x > 0 && x + wordWidth > lineWidth && wordWidth <= lineWidth { newLine(byWrap: true) }
+            if x > 0 && x + wordWidth > lineWidth && wordWidth <= lineWidth { newLine() }
             for j in i..<end {
-                if x > 0 && x + glyphs[j].width > lineWidth { newLine(byWrap: true) }
+                if x > 0 && x + glyphs[j].width > lineWidth { newLine() }
                 glyphs[j].x = x; glyphs[j].line = line
                 x += glyphs[j].width
             }
