@@ -84,11 +84,13 @@ public final class Unifont: Sendable {
 
     /// Parses a `.hex` file. Lines beyond plane 0 are counted and skipped; blank lines are allowed.
     static func read(path: String) throws -> Unifont {
-        let data: Data
-        do {
-            data = try Data(contentsOf: URL(fileURLWithPath: path), options: .mappedIfSafe)
-        } catch {
-            throw RenderError.fontUnreadable(path: path, reason: (error as NSError).localizedDescription)
+        var isFolder: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isFolder) else {
+            throw RenderError.fontUnreadable(path: path, reason: "no such file")
+        }
+        guard !isFolder.boolValue else { throw RenderError.fontUnreadable(path: path, reason: "it is a folder") }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw RenderError.fontUnreadable(path: path, reason: "it cannot be opened for reading")
         }
         var rows = [UInt16](repeating: 0, count: 16 * (blankGlyph + 1))
         var cellWidths = [UInt8](repeating: 0, count: blankGlyph + 1)

@@ -20,15 +20,24 @@ enum Curate {
         return folder.appendingPathComponent("curate")
     }()
 
-    static func run(_ arguments: [String]) throws -> CommandResult {
+    /// Runs curate with `arguments`, extra `environment` variables and `input` on standard input.
+    static func run(_ arguments: [String], environment: [String: String] = [:], input: Data? = nil) throws -> CommandResult {
         let process = Process()
         process.executableURL = executable
         process.arguments = arguments
         process.currentDirectoryURL = SharedCorpus.repositoryRoot
-        let out = Pipe(), err = Pipe()
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        }
+        let out = Pipe(), err = Pipe(), stdin = Pipe()
         process.standardOutput = out
         process.standardError = err
+        process.standardInput = input == nil ? FileHandle.nullDevice : stdin
         try process.run()
+        if let input {
+            stdin.fileHandleForWriting.write(input)
+            try stdin.fileHandleForWriting.close()
+        }
         // Read before waiting, so a large output cannot fill the pipe and stall the child.
         let stdout = out.fileHandleForReading.readDataToEndOfFile()
         let stderr = err.fileHandleForReading.readDataToEndOfFile()
