@@ -9,7 +9,7 @@ APT_PACKAGES := pkg-config libxml2-dev libpng-dev libjpeg-dev libwebp-dev libgif
                 zlib1g-dev libopenblas-dev unifont python3-venv
 PKGCONFIG_MODULES := libxml-2.0 libpng libjpeg libwebpdemux libgif zlib openblas sqlite3
 
-.PHONY: setup build release test demo bench bench-venv bench-images bench-crawl asan clean check-setup samples
+.PHONY: setup build release test demo bench bench-venv bench-images bench-crawl bench-render asan clean check-setup samples
 
 ## setup: install every Debian package the project needs (idempotent; root or sudo).
 setup:
@@ -54,8 +54,8 @@ samples:
 	.build/debug/curate synth-crawl --size sample --out samples
 
 ## bench: curate's figures and, in the same run, the peers' (../shared/bench/peers), as ratios:
-## images (issue #2) and crawl-dump (issue #4).
-bench: bench-images bench-crawl
+## images (issue #2), crawl-dump (issue #4) and the Unifont renderer (issue #6).
+bench: bench-images bench-crawl bench-render
 
 PEER_PACKAGES := numpy==2.4.6 pillow==13.0.0 opencv-python-headless==5.0.0.93 warcio==1.8.1 lxml==6.1.3 \
                  selectolax==1.0.2 resiliparse==2.0.1 fastwarc==2.0.1
@@ -100,6 +100,14 @@ bench-crawl: bench-venv
 	.build/release/curate-bench --crawl $(PEERS_DATA)/synth.warc.gz --reps 3
 	@echo "== $(CRAWL_ROUNDS) alternating rounds: the whole crawl-dump command against the peers =="
 	$(PEERS_VENV)/bin/python3 bench/crawl_bench.py --shared $(SHARED) --curate .build/release/curate --rounds $(CRAWL_ROUNDS)
+
+## bench-render: CLIPPO's Unifont rendering at 224x224 of the peer's 2,000 alt texts, one core:
+## RENDER_ROUNDS alternating rounds of the NumPy peer and curate-bench --render (every variant).
+RENDER_ROUNDS ?= 3
+bench-render: bench-venv
+	$(SWIFT) build -c release --product curate-bench
+	@echo "== $(RENDER_ROUNDS) alternating rounds: ../shared/bench/peers/unifont_render.py vs curate, one core =="
+	$(PEERS_VENV)/bin/python3 bench/render_bench.py --shared $(SHARED) --bench .build/release/curate-bench --rounds $(RENDER_ROUNDS)
 
 ## asan: the whole test suite under AddressSanitizer (and LeakSanitizer) in its own build folder.
 asan:

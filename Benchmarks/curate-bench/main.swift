@@ -2,7 +2,9 @@
 //   .build/release/curate-bench --photos bench/data/photos [--reps 5] [--n 200] [--threads 2]
 //       [--peer-json FILE] [--json FILE] [--pipeline-only 1]
 //   .build/release/curate-bench --crawl WARC [--reps 3] [--json FILE]
-// --crawl measures crawl-dump's stages alone on one thread (CrawlBench.swift) and exits.
+//   .build/release/curate-bench --render TEXTS [--reps 5] [--json FILE]
+// --crawl measures crawl-dump's stages alone on one thread (CrawlBench.swift) and exits;
+// --render the Unifont renderer on one thread over a file of texts, one per line (RenderBench.swift).
 // --pipeline-only 1 measures just the decode+resize+crop+encode path (for bench/ratio.py's rounds);
 // --json appends {"pipeline": "curate", "img_per_s_1p": ..., "img_per_s_np": ...} to FILE.
 // Images: JPEG bytes in memory -> probe -> decode -> shorter side 256 -> centre crop 224 -> JPEG q95,
@@ -21,6 +23,7 @@ struct Options {
     var json: String?
     var pipelineOnly = false
     var crawl: String?
+    var render: String?
 
     init(_ arguments: [String]) {
         var it = arguments.dropFirst().makeIterator()
@@ -35,6 +38,7 @@ struct Options {
             case "--json": json = value
             case "--pipeline-only": pipelineOnly = value == "1"
             case "--crawl": crawl = value
+            case "--render": render = value
             default: fatalError("curate-bench: unknown option \(flag); see the comment at the top of main.swift")
             }
         }
@@ -44,6 +48,10 @@ struct Options {
 let options = Options(CommandLine.arguments)
 if let warc = options.crawl {
     crawlStages(warc)
+    exit(0)
+}
+if let texts = options.render {
+    renderStages(texts)
     exit(0)
 }
 let mode = ResizeMode.centerCrop(224, shorterSide: 256)

@@ -102,27 +102,59 @@ public final class TextRenderer: Sendable {
         withLayout(text) { Array($0) }
     }
 
-    /// Font size 16: background, then each visible glyph's inked pixels, bit by bit.
+    /// Font size 16: background, then each visible glyph's rows blended in, eight pixels per step.
     private func drawNative(_ glyphs: UnsafeBufferPointer<PlacedGlyph>, into pixels: UnsafeMutableBufferPointer<UInt8>, channels: Int) {
-        let size = options.imageSize, foreground = options.foreground
         pixels.update(repeating: options.background)
+        switch channels {  // the two shapes curate uses, specialised; any other count works too
+        case 1: drawInk(glyphs, into: pixels, channels: 1, masks: InkMasks.gray)
+        case 3: drawInk(glyphs, into: pixels, channels: 3, masks: InkMasks.rgb)
+        default: drawInk(glyphs, into: pixels, channels: channels, masks: nil)
+        }
+    }
+
+    @inline(__always)
+    private func drawInk(_ glyphs: UnsafeBufferPointer<PlacedGlyph>, into pixels: UnsafeMutableBufferPointer<UInt8>,
+                         channels: Int, masks: [UInt64]?) {
+        let size = options.imageSize, foreground = options.foreground
+        let raw = UnsafeMutableRawPointer(pixels.baseAddress!)
+        let ink = UInt64(foreground) &* 0x0101_0101_0101_0101
         font.rows.withUnsafeBufferPointer { rows in
             for placed in glyphs where !placed.isBreak {
-                let top = Int(placed.line) * 16
+                let top = Int(placed.line) &* 16
                 if top >= size { break }  // lines only grow: everything after is below the canvas
-                let visibleRows = min(16, size - top)
+                let visibleRows = min(16, size &- top)
                 let mask: UInt16 = placed.width >= 16 ? 0xFFFF : ~(0xFFFF >> UInt16(placed.width))
-                let base = 16 * Int(placed.glyph), left = Int(placed.x)
+                let base = 16 &* Int(placed.glyph), left = Int(placed.x)
+                // Ink never reaches past the canvas (a line is narrower than size), but clip anyway.
+                let columns = min(16, size &- left)
+                let clip: UInt16 = columns >= 16 ? 0xFFFF : (columns <= 0 ? 0 : ~(0xFFFF >> UInt16(columns)))
                 for row in 0..<visibleRows {
-                    var bits = (rows[base + row] << UInt16(placed.firstColumn)) & mask
-                    let rowStart = (top + row) * size
-                    while bits != 0 {
-                        let column = bits.leadingZeroBitCount
-                        bits ^= 0x8000 >> UInt16(column)
-                        let x = left + column
-                        guard x < size else { break }
-                        let at = (rowStart + x) * channels
-                        for c in 0..<channels { pixels[at + c] = foreground }
+                    let bits = (rows[base &+ row] << UInt16(placed.firstColumn)) & mask & clip
+                    if bits == 0 { continue }
+                    let at = ((top &+ row) &* size &+ left) &* channels
+                    if let masks, at &+ 16 &* channels <= pixels.count {
+                        // Each byte of bits covers 8 pixels = `channels` words: keep the background
+                        // where a bit is 0, put the ink where it is 1.
+                        for half in 0..<2 {
+                            let byte = Int(truncatingIfNeeded: half == 0 ? bits >> 8 : bits & 0xFF)
+                            if byte == 0 { continue }
+                            let start: Int = at &+ half &* 8 &* channels
+                            for word in 0..<channels {
+                                let m = masks[byte &* channels &+ word]
+                                let address = raw.advanced(by: start &+ word &* 8)
+                                let old = address.loadUnaligned(as: UInt64.self)
+                                address.storeBytes(of: (old & ~m) | (ink & m), as: UInt64.self)
+                            }
+                        }
+                    } else {
+                        var rest = bits, pixel = at
+                        while rest != 0 {
+                            let skip = rest.leadingZeroBitCount
+                            rest = (rest &<< UInt16(truncatingIfNeeded: skip)) &<< 1  // two steps: a shift by 16 would wrap to 0
+                            pixel &+= skip &* channels
+                            for c in 0..<channels { pixels[pixel &+ c] = foreground }
+                            pixel &+= channels
+                        }
                     }
                 }
             }
@@ -179,5 +211,25 @@ public final class TextRenderer: Sendable {
             count += 1
         }
         return count
+    }
+}
+
+/// Which bytes of eight pixels a byte of glyph bits inks: for bit 7 − i set (pixel i, leftmost
+/// first), bytes i·c ..< (i+1)·c of the 8·c bytes, as c little-endian words per byte value.
+enum InkMasks {
+    static let gray = make(channels: 1)
+    static let rgb = make(channels: 3)
+
+    static func make(channels: Int) -> [UInt64] {
+        var masks = [UInt64](repeating: 0, count: 256 * channels)
+        for byte in 0..<256 {
+            for pixel in 0..<8 where byte & (0x80 >> pixel) != 0 {
+                for c in 0..<channels {
+                    let offset = pixel * channels + c
+                    masks[byte * channels + offset / 8] |= 0xFF << UInt64(8 * (offset % 8))
+                }
+            }
+        }
+        return masks
     }
 }

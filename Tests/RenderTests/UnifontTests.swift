@@ -55,6 +55,11 @@ import Testing
         var buffer = [UInt8](repeating: 9, count: 224 * 224)
         buffer.withUnsafeMutableBufferPointer { renderer.render(text, into: $0, channels: 1) }
         #expect(buffer == gray.pixels)
+        // Two channels take the bit-by-bit path (no word masks): the same pixels as the fast path.
+        var two = [UInt8](repeating: 9, count: 224 * 224 * 2)
+        two.withUnsafeMutableBufferPointer { renderer.render(text, into: $0, channels: 2) }
+        #expect(stride(from: 0, to: two.count, by: 2).map { two[$0] } == gray.pixels)
+        #expect(stride(from: 1, to: two.count, by: 2).map { two[$0] } == gray.pixels)
         // The grayscale PNG decodes to the same pixels on three channels.
         #expect(try ImageDecoder.decode(gray.encodedPNG()) == rgb)
     }
