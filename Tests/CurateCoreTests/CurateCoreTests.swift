@@ -62,3 +62,17 @@ import Testing
         #expect(ByteSearch.contains(Array("<!doctype html>".utf8), "doctype"))
     }
 }
+
+@Suite struct AtomicFileTests {
+    @Test func replacesTheWholeFileAndLeavesNoTemporary() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("curate-atomic-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let path = folder.appendingPathComponent("out.png").path
+        try AtomicFile.write([1, 2, 3], to: path)
+        try AtomicFile.write([4, 5], to: path)
+        #expect(FileManager.default.contents(atPath: path) == Data([4, 5]))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path) == ["out.png"])
+        #expect(throws: AtomicFile.WriteError.self) { try AtomicFile.write([1], to: folder.path + "/missing/out.png") }
+    }
+}

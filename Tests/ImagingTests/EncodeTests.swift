@@ -10,6 +10,14 @@ import TestSupport
         #expect(try ImageDecoder.decode(photo.encoded(.webpLossless)) == photo)
     }
 
+    @Test func grayPNGsAreOneChannelAndDecodeToEqualChannels() throws {
+        let gray = GrayImage(width: 5, height: 3, pixels: (0..<15).map { UInt8($0 * 17) })
+        let png = try gray.encodedPNG()
+        #expect(png[25] == 0)  // IHDR colour type 0: grayscale
+        #expect(try ImageDecoder.decode(png) == gray.rgb)
+        #expect(gray.rgb[4, 2] == RGB(238, 238, 238))
+    }
+
     /// Measured on this test photo, whose per-pixel colour noise and hard colour edges are what
     /// chroma subsampling loses: JPEG q95 4:2:0 32.7 dB, q95 4:4:4 38.7, q60 30.4, WebP q90 32.6.
     /// Each bound sits about 0.7 dB below, so a codec regression (or a colour-conversion bug,
