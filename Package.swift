@@ -16,6 +16,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
     ],
     targets: [
         // C libraries, one target each.
@@ -43,10 +44,11 @@ let package = Package(
         .target(name: "Kernels", dependencies: ["COpenBLAS"]),
         .target(name: "Crawl", dependencies: ["CurateCore", "Catalog", "Imaging", "CLibXML2", "CZlib", .product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "Render", dependencies: ["Imaging"], exclude: ["README.md"]),
+        .target(name: "Filters", dependencies: ["CurateCore", "Catalog", "Imaging", .product(name: "TOMLKit", package: "TOMLKit")]),
 
         // Executables.
         .executableTarget(name: "curate", dependencies: [
-            "CurateCore", "Imaging", "Catalog", "Synth", "Crawl", "Render",
+            "CurateCore", "Imaging", "Catalog", "Synth", "Crawl", "Render", "Filters",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "curate-bench", dependencies: ["Imaging", "Kernels", "Crawl", "Render"], path: "Benchmarks/curate-bench"),
@@ -59,6 +61,7 @@ let package = Package(
         .testTarget(name: "SynthTests", dependencies: ["Synth", "Imaging", "CurateCore", "TestSupport"]),
         .testTarget(name: "KernelsTests", dependencies: ["Kernels"]),
         .testTarget(name: "CrawlTests", dependencies: ["Crawl", "Catalog", "CurateCore", "CZlib", "TestSupport"]),
+        .testTarget(name: "FiltersTests", dependencies: ["Filters", "Crawl", "Catalog", "Imaging", "CurateCore", "TestSupport"]),
         .testTarget(name: "RenderTests", dependencies: ["Render", "Imaging", "TestSupport"]),
         .testTarget(name: "SystemLibrariesTests", dependencies: ["CLibXML2", "CZlib", "CLibPNG", "CLibWebP", "CGIF", "CSQLite", "COpenBLAS"]),
         .testTarget(name: "CurateTests", dependencies: ["curate", "Catalog", "TestSupport"]),

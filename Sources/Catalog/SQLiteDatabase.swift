@@ -53,15 +53,7 @@ public final class SQLiteDatabase {
         var statement: OpaquePointer?
         guard sqlite3_prepare_v2(handle, sql, -1, &statement, nil) == SQLITE_OK else { throw lastError() }
         defer { sqlite3_finalize(statement) }
-        for (i, value) in arguments.enumerated() {
-            let index = Int32(i + 1)
-            switch value {
-            case .integer(let v): sqlite3_bind_int64(statement, index, v)
-            case .real(let v): sqlite3_bind_double(statement, index, v)
-            case .text(let v): sqlite3_bind_text(statement, index, v, -1, curate_sqlite_transient())
-            case .null: sqlite3_bind_null(statement, index)
-            }
-        }
+        Self.bind(arguments, to: statement)
         var rows: [[Value]] = []
         while true {
             let status = sqlite3_step(statement)
@@ -75,6 +67,45 @@ public final class SQLiteDatabase {
                 default: .text(String(cString: sqlite3_column_text(statement, column)))
                 }
             })
+        }
+    }
+
+    /// Binds `values` to the `?` parameters of `statement`, in order (sqlite3_bind_*).
+    static func bind(_ values: [Value], to statement: OpaquePointer?) {
+        for (i, value) in values.enumerated() {
+            let index = Int32(i + 1)
+            switch value {
+            case .integer(let v): sqlite3_bind_int64(statement, index, v)
+            case .real(let v): sqlite3_bind_double(statement, index, v)
+            case .text(let v): sqlite3_bind_text(statement, index, v, -1, curate_sqlite_transient())
+            case .null: sqlite3_bind_null(statement, index)
+            }
+        }
+    }
+
+    /// One result row while `forEach` steps; valid only inside its call.
+    public struct Row {
+        let statement: OpaquePointer
+        public func integer(_ column: Int32) -> Int64 { sqlite3_column_int64(statement, column) }
+        public func real(_ column: Int32) -> Double { sqlite3_column_double(statement, column) }
+        public func isNull(_ column: Int32) -> Bool { sqlite3_column_type(statement, column) == SQLITE_NULL }
+        public func text(_ column: Int32) -> String? {
+            guard let bytes = sqlite3_column_text(statement, column) else { return nil }
+            return String(cString: bytes)
+        }
+    }
+
+    /// Runs `sql` and hands each row to `body` as it is read, so a large result is never held.
+    public func forEach(_ sql: String, _ arguments: [Value] = [], _ body: (Row) throws -> Void) throws {
+        var statement: OpaquePointer?
+        guard sqlite3_prepare_v2(handle, sql, -1, &statement, nil) == SQLITE_OK, let statement else { throw lastError() }
+        defer { sqlite3_finalize(statement) }
+        Self.bind(arguments, to: statement)
+        while true {
+            let status = sqlite3_step(statement)
+            if status == SQLITE_DONE { return }
+            guard status == SQLITE_ROW else { throw lastError() }
+            try body(Row(statement: statement))
         }
     }
 
@@ -103,15 +134,7 @@ public final class SQLiteDatabase {
         /// Binds `values` to the `?` parameters, steps to the end, and resets (rows are ignored).
         public func run(_ values: [Value]) throws {
             defer { sqlite3_reset(handle); sqlite3_clear_bindings(handle) }
-            for (i, value) in values.enumerated() {
-                let index = Int32(i + 1)
-                switch value {
-                case .integer(let v): sqlite3_bind_int64(handle, index, v)
-                case .real(let v): sqlite3_bind_double(handle, index, v)
-                case .text(let v): sqlite3_bind_text(handle, index, v, -1, curate_sqlite_transient())
-                case .null: sqlite3_bind_null(handle, index)
-                }
-            }
+            SQLiteDatabase.bind(values, to: handle)
             while true {
                 let status = sqlite3_step(handle)
                 if status == SQLITE_DONE { return }

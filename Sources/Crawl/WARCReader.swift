@@ -8,6 +8,12 @@ public struct RecordLocation: Sendable, Equatable {
     public var codec: String
     public var offset: Int64
     public var length: Int64
+
+    public init(codec: String, offset: Int64, length: Int64) {
+        self.codec = codec
+        self.offset = offset
+        self.length = length
+    }
 }
 
 /// One WARC record: its named header fields and, for the record types curate reads, its block.

@@ -1,0 +1,180 @@
+import Catalog
+import CurateCore
+import Foundation
+
+/// Where an image's bytes are in its dump, as crawl-dump catalogued them.
+public struct StoredImageLocation: Sendable {
+    public var imageID: Int64
+    public var sourcePath: String
+    /// The file inside a mirror folder; nil for a WARC record.
+    public var mirrorPath: String?
+    public var codec: String
+    public var offset: Int64
+    public var length: Int64
+}
+
+/// Reads an image's bytes back from its dump (curate passes crawl-dump's reader: stages do not
+/// import each other). Throws `ImageReadFailure` with a drop reason when it cannot.
+public typealias ImageReader = @Sendable (StoredImageLocation) throws -> [UInt8]
+
+public struct ImageReadFailure: Error, Sendable {
+    public var reason: DropReason
+    public var message: String
+    public init(reason: DropReason, message: String) { self.reason = reason; self.message = message }
+}
+
+public struct FilterOptions: Sendable {
+    public var workDirectory: String
+    public var rules: RuleSet
+    /// Folders (or files) of evaluation images for `eval_near_duplicate`.
+    public var evalPaths: [String] = []
+    /// Compute and report, write nothing.
+    public var dryRun = false
+    public var threads = 2
+
+    public init(workDirectory: String, rules: RuleSet) {
+        self.workDirectory = workDirectory
+        self.rules = rules
+    }
+
+    public var catalogPath: String { workDirectory + "/catalog.sqlite" }
+}
+
+/// `curate filter`: runs the rules in order over the catalog's images and pairs. Each rule drops
+/// from what the rules before it kept; every dropped image and pair gets the rule's name as its
+/// reason. Nothing is deleted: decisions go to `filter_decisions`, replacing the previous run's,
+/// in one transaction (a killed run leaves the previous decisions whole).
+public final class Filter {
+    let options: FilterOptions
+    let db: SQLiteDatabase
+    let readImage: ImageReader
+    let tokenizer = Tokenizer()
+    /// Progress lines for the user (stderr on a terminal); nil for silence.
+    var log: ((String) -> Void)?
+
+    // Images, by index (row order of the images table).
+    var imageIDs: [Int64] = []
+    var widths: [Int32] = []
+    var heights: [Int32] = []
+    var imageIndex: [Int64: Int32] = [:]
+    /// The rule (index into options.rules.rules) that dropped each image, or -1.
+    var imageDropped: [Int16] = []
+    var imageDetail: [Int32: String] = [:]
+
+    // Pairs, by index (row order of the pairs table).
+    var pairIDs: [Int64] = []
+    var pairImage: [Int32] = []
+    var pairKey: [UInt64] = []
+    var pairWords: [Int16] = []
+    var pairBoilerplate: [Int16] = []   // index into the boilerplate list, -1 none
+    var pairRare: [Int32: String] = [:] // pair index → its first rare word
+    var pairDropped: [Int16] = []
+    var pairDetail: [Int32: String] = [:]
+
+    // Perceptual hashes (image index → hash), or why an image could not be hashed.
+    var phashes: [Int32: UInt64] = [:]
+    var featureFailure: [Int32: String] = [:]
+    var featuresLoaded = false
+
+    var notes: [String: String] = [:]   // rule name → a note for the table
+    var decontamination: [(image: Int32, eval: String, distance: Int)] = []
+    var boilerplate: BoilerplateList?
+
+    public init(options: FilterOptions, readImage: @escaping ImageReader, log: ((String) -> Void)? = nil) throws {
+        guard FileManager.default.fileExists(atPath: options.catalogPath) else { throw FilterError.noCatalog(path: options.catalogPath) }
+        self.options = options
+        self.readImage = readImage
+        self.log = log
+        do {
+            db = try SQLiteDatabase(path: options.catalogPath)
+            try db.execute("PRAGMA busy_timeout = 5000; PRAGMA temp_store = MEMORY; PRAGMA cache_size = -65536")
+            let tables = try db.query("SELECT name FROM sqlite_master WHERE type = 'table' AND name IN ('images', 'pairs', 'pages')")
+            guard tables.count == 3 else { throw FilterError.noCatalog(path: options.catalogPath) }
+            try FilterCatalog.createTables(db)
+        } catch let error as SQLiteError {
+            throw FilterError.catalog(error.description)
+        }
+    }
+
+    var rules: [Rule] { options.rules.rules }
+
+    /// Runs every enabled rule and, unless a dry run, stores the decisions. Returns the table.
+    public func run() throws -> FilterReport {
+        let started = Date()
+        do {
+            try loadImages()
+            try loadPairs()
+            try decideImages()
+            try decidePairs()
+            let report = makeReport(seconds: Date().timeIntervalSince(started))
+            if !options.dryRun { try store(report) }
+            return report
+        } catch let error as SQLiteError {
+            throw FilterError.catalog(error.description)
+        }
+    }
+
+    func progress(_ text: String) { log?(text) }
+
+    private func loadImages() throws {
+        try db.forEach("SELECT id, width, height FROM images ORDER BY id") { row in
+            imageIndex[row.integer(0)] = Int32(imageIDs.count)
+            imageIDs.append(row.integer(0))
+            widths.append(Int32(clamping: row.integer(1)))
+            heights.append(Int32(clamping: row.integer(2)))
+        }
+        imageDropped = [Int16](repeating: -1, count: imageIDs.count)
+    }
+
+    func dropImage(_ index: Int, rule: Int, _ detail: @autoclosure () -> String?) {
+        guard imageDropped[index] < 0 else { return }
+        imageDropped[index] = Int16(rule)
+        if let text = detail() { imageDetail[Int32(index)] = text }
+    }
+
+    func dropPair(_ index: Int, rule: Int, _ detail: @autoclosure () -> String?) {
+        guard pairDropped[index] < 0 else { return }
+        pairDropped[index] = Int16(rule)
+        if let text = detail() { pairDetail[Int32(index)] = text }
+    }
+
+    /// Pairs of dropped images share their image's reason; then the text rules, in order.
+    private func decidePairs() throws {
+        for p in pairIDs.indices {
+            let image = Int(pairImage[p])
+            if imageDropped[image] >= 0 { dropPair(p, rule: Int(imageDropped[image]), "image \(imageIDs[image])") }
+        }
+        for (r, rule) in rules.enumerated() where rule.enabled && !rule.check.isImageCheck {
+            switch rule.check {
+            case .maxImagesPerText:
+                let limit = rule.int("max_images")
+                var shared: [UInt64: Int] = [:]
+                try db.forEach("SELECT key, count(DISTINCT image_id) FROM temp.filter_texts GROUP BY key HAVING count(DISTINCT image_id) > ?",
+                               [.integer(Int64(limit))]) { row in shared[UInt64(bitPattern: row.integer(0))] = Int(row.integer(1)) }
+                for p in pairIDs.indices where pairDropped[p] < 0 {
+                    if let n = shared[pairKey[p]] { dropPair(p, rule: r, "the same text is on \(n) images (limit \(limit))") }
+                }
+            case .rareToken:
+                for p in pairIDs.indices where pairDropped[p] < 0 {
+                    if let word = pairRare[Int32(p)] { dropPair(p, rule: r, "rare token \"\(word)\"") }
+                }
+            case .minWords:
+                let limit = rule.int("min_words")
+                for p in pairIDs.indices where pairDropped[p] < 0 && Int(pairWords[p]) < limit {
+                    dropPair(p, rule: r, "\(pairWords[p]) words, fewer than \(limit)")
+                }
+            case .maxWords:
+                let limit = rule.int("max_words")
+                for p in pairIDs.indices where pairDropped[p] < 0 && Int(pairWords[p]) > limit {
+                    dropPair(p, rule: r, "\(pairWords[p]) words, more than \(limit)")
+                }
+            case .boilerplate:
+                for p in pairIDs.indices where pairDropped[p] < 0 && pairBoilerplate[p] >= 0 {
+                    dropPair(p, rule: r, "matches \(boilerplate?.entries[Int(pairBoilerplate[p])].description ?? "")")
+                }
+            default:
+                break
+            }
+        }
+    }
+}

@@ -1,0 +1,80 @@
+import Foundation
+
+/// What a run did, rule by rule in order: the table `curate filter` prints and stores.
+public struct FilterReport: Sendable {
+    public struct Row: Sendable {
+        public var rule: String
+        public var set: String
+        public var enabled: Bool
+        public var droppedImages: Int
+        public var droppedPairs: Int
+        public var imagesLeft: Int
+        public var pairsLeft: Int
+        public var note: String?
+    }
+
+    public var images: Int
+    public var pairs: Int
+    public var rows: [Row]
+    public var decontaminated: Int
+    public var seconds: Double
+    public var dryRun: Bool
+
+    public var keptImages: Int { rows.last?.imagesLeft ?? images }
+    public var keptPairs: Int { rows.last?.pairsLeft ?? pairs }
+
+    /// The row of rule `name`.
+    public func row(_ name: String) -> Row? { rows.first { $0.rule == name } }
+
+    /// The table as text, one rule per line.
+    public var table: String {
+        func pad(_ s: String, _ n: Int) -> String { s.count >= n ? s : s + String(repeating: " ", count: n - s.count) }
+        func num(_ v: Int, _ n: Int) -> String { let s = String(v); return String(repeating: " ", count: max(0, n - s.count)) + s }
+        var out = pad("rule", 28) + pad("set", 8) + "dropped images  dropped pairs  images left  pairs left\n"
+        out += pad("(catalog)", 36) + String(repeating: " ", count: 29) + num(images, 11) + num(pairs, 12) + "\n"
+        for row in rows {
+            out += pad(row.rule, 28) + pad(row.set, 8)
+            if !row.enabled { out += "(disabled)\n"; continue }
+            out += num(row.droppedImages, 14) + num(row.droppedPairs, 15) + num(row.imagesLeft, 13) + num(row.pairsLeft, 12)
+            if let note = row.note { out += "   " + note }
+            out += "\n"
+        }
+        out += "kept \(keptImages) of \(images) images and \(keptPairs) of \(pairs) pairs"
+        if decontaminated > 0 { out += "; \(decontaminated) images near evaluation images listed in decontamination.jsonl" }
+        out += String(format: " (%.1f s%@)", seconds, dryRun ? ", dry run: nothing written" : "")
+        return out
+    }
+
+    /// The same figures as JSON, stored in the runs table.
+    public var json: String {
+        let rows = self.rows.map { row -> [String: Any] in
+            var o: [String: Any] = ["rule": row.rule, "set": row.set, "enabled": row.enabled, "dropped_images": row.droppedImages,
+                                    "dropped_pairs": row.droppedPairs, "images_left": row.imagesLeft, "pairs_left": row.pairsLeft]
+            if let note = row.note { o["note"] = note }
+            return o
+        }
+        let object: [String: Any] = ["images": images, "pairs": pairs, "rules": rows, "decontaminated": decontaminated, "seconds": seconds]
+        return (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+    }
+}
+
+extension Filter {
+    func makeReport(seconds: Double) -> FilterReport {
+        var imagesByRule = [Int](repeating: 0, count: rules.count), pairsByRule = [Int](repeating: 0, count: rules.count)
+        for d in imageDropped where d >= 0 { imagesByRule[Int(d)] += 1 }
+        for d in pairDropped where d >= 0 { pairsByRule[Int(d)] += 1 }
+        var imagesLeft = imageIDs.count, pairsLeft = pairIDs.count
+        var rows: [FilterReport.Row] = []
+        // Image rules run first, then text rules: the table follows that order.
+        let order = rules.indices.filter { rules[$0].check.isImageCheck } + rules.indices.filter { !rules[$0].check.isImageCheck }
+        for r in order {
+            let rule = rules[r]
+            imagesLeft -= imagesByRule[r]
+            pairsLeft -= pairsByRule[r]
+            rows.append(.init(rule: rule.name, set: rule.set, enabled: rule.enabled, droppedImages: imagesByRule[r], droppedPairs: pairsByRule[r],
+                              imagesLeft: imagesLeft, pairsLeft: pairsLeft, note: notes[rule.name]))
+        }
+        return FilterReport(images: imageIDs.count, pairs: pairIDs.count, rows: rows, decontaminated: decontamination.count,
+                            seconds: seconds, dryRun: options.dryRun)
+    }
+}

@@ -1,0 +1,88 @@
+import ArgumentParser
+import Crawl
+import CurateCore
+import Filters
+import Foundation
+
+extension Curate {
+    struct FilterCommand: ParsableCommand, Exemplified {
+        static let example = "curate filter --work curate-work --eval-images samples/eval    # ALIGN's filters, a reason for every drop"
+        static let configuration = CommandConfiguration(
+            commandName: "filter",
+            abstract: "Apply ALIGN's image and text filters, deduplication and eval-set decontamination to the catalog.",
+            discussion: """
+            Runs the rules of rules/align.toml (or --rules FILE) in order over the catalog that
+            crawl-dump wrote: image rules first (size and aspect ratio from the header, decodability,
+            a text proxy for pornographic images, too many texts, exact and near duplicates by pHash,
+            near-duplicates of --eval-images), then text rules on the pairs left (shared by more than
+            10 images, rare tokens, fewer than 3 or more than 20 words, curate's boilerplate list).
+            Every dropped image and pair keeps the rule's name as its reason in filter_decisions;
+            nothing is deleted, so filter can run again with other rules. Prints the effective rules,
+            then a table of what each rule dropped and what remains. Decontaminated images are listed
+            in WORK/decontamination.jsonl. rules/README.md documents every rule.
+
+            Examples:
+              \(example)
+              curate filter --set image_too_small.bounds=inclusive --set text_rare_token.min_count=2 --dry-run
+              curate filter --explain http://www.shapes-gallery.example/images/c00001.jpg
+            """
+        )
+
+        @Option(help: "The work folder that holds catalog.sqlite.")
+        var work = "curate-work"
+
+        @Option(help: "The rule file (TOML).")
+        var rules = RuleSet.defaultPath
+
+        @Option(name: .customLong("set"), help: "Override one rule parameter: RULE.PARAMETER=VALUE (repeatable).")
+        var overrides: [String] = []
+
+        @Option(name: .customLong("eval-images"), parsing: .upToNextOption, help: "Folders or files of evaluation images to decontaminate against.")
+        var evalImages: [String] = []
+
+        @Flag(help: "Print the table without writing anything to the catalog.")
+        var dryRun = false
+
+        @Option(help: "Say what the last run decided about one image or pair: image:ID, pair:ID or an image URL.")
+        var explain: String?
+
+        @Option(help: "Threads that decode images for their pHash.")
+        var threads = 2
+
+        func validate() throws {
+            guard threads >= 1 && threads <= 64 else { throw CommandFailure("--threads must be between 1 and 64, got \(threads)") }
+        }
+
+        func run() throws {
+            do {
+                if let explain {
+                    print(try FilterExplain.explain(workDirectory: work, target: explain), terminator: "")
+                    return
+                }
+                var ruleSet = try RuleSet.load(path: rules)
+                for text in overrides { try ruleSet.override(text) }
+                print(ruleSet.toml)
+                var options = FilterOptions(workDirectory: work, rules: ruleSet)
+                options.evalPaths = evalImages
+                options.dryRun = dryRun
+                options.threads = threads
+                let onTerminal = isatty(STDERR_FILENO) != 0
+                let filter = try Filter(options: options, readImage: Self.readImage,
+                                        log: onTerminal ? { FileHandle.standardError.write(Data(("  " + $0 + "\n").utf8)) } : nil)
+                print(try filter.run().table)
+            } catch let error as FilterError {
+                throw CommandFailure(error.description)
+            }
+        }
+
+        /// crawl-dump's reader of stored payloads, handed to the filter stage.
+        static let readImage: ImageReader = { location in
+            do {
+                return try StoredPayload.bytes(sourcePath: location.sourcePath, mirrorPath: location.mirrorPath,
+                                               location: RecordLocation(codec: location.codec, offset: location.offset, length: location.length))
+            } catch let failure as StoredPayload.Failure {
+                throw ImageReadFailure(reason: failure.reason, message: failure.message)
+            }
+        }
+    }
+}
