@@ -38,9 +38,11 @@ public struct HammingIndex: Sendable {
 
     @inline(__always) static func block(_ code: UInt64, _ b: Int) -> UInt16 { UInt16(truncatingIfNeeded: code >> (16 * b)) }
 
-    /// The 16-bit masks with at most `radius` bits set.
-    static func masks(radius: Int) -> [UInt16] {
-        (0...65_535).filter { UInt16($0).nonzeroBitCount <= radius }.map { UInt16($0) }
+    /// The 16-bit masks with at most `radius` bits set (radius 0...8, as ⌊32/4⌋ is the largest).
+    static func masks(radius: Int) -> [UInt16] { maskTable[min(max(radius, 0), 8)] }
+
+    private static let maskTable: [[UInt16]] = (0...8).map { radius in
+        (0...65_535).map { UInt16($0) }.filter { $0.nonzeroBitCount <= radius }
             .sorted { ($0.nonzeroBitCount, $0) < ($1.nonzeroBitCount, $1) }
     }
 
