@@ -51,7 +51,7 @@ let package = Package(
             "CurateCore", "Imaging", "Catalog", "Synth", "Crawl", "Render", "Filters",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
-        .executableTarget(name: "curate-bench", dependencies: ["Imaging", "Kernels", "Crawl", "Render"], path: "Benchmarks/curate-bench"),
+        .executableTarget(name: "curate-bench", dependencies: ["Imaging", "Kernels", "Crawl", "Render", "Filters", "Catalog", "CurateCore"], path: "Benchmarks/curate-bench"),
 
         // Tests: one target per library, the system libraries, and the commands end to end.
         .target(name: "TestSupport", dependencies: ["Imaging"], path: "Tests/TestSupport"),

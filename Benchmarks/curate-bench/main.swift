@@ -3,6 +3,7 @@
 //       [--peer-json FILE] [--json FILE] [--pipeline-only 1]
 //   .build/release/curate-bench --crawl WARC [--reps 3] [--json FILE]
 //   .build/release/curate-bench --render TEXTS [--reps 5] [--json FILE]
+//   .build/release/curate-bench --make-filter-catalog DIR [--n PAIRS]   (FilterBench.swift)
 // --crawl measures crawl-dump's stages alone on one thread (CrawlBench.swift) and exits;
 // --render the Unifont renderer on one thread over a file of texts, one per line (RenderBench.swift).
 // --pipeline-only 1 measures just the decode+resize+crop+encode path (for bench/ratio.py's rounds);
@@ -24,6 +25,7 @@ struct Options {
     var pipelineOnly = false
     var crawl: String?
     var render: String?
+    var filterCatalog: String?
 
     init(_ arguments: [String]) {
         var it = arguments.dropFirst().makeIterator()
@@ -39,6 +41,7 @@ struct Options {
             case "--pipeline-only": pipelineOnly = value == "1"
             case "--crawl": crawl = value
             case "--render": render = value
+            case "--make-filter-catalog": filterCatalog = value
             default: fatalError("curate-bench: unknown option \(flag); see the comment at the top of main.swift")
             }
         }
@@ -48,6 +51,10 @@ struct Options {
 let options = Options(CommandLine.arguments)
 if let warc = options.crawl {
     crawlStages(warc)
+    exit(0)
+}
+if let folder = options.filterCatalog {
+    makeFilterCatalog(folder, pairs: options.n)
     exit(0)
 }
 if let texts = options.render {

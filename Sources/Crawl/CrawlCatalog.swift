@@ -1,5 +1,11 @@
 import Catalog
 
+/// The tables crawl-dump writes, for tools that build a catalog some other way (the filter
+/// benchmark generates one with a million pairs).
+public enum CrawlCatalogSchema {
+    public static var sql: String { CrawlCatalog.schema }
+}
+
 /// The part of the catalog that crawl-dump writes: its schema, its inserts, and the final
 /// resolution of image references to image bytes. README.md ("The catalog") documents the
 /// tables with example queries.

@@ -16,25 +16,25 @@ public struct BoilerplateList: Sendable {
     }
 
     public let entries: [Entry]
-    private let exact: [String: Int]
-    private let prefixes: [(words: [String], entry: Int)]
+    private let exact: [UInt64: Int]                       // text key → entry
+    private let prefixes: [(hashes: [UInt64], entry: Int)]
     nonisolated(unsafe) private let regexes: [(regex: Regex<AnyRegexOutput>, entry: Int)]
     public static let regexMaxWords = 6
 
     public init(lines: [String], source: String) throws {
         let tokenizer = Tokenizer()
-        var entries: [Entry] = [], exact: [String: Int] = [:], prefixes: [([String], Int)] = [], regexes: [(Regex<AnyRegexOutput>, Int)] = []
+        var entries: [Entry] = [], exact: [UInt64: Int] = [:], prefixes: [([UInt64], Int)] = [], regexes: [(Regex<AnyRegexOutput>, Int)] = []
         for (number, line) in lines.enumerated() {
             let parts = line.split(separator: " ", maxSplits: 1).map(String.init)
             guard parts.count == 2 else { throw FilterError.badRules(path: source, what: "entry \(number + 1) \"\(line)\" is not KIND TEXT") }
             switch parts[0] {
             case "exact":
-                let words = tokenizer.words(parts[1]).joined(separator: " ")
-                exact[words] = entries.count
-                entries.append(.exact(words))
+                let words = tokenizer.words(parts[1])
+                exact[Tokenizer.textKey(words)] = entries.count
+                entries.append(.exact(words.joined(separator: " ")))
             case "prefix":
                 let words = tokenizer.words(parts[1])
-                prefixes.append((words, entries.count))
+                prefixes.append((words.map(Tokenizer.hash), entries.count))
                 entries.append(.prefix(words))
             case "regex":
                 do { regexes.append((try Regex(parts[1]), entries.count)) } catch {
@@ -51,15 +51,24 @@ public struct BoilerplateList: Sendable {
         self.regexes = regexes
     }
 
-    /// The index of the first entry `text` (with its `words`) matches, or nil.
-    public func match(_ text: String, words: [String]) -> Int? {
-        if let hit = exact[words.joined(separator: " ")] { return hit }
-        for (prefix, entry) in prefixes where words.count >= prefix.count && Array(words.prefix(prefix.count)) == prefix { return entry }
-        if words.count <= Self.regexMaxWords {
+    /// The index of the first entry `text` matches, or nil; `hashes` and `key` are its words'
+    /// hashes and its key (Tokenizer.hashes). Regular expressions are only tried on texts of at
+    /// most `regexMaxWords` words that hold a digit or a dot (what file names and sizes hold).
+    public func match(_ text: String, hashes: [UInt64], key: UInt64) -> Int? {
+        if let hit = exact[key] { return hit }
+        for (prefix, entry) in prefixes where hashes.count >= prefix.count && hashes.starts(with: prefix) { return entry }
+        if !regexes.isEmpty && hashes.count <= Self.regexMaxWords && text.utf8.contains(where: { $0 == 0x2E || ($0 >= 0x30 && $0 <= 0x39) }) {
             let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
             for (regex, entry) in regexes where (try? regex.wholeMatch(in: trimmed)) != nil { return entry }
         }
         return nil
+    }
+
+    /// `match` for a text not yet hashed.
+    public func match(_ text: String) -> Int? {
+        var hashes: [UInt64] = []
+        let key = Tokenizer().hashes(text, into: &hashes)
+        return match(text, hashes: hashes, key: key)
     }
 }
 

@@ -10,23 +10,46 @@ import Foundation
 ///   page_title  the title of a page that shows it
 ///   page_text   the sentences of a page that shows it: at least `page_min_sentences` sentences
 ///               with a blocklisted term (through the FTS5 index), so one mention does not condemn a page
+struct Blocklist {
+    /// Word hash (one word) or bigram hash (two words) → the entry as written.
+    private let terms: [UInt64: String]
+
+    init(lines: [String], source: String) throws {
+        let tokenizer = Tokenizer()
+        var terms: [UInt64: String] = [:]
+        for line in lines {
+            let words = tokenizer.words(line)
+            switch words.count {
+            case 1: terms[Tokenizer.hash(words[0])] = words[0]
+            case 2: terms[Tokenizer.bigram(Tokenizer.hash(words[0]), Tokenizer.hash(words[1]))] = words.joined(separator: " ")
+            case 0: continue
+            default: throw FilterError.badRules(path: source, what: "entries have one or two words; \"\(line)\" has \(words.count)")
+            }
+        }
+        self.terms = terms
+    }
+
+    var isEmpty: Bool { terms.isEmpty }
+    var entries: [String] { Array(terms.values).sorted() }
+
+    /// The first blocklisted word or two-word phrase among the words with these hashes.
+    func hit(_ hashes: [UInt64]) -> String? {
+        for (k, h) in hashes.enumerated() {
+            if let term = terms[h] { return term }
+            if k > 0, let term = terms[Tokenizer.bigram(hashes[k - 1], h)] { return term }
+        }
+        return nil
+    }
+}
+
 extension Filter {
     func applyBlocklist(_ rule: Rule, index r: Int) throws {
-        let entries = try options.rules.list(of: rule).map { tokenizer.words($0) }.filter { !$0.isEmpty }
-        let unigrams = Set(entries.filter { $0.count == 1 }.map { $0[0] })
-        let bigrams = Set(entries.filter { $0.count == 2 }.map { $0.joined(separator: " ") })
-        let longer = entries.filter { $0.count > 2 }
-        guard longer.isEmpty else {
-            throw FilterError.badRules(path: rule.string("list"), what: "entries have one or two words; \"\(longer[0].joined(separator: " "))\" has more")
-        }
+        let list = try blocklist ?? Blocklist(lines: options.rules.list(of: rule), source: rule.string("list"))
+        var hashes: [UInt64] = []
         func hit(_ text: String?) -> String? {
             guard let text else { return nil }
-            let words = tokenizer.words(text)
-            for (k, word) in words.enumerated() {
-                if unigrams.contains(word) { return word }
-                if k > 0, bigrams.contains(words[k - 1] + " " + word) { return words[k - 1] + " " + word }
-            }
-            return nil
+            _ = tokenizer.hashes(text, into: &hashes)
+            return list.hit(hashes)
         }
         let fields = Set(rule.strings("fields"))
         var flaggedPages: [Int64: String] = [:]
@@ -39,9 +62,8 @@ extension Filter {
             }
         }
         if fields.contains("text") {
-            try db.forEach("SELECT image_id, text FROM pairs") { row in
-                if let term = hit(row.text(1)) { flag(row.integer(0), "\"\(term)\" in its text") }
-            }
+            // Found while the texts were read (loadPairs), so they are not read again.
+            for (image, term) in textBlocked.sorted(by: { $0.key < $1.key }) { dropImage(Int(image), rule: r, "\"\(term)\" in its text") }
         }
         if fields.contains("page_url") || fields.contains("page_title") {
             try db.forEach("SELECT id, url, title FROM pages") { row in
@@ -49,11 +71,11 @@ extension Filter {
                 else if fields.contains("page_title"), let term = hit(row.text(2)) { flaggedPages[row.integer(0)] = "\"\(term)\" in the page title" }
             }
         }
-        if fields.contains("page_text") {
+        if fields.contains("page_text") && !list.isEmpty {
             let hasIndex = try !db.query("SELECT 1 FROM sqlite_master WHERE name = 'sentences_fts'").isEmpty
-            if hasIndex && !entries.isEmpty {
+            if hasIndex {
                 // Each term a quoted FTS5 phrase, so no word of the list is read as query syntax.
-                let query = entries.map { "\"" + $0.joined(separator: " ").replacingOccurrences(of: "\"", with: "\"\"") + "\"" }.joined(separator: " OR ")
+                let query = list.entries.map { "\"" + $0.replacingOccurrences(of: "\"", with: "\"\"") + "\"" }.joined(separator: " OR ")
                 try db.forEach("""
                     SELECT s.page_id, count(*) FROM sentences_fts JOIN sentences s ON s.id = sentences_fts.rowid
                     WHERE sentences_fts MATCH ? GROUP BY s.page_id HAVING count(*) >= ?

@@ -79,6 +79,10 @@ public final class Filter {
     var notes: [String: String] = [:]   // rule name → a note for the table
     var decontamination: [(image: Int32, eval: String, distance: Int)] = []
     var boilerplate: BoilerplateList?
+    var blocklist: Blocklist?
+    /// Image index → the blocklisted term one of its texts holds (found while reading the texts).
+    var textBlocked: [Int32: String] = [:]
+    var spilled = false
 
     public init(options: FilterOptions, readImage: @escaping ImageReader, log: ((String) -> Void)? = nil) throws {
         guard FileManager.default.fileExists(atPath: options.catalogPath) else { throw FilterError.noCatalog(path: options.catalogPath) }

@@ -10,8 +10,8 @@ import Foundation
 ///   decontamination   image_id, eval_path, distance: the images dropped as near-duplicates of
 ///                     evaluation images in the last run
 ///   kept_pairs        a view: the pairs the last run kept
-enum FilterCatalog {
-    static func createTables(_ db: SQLiteDatabase) throws {
+public enum FilterCatalog {
+    public static func createTables(_ db: SQLiteDatabase) throws {
         try db.execute("""
             CREATE TABLE IF NOT EXISTS runs (
                 id INTEGER PRIMARY KEY, command TEXT NOT NULL, version TEXT NOT NULL, options TEXT NOT NULL,

@@ -68,6 +68,45 @@ public struct Tokenizer: Sendable {
         return words
     }
 
+    /// The hashes of `text`'s words (as `hash(word)` of `words(text)`), into `hashes`, and the
+    /// text's key (`textKey(words(text))`), without building the words for ASCII text.
+    public func hashes(_ text: String, into hashes: inout [UInt64]) -> UInt64 {
+        hashes.removeAll(keepingCapacity: true)
+        var text = text
+        let ascii: UInt64? = text.withUTF8 { bytes -> UInt64? in
+            let offset: UInt64 = 0xcbf2_9ce4_8422_2325, prime: UInt64 = 0x0000_0100_0000_01B3
+            var key = offset, word = offset, inWord = false, pending = false
+            for byte in bytes {
+                if byte >= 0x80 { return nil }
+                var b = byte
+                if b >= 0x41 && b <= 0x5A { b |= 0x20 }
+                if (b >= 0x61 && b <= 0x7A) || (b >= 0x30 && b <= 0x39) {
+                    if !inWord {
+                        if !hashes.isEmpty { key = (key ^ 0x20) &* prime }
+                        inWord = true
+                    }
+                    if pending {
+                        word = (word ^ 0x27) &* prime; key = (key ^ 0x27) &* prime
+                        pending = false
+                    }
+                    word = (word ^ UInt64(b)) &* prime
+                    key = (key ^ UInt64(b)) &* prime
+                } else if b == 0x27 && inWord && !pending {
+                    pending = true
+                } else if inWord {
+                    hashes.append(word)
+                    word = offset; inWord = false; pending = false
+                }
+            }
+            if inWord { hashes.append(word) }
+            return key
+        }
+        if let ascii { return ascii }
+        let words = self.words(text)
+        hashes.append(contentsOf: words.map(Self.hash))
+        return Self.textKey(words)
+    }
+
     /// Han (CJK ideographs and their extensions, compatibility ideographs), Hiragana, Katakana,
     /// Thai, Lao, Khmer, Myanmar: scripts that do not separate words with spaces.
     static func isUnspacedScript(_ v: UInt32) -> Bool {
