@@ -47,7 +47,10 @@ demo:
 	rm -rf curate-work && .build/release/curate crawl-dump samples/crawl.warc.gz --work curate-work
 	@echo "== curate render: the first alt text of the sample as CLIPPO sees it (curate-work/render.png) =="
 	.build/release/curate render "$$(sqlite3 curate-work/catalog.sqlite "SELECT text FROM pairs WHERE text_source = 'alt' AND length(text) > 40 ORDER BY rowid LIMIT 1" 2>/dev/null || echo 'A red circle and a blue square on a white background')" -o curate-work/render.png
-	@echo "== filter, build-shards and train arrive with issues #5, #7 to #10 =="
+	@echo "== curate filter: ALIGN's filters on the sample's catalog, decontaminated against samples/eval =="
+	.build/release/curate filter --work curate-work --eval-images samples/eval | sed -n '/^rule /,$$p'
+	.build/release/curate filter --work curate-work --explain http://www.shapes-gallery.example/static/logo.png | head -4
+	@echo "== build-shards and train arrive with issues #7 to #10 =="
 
 ## samples: regenerate the committed samples/ (crawl.warc.gz, mirror/, eval/, truth.jsonl,
 ## detections.jsonl) from its seed; a test checks that this changes nothing.

@@ -77,6 +77,7 @@ public final class Filter {
     var featuresLoaded = false
 
     var notes: [String: String] = [:]   // rule name → a note for the table
+    var missingReferences = 0
     var decontamination: [(image: Int32, eval: String, distance: Int)] = []
     var boilerplate: BoilerplateList?
     var blocklist: Blocklist?
@@ -108,6 +109,9 @@ public final class Filter {
         do {
             try loadImages()
             try loadPairs()
+            if try !db.query("SELECT 1 FROM pragma_table_info('refs') WHERE name = 'status'").isEmpty {
+                try db.forEach("SELECT count(*) FROM refs WHERE status = 'missing'") { missingReferences = Int($0.integer(0)) }
+            }
             try decideImages()
             try decidePairs()
             let report = makeReport(seconds: Date().timeIntervalSince(started))

@@ -17,6 +17,8 @@ public struct FilterReport: Sendable {
     public var pairs: Int
     public var rows: [Row]
     public var decontaminated: Int
+    /// References whose image the dump does not hold (crawl-dump's `missing`): not pairs, so no rule sees them.
+    public var missingReferences: Int = 0
     public var seconds: Double
     public var dryRun: Bool
 
@@ -31,7 +33,9 @@ public struct FilterReport: Sendable {
         func pad(_ s: String, _ n: Int) -> String { s.count >= n ? s : s + String(repeating: " ", count: n - s.count) }
         func num(_ v: Int, _ n: Int) -> String { let s = String(v); return String(repeating: " ", count: max(0, n - s.count)) + s }
         var out = pad("rule", 28) + pad("set", 8) + "dropped images  dropped pairs  images left  pairs left\n"
-        out += pad("(catalog)", 36) + String(repeating: " ", count: 29) + num(images, 11) + num(pairs, 12) + "\n"
+        out += pad("(catalog)", 36) + String(repeating: " ", count: 29) + num(images, 11) + num(pairs, 12)
+        if missingReferences > 0 { out += "   and \(missingReferences) references whose image is not in the dump (refs.status = 'missing')" }
+        out += "\n"
         for row in rows {
             out += pad(row.rule, 28) + pad(row.set, 8)
             if !row.enabled { out += "(disabled)\n"; continue }
@@ -53,7 +57,8 @@ public struct FilterReport: Sendable {
             if let note = row.note { o["note"] = note }
             return o
         }
-        let object: [String: Any] = ["images": images, "pairs": pairs, "rules": rows, "decontaminated": decontaminated, "seconds": seconds]
+        let object: [String: Any] = ["images": images, "pairs": pairs, "rules": rows, "decontaminated": decontaminated,
+                                     "missing_references": missingReferences, "seconds": seconds]
         return (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
     }
 }
@@ -75,6 +80,6 @@ extension Filter {
                               imagesLeft: imagesLeft, pairsLeft: pairsLeft, note: notes[rule.name]))
         }
         return FilterReport(images: imageIDs.count, pairs: pairIDs.count, rows: rows, decontaminated: decontamination.count,
-                            seconds: seconds, dryRun: options.dryRun)
+                            missingReferences: missingReferences, seconds: seconds, dryRun: options.dryRun)
     }
 }

@@ -35,7 +35,7 @@ import TestSupport
             """)
         var made = Made(folder: folder)
         var nextImage: Int64 = 1, nextPair: Int64 = 1
-        func image(_ label: String, width: Int, height: Int, bytes: [UInt8], url: String? = nil) throws {
+        func image(_ label: String, width: Int, height: Int, bytes: [UInt8], url: String? = nil, page: Int64 = 1) throws {
             let name = "\(label).img"
             try Data(bytes).write(to: URL(fileURLWithPath: mirror + "/" + name))
             let id = nextImage
@@ -43,7 +43,7 @@ import TestSupport
             try db.query("INSERT INTO images (id, width, height, source_id, path, codec, offset, length, url) VALUES (?, ?, ?, 1, ?, 'none', 0, ?, ?)",
                          [.integer(id), .integer(Int64(width)), .integer(Int64(height)), .text(name), .integer(Int64(bytes.count)),
                           .text(url ?? "http://example.test/img/\(label).jpg")])
-            try db.query("INSERT INTO refs (page_id, image_id) VALUES (1, ?)", [.integer(id)])
+            try db.query("INSERT INTO refs (page_id, image_id) VALUES (?, ?)", [.integer(page), .integer(id)])
             made.imageIDs[label] = id
         }
         func pair(_ label: String, image: String, _ text: String) throws {
@@ -66,6 +66,17 @@ import TestSupport
         try image("near_copy", width: 360, height: 270, bytes: TestImages.photo(width: 400, height: 300, seed: 7).resized(.stretch(width: 360, height: 270)).encoded(.jpeg(quality: 70)))
         try image("eval_copy", width: 400, height: 300, bytes: jpeg(8, 400, 300))
         try Data(try jpeg(8, 400, 300)).write(to: URL(fileURLWithPath: mirror + "/eval/eval-1.jpg"))
+        // Page text: two sentences with blocklisted terms condemn page 2's images; one mention on
+        // page 3 does not (page_min_sentences = 2).
+        try db.execute("""
+            INSERT INTO pages VALUES (3, 'http://example.test/c.html', 'A third page');
+            INSERT INTO sentences (page_id, seq, block, text) VALUES (2, 0, 0, 'Watch free porn videos here.'),
+                (2, 1, 0, 'The best XXX clips of the week.'), (2, 2, 0, 'A harmless sentence.'),
+                (3, 0, 0, 'An article about the porn industry and the law.'), (3, 1, 0, 'Nothing else of note.');
+            INSERT INTO sentences_fts(sentences_fts) VALUES ('rebuild');
+            """)
+        try image("porn_page", width: 400, height: 300, bytes: jpeg(9, 400, 300), page: 2)
+        try image("one_mention", width: 400, height: 300, bytes: jpeg(10, 400, 300), page: 3)
         for k in 0..<6 { try image("plain\(k)", width: 400, height: 300, bytes: jpeg(20 + UInt64(k) * 13, 400, 300)) }
         // Every gram of a kept text is seen at least twice (min_count 2), no text is on more than
         // two images (max_images 2), no image has more than two distinct texts (max_texts 2),
@@ -114,6 +125,7 @@ import TestSupport
         #expect(image("wide") == "image_aspect_ratio")
         #expect(image("corrupt") == "image_undecodable")
         #expect(image("porn") == "porn_text_proxy")
+        #expect(image("porn_page") == "porn_text_proxy" && image("one_mention") == nil)
         #expect(image("many_texts") == "image_too_many_texts")
         #expect(image("original") == nil && image("near_copy") == "image_near_duplicate")
         #expect(image("eval_copy") == "eval_near_duplicate")
@@ -126,7 +138,7 @@ import TestSupport
         #expect(pair("boilerplate") == "text_boilerplate")
         #expect(pair("boilerplate2") == "text_boilerplate")
         #expect(pair("kept0") == nil && pair("kept1") == nil)
-        #expect(report.keptPairs == 2 && report.keptImages == 7)
+        #expect(report.keptPairs == 2 && report.keptImages == 8)
         #expect(report.decontaminated == 1)
         let listed = try String(contentsOfFile: made.folder + "/decontamination.jsonl", encoding: .utf8)
         #expect(listed.contains("eval-1.jpg") && listed.split(separator: "\n").count == 1)
