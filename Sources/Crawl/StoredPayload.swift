@@ -6,7 +6,7 @@ import Foundation
 /// use this instead of downloading anything.
 public enum StoredPayload {
     /// Why stored bytes could not be read back; `reason` is the drop reason a stage records.
-    public struct Failure: Error, Sendable, CustomStringConvertible {
+    public struct Failure: ReasonedError, Sendable {
         public var reason: DropReason
         public var message: String
         public var description: String { message }
@@ -15,6 +15,10 @@ public enum StoredPayload {
     /// The payload at `location` of the dump `sourcePath`: for a mirror file (`mirrorPath` set),
     /// the file `sourcePath/mirrorPath`; for a WARC record, its block with HTTP framing, chunking
     /// and content coding undone (a `resource` record's block is the payload itself).
+    public static func bytes(sourcePath: String, mirrorPath: String?, codec: String, offset: Int64, length: Int64) throws -> [UInt8] {
+        try bytes(sourcePath: sourcePath, mirrorPath: mirrorPath, location: RecordLocation(codec: codec, offset: offset, length: length))
+    }
+
     public static func bytes(sourcePath: String, mirrorPath: String?, location: RecordLocation) throws -> [UInt8] {
         if let mirrorPath {
             let file = (sourcePath as NSString).appendingPathComponent(mirrorPath)

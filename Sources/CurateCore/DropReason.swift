@@ -29,3 +29,9 @@ extension DropReason {
     /// The file could not be read at all (missing, a directory, permission denied).
     public static let unreadable = DropReason("unreadable")
 }
+
+/// An error that stands for a drop reason: stages that receive errors from another stage's code
+/// (through a closure the caller passes) count them under `reason` without knowing their type.
+public protocol ReasonedError: Error, CustomStringConvertible {
+    var reason: DropReason { get }
+}

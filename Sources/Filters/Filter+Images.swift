@@ -169,8 +169,8 @@ extension Filter {
                     guard let location = locations[k] else { out[k] = (nil, DropReason.unreadable.rawValue, "no source for this image"); continue }
                     do {
                         out[k] = (try Self.perceptualHash(reader(location)), "ok", nil)
-                    } catch let failure as ImageReadFailure {
-                        out[k] = (nil, failure.reason.rawValue, failure.message)
+                    } catch let failure as ReasonedError {
+                        out[k] = (nil, failure.reason.rawValue, failure.description)
                     } catch let error as ImagingError {
                         out[k] = (nil, error.reason.rawValue, error.description)
                     } catch {

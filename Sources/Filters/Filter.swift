@@ -14,14 +14,8 @@ public struct StoredImageLocation: Sendable {
 }
 
 /// Reads an image's bytes back from its dump (curate passes crawl-dump's reader: stages do not
-/// import each other). Throws `ImageReadFailure` with a drop reason when it cannot.
+/// import each other). A `ReasonedError` it throws is recorded under its reason.
 public typealias ImageReader = @Sendable (StoredImageLocation) throws -> [UInt8]
-
-public struct ImageReadFailure: Error, Sendable {
-    public var reason: DropReason
-    public var message: String
-    public init(reason: DropReason, message: String) { self.reason = reason; self.message = message }
-}
 
 public struct FilterOptions: Sendable {
     public var workDirectory: String

@@ -76,13 +76,8 @@ extension Curate {
         }
 
         /// crawl-dump's reader of stored payloads, handed to the filter stage.
-        static let readImage: ImageReader = { location in
-            do {
-                return try StoredPayload.bytes(sourcePath: location.sourcePath, mirrorPath: location.mirrorPath,
-                                               location: RecordLocation(codec: location.codec, offset: location.offset, length: location.length))
-            } catch let failure as StoredPayload.Failure {
-                throw ImageReadFailure(reason: failure.reason, message: failure.message)
-            }
+        static let readImage: ImageReader = {
+            try StoredPayload.bytes(sourcePath: $0.sourcePath, mirrorPath: $0.mirrorPath, codec: $0.codec, offset: $0.offset, length: $0.length)
         }
     }
 }

@@ -45,4 +45,21 @@ enum Curate {
         return CommandResult(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
                              stderr: String(decoding: stderr, as: UTF8.self))
     }
+
+    /// Starts curate with `arguments` `times` times and kills each run (SIGKILL) after a random
+    /// delay in `delay` microseconds: the "killed at any moment" half of the resume tests.
+    static func killRepeatedly(_ arguments: [String], times: Int, delay: ClosedRange<UInt32>) throws {
+        var rng = SystemRandomNumberGenerator()
+        for _ in 0..<times {
+            let process = Process()
+            process.executableURL = executable
+            process.arguments = arguments
+            process.currentDirectoryURL = SharedCorpus.repositoryRoot
+            process.standardOutput = FileHandle.nullDevice
+            try process.run()
+            usleep(UInt32.random(in: delay, using: &rng))
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+        }
+    }
 }

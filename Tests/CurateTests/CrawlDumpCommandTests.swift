@@ -89,18 +89,7 @@ import TestSupport
         defer { try? FileManager.default.removeItem(atPath: clean); try? FileManager.default.removeItem(atPath: killed) }
         let args = ["crawl-dump", "samples/crawl.warc.gz", "samples/mirror", "--batch-records", "5"]
         #expect(try Curate.run(args + ["--work", clean]).status == 0)
-        var rng = SystemRandomNumberGenerator()
-        for _ in 0..<4 {
-            let process = Process()
-            process.executableURL = Curate.executable
-            process.arguments = args + ["--work", killed]
-            process.currentDirectoryURL = SharedCorpus.repositoryRoot
-            process.standardOutput = FileHandle.nullDevice
-            try process.run()
-            usleep(UInt32.random(in: 20_000...300_000, using: &rng))
-            kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
-        }
+        try Curate.killRepeatedly(args + ["--work", killed], times: 4, delay: 20_000...300_000)
         #expect(try Curate.run(args + ["--work", killed]).status == 0)
         #expect(try Self.dump(killed) == Self.dump(clean))
         let again = try Curate.run(args + ["--work", killed])

@@ -61,18 +61,7 @@ import TestSupport
         defer { for w in [clean, killed] { try? FileManager.default.removeItem(atPath: w) } }
         let args = ["filter", "--eval-images", "samples/eval"]
         #expect(try Curate.run(args + ["--work", clean]).status == 0)
-        var rng = SystemRandomNumberGenerator()
-        for _ in 0..<3 {
-            let process = Process()
-            process.executableURL = Curate.executable
-            process.arguments = args + ["--work", killed]
-            process.currentDirectoryURL = SharedCorpus.repositoryRoot
-            process.standardOutput = FileHandle.nullDevice
-            try process.run()
-            usleep(UInt32.random(in: 10_000...200_000, using: &rng))
-            kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
-        }
+        try Curate.killRepeatedly(args + ["--work", killed], times: 3, delay: 10_000...200_000)
         #expect(try Curate.run(args + ["--work", killed]).status == 0)
         #expect(try Self.decisions(killed) == Self.decisions(clean))
         #expect(try SQLiteDatabase(path: killed + "/catalog.sqlite").query("SELECT count(*) FROM image_features")
