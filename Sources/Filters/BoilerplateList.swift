@@ -1,3 +1,4 @@
+import CurateCore
 /// curate's own list of texts that say nothing about their image, read from rules/boilerplate.txt:
 /// one entry per line, `exact WORDS` (the whole text is these words), `prefix WORDS` (the text
 /// starts with them) or `regex PATTERN` (a Swift regular expression over the whole trimmed text,

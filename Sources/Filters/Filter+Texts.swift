@@ -1,3 +1,4 @@
+import CurateCore
 import Catalog
 import Foundation
 

@@ -1,0 +1,137 @@
+import CurateCore
+import Foundation
+
+/// The ordered object tags of one image and where they came from.
+public struct ImageTags: Sendable, Equatable {
+    /// Where tags come from, in order of preference.
+    public enum Source: String, Sendable {
+        /// An object detector's output (`--detections`), filtered by µ-VLA's rules.
+        case detector
+        /// The image's own context: words of its file name, `title` and figcaption.
+        case context
+        /// Reserved for tags from a trained curate model (zero-shot tagging, a later issue);
+        /// a `TagProvider` that produces them slots in before `.context`.
+        case model
+    }
+
+    public var tags: [String]
+    public var source: Source
+}
+
+/// What the tag providers may look at for one image.
+public struct ImageContext: Sendable {
+    public var imageID: Int64
+    public var urls: [String]
+    public var sha256: String
+    public var titles: [String]
+    public var figcaptions: [String]
+    /// The pages that show it (for µ-VLA's cross-corpus setting).
+    public var pages: Set<Int64> = []
+
+    public init(imageID: Int64, urls: [String], sha256: String, titles: [String] = [], figcaptions: [String] = [], pages: Set<Int64> = []) {
+        self.imageID = imageID
+        self.urls = urls
+        self.sha256 = sha256
+        self.titles = titles
+        self.figcaptions = figcaptions
+        self.pages = pages
+    }
+}
+
+/// The seam for tag sources: curate asks each provider in turn and takes the first answer.
+/// Today: `DetectionTags` (a detector's JSON lines), then `ContextTags`. A zero-shot tagger built
+/// on a trained curate model will be a third conforming type, placed between the two.
+public protocol TagProvider: Sendable {
+    func tags(for image: ImageContext) -> ImageTags?
+}
+
+/// One detection as an object detector reports it.
+public struct Detection: Sendable, Equatable, Decodable {
+    public var `class`: String
+    public var confidence: Double
+    /// [x0, y0, x1, y1] in pixels.
+    public var box: [Double]
+
+    public var area: Double { box.count == 4 ? max(0, box[2] - box[0]) * max(0, box[3] - box[1]) : 0 }
+}
+
+/// Tags from a detector's output: one JSON object per line,
+/// `{"image": URL, "sha256": HEX (optional), "width": W, "height": H, "detections": [{"class": C,
+/// "confidence": P, "box": [x0, y0, x1, y1]}, …]}` (README: "Detections"). µ-VLA's rules: keep
+/// detections with confidence ≥ 0.3 and a box of at least 1% of the image; the tags are the
+/// distinct classes, most detections first, then the largest total box area, then the name.
+public struct DetectionTags: TagProvider {
+    struct Line: Decodable {
+        var image: String?
+        var sha256: String?
+        var width: Double
+        var height: Double
+        var detections: [Detection]
+    }
+
+    public var minConfidence = 0.3
+    public var minAreaFraction = 0.01
+    private var byKey: [String: [String]] = [:]
+    /// Lines that could not be read, with their line numbers (counted, not fatal).
+    public private(set) var skipped: [(line: Int, why: String)] = []
+    public private(set) var images = 0
+
+    public init(path: String, minConfidence: Double = 0.3, minAreaFraction: Double = 0.01) throws {
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { throw AlignError.detectionsUnreadable(path: path) }
+        self.minConfidence = minConfidence
+        self.minAreaFraction = minAreaFraction
+        let decoder = JSONDecoder()
+        for (number, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() where !line.trimmingCharacters(in: .whitespaces).isEmpty {
+            guard let parsed = try? decoder.decode(Line.self, from: Data(line.utf8)), parsed.image != nil || parsed.sha256 != nil else {
+                skipped.append((number + 1, "not {image or sha256, width, height, detections}"))
+                continue
+            }
+            let tags = Self.tags(parsed.detections, width: parsed.width, height: parsed.height, minConfidence: minConfidence, minArea: minAreaFraction)
+            if let url = parsed.image { byKey[url] = tags }
+            if let sha = parsed.sha256 { byKey["sha256:" + sha.lowercased()] = tags }
+            images += 1
+        }
+    }
+
+    /// µ-VLA's filter and order over one image's detections.
+    public static func tags(_ detections: [Detection], width: Double, height: Double, minConfidence: Double = 0.3, minArea: Double = 0.01) -> [String] {
+        let imageArea = max(width * height, 1)
+        var count: [String: Int] = [:], area: [String: Double] = [:]
+        for d in detections where d.confidence >= minConfidence && d.area >= minArea * imageArea {
+            let name = d.class.trimmingCharacters(in: .whitespaces)
+            guard !name.isEmpty else { continue }
+            count[name, default: 0] += 1
+            area[name, default: 0] += d.area
+        }
+        return count.keys.sorted { a, b in (count[a]!, area[a]!, b) > (count[b]!, area[b]!, a) }
+    }
+
+    public func tags(for image: ImageContext) -> ImageTags? {
+        if let tags = byKey["sha256:" + image.sha256.lowercased()] ?? image.urls.lazy.compactMap({ byKey[$0] }).first {
+            return ImageTags(tags: tags, source: .detector)
+        }
+        return nil
+    }
+}
+
+/// Tags from the image's own context when no detector saw it: the words of its file name (without
+/// extension, digits and camera prefixes), of its `title` attributes and of its figcaptions, in
+/// that order, without duplicates or stop words.
+public struct ContextTags: TagProvider {
+    static let stopWords: Set<String> = ["a", "an", "the", "of", "and", "or", "in", "on", "at", "to", "for", "with", "by", "from",
+                                         "is", "are", "this", "that", "img", "image", "images", "photo", "picture", "pic", "jpg",
+                                         "jpeg", "png", "gif", "webp", "dsc", "thumb", "thumbnail", "copy", "final", "small", "large"]
+    public init() {}
+
+    public func tags(for image: ImageContext) -> ImageTags? {
+        let tokenizer = Tokenizer()
+        var seen = Set<String>(), tags: [String] = []
+        let fileNames = image.urls.compactMap { URL(string: $0)?.deletingPathExtension().lastPathComponent }
+        for text in fileNames + image.titles + image.figcaptions {
+            for word in tokenizer.words(text) where !Self.stopWords.contains(word) && !word.allSatisfy(\.isNumber) && word.count > 1 {
+                if seen.insert(word).inserted { tags.append(word) }
+            }
+        }
+        return tags.isEmpty ? nil : ImageTags(tags: tags, source: .context)
+    }
+}
