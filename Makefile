@@ -97,7 +97,7 @@ CRAWL_ROUNDS ?= 3
 PEERS_DATA ?= /tmp/peers-data
 export PEERS_DATA
 bench-crawl: bench-venv
-	$(SWIFT) build -c release --product curate --product curate-bench
+	$(SWIFT) build -c release --product curate && $(SWIFT) build -c release --product curate-bench
 	@[ -f $(PEERS_DATA)/synth.warc.gz ] || $(PEERS_VENV)/bin/python3 $(SHARED)/bench/peers/gen_warc.py --out $(PEERS_DATA)/synth.warc.gz
 	@echo "== peers, stage by stage: ../shared/bench/peers/warc_html.py =="
 	$(PEERS_VENV)/bin/python3 $(SHARED)/bench/peers/warc_html.py --reps 3 --only read:fastwarc,parse:lxml,parse:selectolax,e2e:warcio+lxml,e2e:fastwarc+selectolax
@@ -118,7 +118,7 @@ bench-render: bench-venv
 ## $$PEERS_DATA), default rules and the minimum-count vocabulary; wall time and peak memory.
 FILTER_ROUNDS ?= 3
 bench-filter:
-	$(SWIFT) build -c release --product curate --product curate-bench
+	$(SWIFT) build -c release --product curate && $(SWIFT) build -c release --product curate-bench
 	python3 bench/filter_bench.py --curate .build/release/curate --bench .build/release/curate-bench --rounds $(FILTER_ROUNDS)
 
 ## asan: the whole test suite under AddressSanitizer (and LeakSanitizer) in its own build folder.

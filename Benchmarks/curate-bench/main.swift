@@ -4,6 +4,7 @@
 //   .build/release/curate-bench --crawl WARC [--reps 3] [--json FILE]
 //   .build/release/curate-bench --render TEXTS [--reps 5] [--json FILE]
 //   .build/release/curate-bench --make-filter-catalog DIR [--n PAIRS]   (FilterBench.swift)
+//   .build/release/curate-bench --make-weak-catalog DIR [--n IMAGES]    (WeakPairsBench.swift)
 // --crawl measures crawl-dump's stages alone on one thread (CrawlBench.swift) and exits;
 // --render the Unifont renderer on one thread over a file of texts, one per line (RenderBench.swift).
 // --pipeline-only 1 measures just the decode+resize+crop+encode path (for bench/ratio.py's rounds);
@@ -26,6 +27,7 @@ struct Options {
     var crawl: String?
     var render: String?
     var filterCatalog: String?
+    var weakCatalog: String?
 
     init(_ arguments: [String]) {
         var it = arguments.dropFirst().makeIterator()
@@ -42,6 +44,7 @@ struct Options {
             case "--crawl": crawl = value
             case "--render": render = value
             case "--make-filter-catalog": filterCatalog = value
+            case "--make-weak-catalog": weakCatalog = value
             default: fatalError("curate-bench: unknown option \(flag); see the comment at the top of main.swift")
             }
         }
@@ -55,6 +58,10 @@ if let warc = options.crawl {
 }
 if let folder = options.filterCatalog {
     makeFilterCatalog(folder, pairs: options.n)
+    exit(0)
+}
+if let folder = options.weakCatalog {
+    makeWeakCatalog(folder, images: options.n)
     exit(0)
 }
 if let texts = options.render {

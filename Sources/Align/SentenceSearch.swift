@@ -34,11 +34,18 @@ public struct SentenceHit: Sendable, Equatable {
 /// FTS5 prefix term (`"dog"*`, so plurals and compounds match), and the terms are joined with OR.
 /// Quotes, `AND`, `NEAR`, `*`, `:` or parentheses in a tag are never query syntax: they are not
 /// words, and a word that spells an operator is inside quotes.
+///
+/// Speed: FTS5's bm25() of an OR query is the sum of its terms' bm25() (each term's IDF and
+/// length normalisation stand alone), so curate asks FTS5 once per distinct term for every
+/// matching sentence and its bm25, keeps that list, and ranks an image's query by adding its
+/// terms' lists: the same order as `MATCH 'a OR b' ORDER BY rank` (a test checks it), without
+/// scoring the same term again for every image that carries it.
 final class SentenceSearch {
     let db: SQLiteDatabase
     let corpus: Corpus
-    /// Memoised results per query (many images share a tag list).
-    private var cache: [String: [SentenceHit]] = [:]
+    /// Per term: every matching sentence and its bm25 (sign flipped), by sentence id.
+    private var termHits: [String: [(id: Int64, score: Double)]] = [:]
+    private var texts: [Int64: (text: String, page: Int64?)] = [:]
     private let tokenizer = Tokenizer()
 
     enum Corpus {
@@ -46,6 +53,9 @@ final class SentenceSearch {
         case pages
         /// A corpus given with --corpus (`weak_corpus` + `weak_corpus_fts`).
         case file
+
+        var fts: String { self == .pages ? "sentences_fts" : "weak_corpus_fts" }
+        var table: String { self == .pages ? "sentences" : "weak_corpus" }
     }
 
     init(path: String, corpus: Corpus) throws {
@@ -73,51 +83,87 @@ final class SentenceSearch {
 
     /// The best `k` sentences for `tags`, skipping sentences of `excludedPages`; with
     /// `requireTagWord`, only sentences with a word whose stem is a tag's stem (a prefix match like
-    /// "doghouse" for "dog" does not count).
+    /// "doghouse" for "dog" does not count). Ties in score go to the lower sentence id.
     func search(tags: [String], k: Int, excludedPages: Set<Int64>, requireTagWord: Bool) throws -> [SentenceHit] {
         let stems = self.stems(tags)
         guard !stems.isEmpty, k > 0 else { return [] }
-        let query = Self.query(stems)
+        let lists = try stems.map { try hits($0) }
         let stemSet = Set(stems)
-        var limit = k + 16
+        // Candidates are taken best first; when the filters reject too many, take more.
+        var want = k + 16
         while true {
-            let hits = try top(query, limit: limit)
+            let ranked = Self.top(merging: lists, count: want)
             var kept: [SentenceHit] = []
-            for hit in hits {
-                if let page = hit.pageID, excludedPages.contains(page) { continue }
-                if requireTagWord && !tokenizer.words(hit.text).contains(where: { stemSet.contains(Stemmer.stem($0)) }) { continue }
-                kept.append(hit)
+            for (id, score) in ranked {
+                let (text, page) = try sentence(id)
+                if let page, excludedPages.contains(page) { continue }
+                if requireTagWord && !tokenizer.words(text).contains(where: { stemSet.contains(Stemmer.stem($0)) }) { continue }
+                kept.append(SentenceHit(sentenceID: id, text: text, pageID: page, score: score))
                 if kept.count == k { return kept }
             }
-            if hits.count < limit || limit >= 4096 { return kept }
-            limit *= 4
+            if ranked.count < want { return kept }
+            want *= 4
         }
     }
 
-    private func top(_ query: String, limit: Int) throws -> [SentenceHit] {
-        let key = "\(limit)\u{1}" + query
-        if let known = cache[key] { return known }
-        let sql: String
-        switch corpus {
-        case .pages:
-            sql = """
-                SELECT s.id, s.text, s.page_id, -m.rank FROM
-                  (SELECT rowid, rank FROM sentences_fts WHERE sentences_fts MATCH ?1 ORDER BY rank LIMIT ?2) m
-                JOIN sentences s ON s.id = m.rowid ORDER BY m.rank, s.id
-                """
-        case .file:
-            sql = """
-                SELECT c.id, c.text, NULL, -m.rank FROM
-                  (SELECT rowid, rank FROM weak_corpus_fts WHERE weak_corpus_fts MATCH ?1 ORDER BY rank LIMIT ?2) m
-                JOIN weak_corpus c ON c.id = m.rowid ORDER BY m.rank, c.id
-                """
+    /// The `count` best (sum of scores over the lists, then lowest id) of the union of `lists`,
+    /// each sorted by id: a merge by id, keeping the best `count` in a small sorted array.
+    static func top(merging lists: [[(id: Int64, score: Double)]], count: Int) -> [(Int64, Double)] {
+        var positions = [Int](repeating: 0, count: lists.count)
+        var best: [(Int64, Double)] = []
+        best.reserveCapacity(count + 1)
+        func better(_ a: (Int64, Double), _ b: (Int64, Double)) -> Bool { a.1 != b.1 ? a.1 > b.1 : a.0 < b.0 }
+        while true {
+            var id = Int64.max
+            for (l, list) in lists.enumerated() where positions[l] < list.count { id = min(id, list[positions[l]].id) }
+            if id == Int64.max { break }
+            var score = 0.0
+            for (l, list) in lists.enumerated() where positions[l] < list.count && list[positions[l]].id == id {
+                score += list[positions[l]].score
+                positions[l] += 1
+            }
+            let candidate = (id, score)
+            if best.count == count, let last = best.last, !better(candidate, last) { continue }
+            var at = best.count
+            while at > 0 && better(candidate, best[at - 1]) { at -= 1 }
+            best.insert(candidate, at: at)
+            if best.count > count { best.removeLast() }
         }
-        var hits: [SentenceHit] = []
-        try db.forEach(sql, [.text(query), .integer(Int64(limit))]) { row in
-            hits.append(SentenceHit(sentenceID: row.integer(0), text: row.text(1) ?? "", pageID: row.isNull(2) ? nil : row.integer(2), score: row.real(3)))
+        return best
+    }
+
+    /// Every sentence matching `"stem"*`, with its bm25 from FTS5 (sign flipped: higher is better).
+    private func hits(_ stem: String) throws -> [(id: Int64, score: Double)] {
+        if let known = termHits[stem] { return known }
+        var out: [(Int64, Double)] = []
+        try db.forEach("SELECT rowid, -bm25(\(corpus.fts)) FROM \(corpus.fts) WHERE \(corpus.fts) MATCH ?", [.text(Self.query([stem]))]) {
+            out.append(($0.integer(0), $0.real(1)))
         }
-        if cache.count > 100_000 { cache.removeAll(keepingCapacity: true) }
-        cache[key] = hits
-        return hits
+        termHits[stem] = out
+        return out
+    }
+
+    private func sentence(_ id: Int64) throws -> (String, Int64?) {
+        if let known = texts[id] { return known }
+        let pageColumn = corpus == .pages ? "page_id" : "NULL"
+        var found: (String, Int64?) = ("", nil)
+        try db.forEach("SELECT text, \(pageColumn) FROM \(corpus.table) WHERE id = ?", [.integer(id)]) {
+            found = ($0.text(0) ?? "", $0.isNull(1) ? nil : $0.integer(1))
+        }
+        if texts.count > 200_000 { texts.removeAll(keepingCapacity: true) }
+        texts[id] = found
+        return found
+    }
+
+    /// The FTS5 way, one OR query ranked by FTS5 itself: the reference `search` must agree with.
+    func searchDirectly(tags: [String], k: Int) throws -> [SentenceHit] {
+        let stems = self.stems(tags)
+        guard !stems.isEmpty else { return [] }
+        var out: [SentenceHit] = []
+        try db.forEach("SELECT rowid, -rank FROM \(corpus.fts) WHERE \(corpus.fts) MATCH ? ORDER BY rank, rowid LIMIT ?",
+                       [.text(Self.query(stems)), .integer(Int64(k))]) { row in
+            out.append(SentenceHit(sentenceID: row.integer(0), text: "", pageID: nil, score: row.real(1)))
+        }
+        return out
     }
 }

@@ -107,7 +107,8 @@ public struct DetectionTags: TagProvider {
     }
 
     public func tags(for image: ImageContext) -> ImageTags? {
-        if let tags = byKey["sha256:" + image.sha256.lowercased()] ?? image.urls.lazy.compactMap({ byKey[$0] }).first {
+        // An image whose detections all fail µ-VLA's rules has no detector tags: the next provider answers.
+        if let tags = byKey["sha256:" + image.sha256.lowercased()] ?? image.urls.lazy.compactMap({ byKey[$0] }).first, !tags.isEmpty {
             return ImageTags(tags: tags, source: .detector)
         }
         return nil

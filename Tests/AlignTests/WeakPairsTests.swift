@@ -114,6 +114,10 @@ enum CorpusCatalog {
             guard !tags.isEmpty else { continue }
             n += 1
             let hits = try search.search(tags: tags, k: 5, excludedPages: [], requireTagWord: false)
+            // Summing each term's bm25 ranks exactly as FTS5 ranks the OR query itself.
+            let direct = try search.searchDirectly(tags: tags, k: 5)
+            #expect(hits.count == direct.count && zip(hits, direct).allSatisfy { abs($0.score - $1.score) < 1e-9 }, "image \(image): \(tags)")
+            #expect(zip(hits, direct).allSatisfy { $0.sentenceID == $1.sentenceID || abs($0.score - $1.score) < 1e-9 })
             if hits.first.map({ source[$0.sentenceID] == String(image) }) == true { at1 += 1 }
             if hits.contains(where: { source[$0.sentenceID] == String(image) }) { at5 += 1 }
         }
