@@ -9,7 +9,7 @@ APT_PACKAGES := pkg-config libxml2-dev libpng-dev libjpeg-dev libwebp-dev libgif
                 zlib1g-dev libopenblas-dev unifont python3-venv
 PKGCONFIG_MODULES := libxml-2.0 libpng libjpeg libwebpdemux libgif zlib openblas sqlite3
 
-.PHONY: setup build release test demo bench bench-venv bench-images bench-crawl bench-render bench-filter asan clean check-setup samples
+.PHONY: setup build release test demo bench bench-venv bench-images bench-crawl bench-render bench-filter bench-weak-pairs asan clean check-setup samples
 
 ## setup: install every Debian package the project needs (idempotent; root or sudo).
 setup:
@@ -59,8 +59,8 @@ samples:
 	.build/debug/curate synth-crawl --size sample --out samples
 
 ## bench: curate's figures and, in the same run, the peers' (../shared/bench/peers), as ratios:
-## images (issue #2), crawl-dump (issue #4), the Unifont renderer (issue #6) and filter (issue #5).
-bench: bench-images bench-crawl bench-render bench-filter
+## images (issue #2), crawl-dump (#4), filter (#5), the Unifont renderer (#6) and weak pairs (#7).
+bench: bench-images bench-crawl bench-render bench-filter bench-weak-pairs
 
 PEER_PACKAGES := numpy==2.4.6 pillow==13.0.0 opencv-python-headless==5.0.0.93 warcio==1.8.1 lxml==6.1.3 \
                  selectolax==1.0.2 resiliparse==2.0.1 fastwarc==2.0.1
@@ -120,6 +120,13 @@ FILTER_ROUNDS ?= 3
 bench-filter:
 	$(SWIFT) build -c release --product curate && $(SWIFT) build -c release --product curate-bench
 	python3 bench/filter_bench.py --curate .build/release/curate --bench .build/release/curate-bench --rounds $(FILTER_ROUNDS)
+
+## bench-weak-pairs: curate weak-pairs for 100,000 generated images against 1,000,000 sentences
+## (generated once into $$PEERS_DATA), on two threads and on one core.
+WEAK_ROUNDS ?= 3
+bench-weak-pairs:
+	$(SWIFT) build -c release --product curate && $(SWIFT) build -c release --product curate-bench
+	python3 bench/weak_pairs_bench.py --curate .build/release/curate --bench .build/release/curate-bench --rounds $(WEAK_ROUNDS)
 
 ## asan: the whole test suite under AddressSanitizer (and LeakSanitizer) in its own build folder.
 asan:

@@ -1,0 +1,39 @@
+import Catalog
+import Foundation
+import Testing
+import TestSupport
+
+/// `curate weak-pairs` end to end on the sample crawl: crawl-dump, filter, weak-pairs.
+@Suite(.serialized) struct WeakPairsCommandTests {
+    @Test func pairsUnpairedImagesWithSentencesAndExplainsMistakes() throws {
+        let work = NSTemporaryDirectory() + "curate-weak-cli-\(getpid())"
+        try? FileManager.default.removeItem(atPath: work)
+        defer { try? FileManager.default.removeItem(atPath: work) }
+        #expect(try Curate.run(["crawl-dump", "samples/crawl.warc.gz", "--work", work]).status == 0)
+        let early = try Curate.run(["weak-pairs", "--work", work])
+        #expect(early.status == 1 && early.stderr.contains("run curate filter first"), "\(early.stderr)")
+        #expect(try Curate.run(["filter", "--work", work, "--eval-images", "samples/eval"]).status == 0)
+        let result = try Curate.run(["weak-pairs", "--work", work, "--detections", "samples/detections.jsonl"])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("weak pairs for 35 images: tags from the detector 32, from context 3"), "\(result.stdout)")
+        let db = try SQLiteDatabase(path: work + "/catalog.sqlite")
+        let rows = try db.query("SELECT image_id, rank, tag_source, tags, score FROM weak_pairs ORDER BY image_id, rank")
+        #expect(rows.count >= 150)
+        // Ranks run 1... per image, best first; no image with a kept alt text got weak pairs.
+        let withAlt = try db.query("""
+            SELECT count(*) FROM weak_pairs w WHERE EXISTS (SELECT 1 FROM kept_pairs p WHERE p.image_id = w.image_id AND p.text_source = 'alt')
+            """)
+        #expect(withAlt[0][0] == .integer(0))
+        // A corpus file instead of the pages' sentences, and the options.
+        let corpus = work + "/corpus.txt"
+        try "A red star on a white wall.\nTwo blue circles and a green square.\nNothing to see here.\n".write(toFile: corpus, atomically: true, encoding: .utf8)
+        let fromFile = try Curate.run(["weak-pairs", "--work", work, "--detections", "samples/detections.jsonl", "--corpus", corpus,
+                                       "--all-images", "-k", "2", "--require-tag-word"])
+        #expect(fromFile.status == 0, "\(fromFile.stderr)")
+        let texts = try db.query("SELECT DISTINCT text FROM weak_pairs").map { "\($0[0])" }
+        #expect(!texts.isEmpty && texts.allSatisfy { !$0.contains("Nothing to see") })
+        #expect(try db.query("SELECT max(rank) FROM weak_pairs")[0][0] == .integer(2))
+        let missing = try Curate.run(["weak-pairs", "--work", work, "--detections", "/nonexistent.jsonl"])
+        #expect(missing.status == 1 && missing.stderr.contains("cannot read the detections file") && missing.stderr.split(separator: "\n").count == 1)
+    }
+}
