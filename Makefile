@@ -50,7 +50,9 @@ demo:
 	@echo "== curate filter: ALIGN's filters on the sample's catalog, decontaminated against samples/eval =="
 	.build/release/curate filter --work curate-work --eval-images samples/eval | sed -n '/^rule /,$$p'
 	.build/release/curate filter --work curate-work --explain http://www.shapes-gallery.example/static/logo.png | head -4
-	@echo "== build-shards and train arrive with issues #7 to #10 =="
+	@echo "== curate weak-pairs: images without a kept alt text, paired with page sentences by their detected objects =="
+	.build/release/curate weak-pairs --work curate-work --detections samples/detections.jsonl
+	@echo "== build-shards and train arrive with issues #8 to #10 =="
 
 ## samples: regenerate the committed samples/ (crawl.warc.gz, mirror/, eval/, truth.jsonl,
 ## detections.jsonl) from its seed; a test checks that this changes nothing.

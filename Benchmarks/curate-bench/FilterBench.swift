@@ -20,17 +20,9 @@ func makeFilterCatalog(_ folder: String, pairs: Int) {
     var rng = SeededRNG(seed: 20261122)
     func int(_ range: Range<Int>) -> Int { Int(rng.next() % UInt64(range.count)) + range.lowerBound }
     func chance(_ p: Double) -> Bool { Double(rng.next() % 1_000_000) / 1e6 < p }
-    // A Zipf-like vocabulary: word k drawn with weight about 1/(k+1).
-    let syllables = ["ka", "lo", "mi", "ne", "ru", "sa", "to", "vi", "de", "pa", "ri", "zo", "be", "fu", "gi", "ha"]
-    let vocabulary = (0..<20_000).map { k in (0..<(2 + k % 3)).map { syllables[(k / (1 + $0 * 7) + $0 * 5) % syllables.count] }.joined() + String(k % 97) }
-    var cumulative: [Double] = []
-    for k in 0..<vocabulary.count { cumulative.append((cumulative.last ?? 0) + 1 / Double(k + 1)) }
-    func word() -> String {
-        let u = Double(rng.next() % 1_000_000) / 1e6 * cumulative.last!
-        var lo = 0, hi = cumulative.count - 1
-        while lo < hi { let mid = (lo + hi) / 2; if cumulative[mid] < u { lo = mid + 1 } else { hi = mid } }
-        return vocabulary[lo]
-    }
+    let zipf = ZipfWords(count: 20_000, infix: "", modulus: 97)
+    let vocabulary = zipf.words
+    func word() -> String { zipf.next(&rng) }
     let generic = (0..<50).map { "generic product photo number \($0)" }
     let images = max(pairs / 3, 10), pages = max(pairs / 20, 2)
     let start = Date()

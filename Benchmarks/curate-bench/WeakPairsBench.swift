@@ -18,16 +18,8 @@ func makeWeakCatalog(_ folder: String, images: Int) {
     try! FilterCatalog.createTables(db)
     var rng = SeededRNG(seed: 7)
     func int(_ n: Int) -> Int { Int(rng.next() % UInt64(n)) }
-    let syllables = ["ka", "lo", "mi", "ne", "ru", "sa", "to", "vi", "de", "pa", "ri", "zo", "be", "fu", "gi", "ha"]
-    let filler = (0..<30_000).map { k in (0..<(2 + k % 3)).map { syllables[(k / (1 + $0 * 7) + $0 * 5) % syllables.count] }.joined() + "x" + String(k % 89) }
-    var cumulative: [Double] = []
-    for k in 0..<filler.count { cumulative.append((cumulative.last ?? 0) + 1 / Double(k + 1)) }
-    func word() -> String {
-        let u = Double(rng.next() % 1_000_000) / 1e6 * cumulative.last!
-        var lo = 0, hi = cumulative.count - 1
-        while lo < hi { let mid = (lo + hi) / 2; if cumulative[mid] < u { lo = mid + 1 } else { hi = mid } }
-        return filler[lo]
-    }
+    let zipf = ZipfWords(count: 30_000, infix: "x", modulus: 89)
+    func word() -> String { zipf.next(&rng) }
     let classes = (0..<200).map { "object\(String(UnicodeScalar(97 + $0 % 26)!))\($0)" }
     func someClass() -> String { classes[min(int(200), int(200))] }  // skewed towards the first classes
     let start = Date()

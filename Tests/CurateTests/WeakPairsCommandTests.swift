@@ -36,4 +36,25 @@ import TestSupport
         let missing = try Curate.run(["weak-pairs", "--work", work, "--detections", "/nonexistent.jsonl"])
         #expect(missing.status == 1 && missing.stderr.contains("cannot read the detections file") && missing.stderr.split(separator: "\n").count == 1)
     }
+
+    /// Killed at random moments and re-run: the same weak pairs as an uninterrupted run.
+    @Test func killedRunsFinishWithTheSameWeakPairs() throws {
+        var works: [String] = []
+        for name in ["clean", "killed"] {
+            let work = NSTemporaryDirectory() + "curate-weak-\(name)-\(getpid())"
+            try? FileManager.default.removeItem(atPath: work)
+            #expect(try Curate.run(["crawl-dump", "samples/crawl.warc.gz", "--work", work]).status == 0)
+            #expect(try Curate.run(["filter", "--work", work]).status == 0)
+            works.append(work)
+        }
+        defer { for w in works { try? FileManager.default.removeItem(atPath: w) } }
+        let args = ["weak-pairs", "--detections", "samples/detections.jsonl", "--all-images"]
+        #expect(try Curate.run(args + ["--work", works[0]]).status == 0)
+        try Curate.killRepeatedly(args + ["--work", works[1]], times: 3, delay: 5_000...150_000)
+        #expect(try Curate.run(args + ["--work", works[1]]).status == 0)
+        func pairs(_ work: String) throws -> [String] {
+            try SQLiteDatabase(path: work + "/catalog.sqlite").query("SELECT image_id, rank, sentence_id, score, tags FROM weak_pairs ORDER BY 1, 2").map { "\($0)" }
+        }
+        #expect(try pairs(works[1]) == pairs(works[0]) && !pairs(works[0]).isEmpty)
+    }
 }
