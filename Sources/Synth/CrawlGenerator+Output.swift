@@ -34,7 +34,7 @@ extension CrawlGenerator {
         if relative.hasSuffix("/") { relative += "index.html" }
         let file = folder.appendingPathComponent("mirror").appendingPathComponent(relative)
         try FileManager.default.createDirectory(at: file.deletingLastPathComponent(), withIntermediateDirectories: true)
-        try Data(body).write(to: file)
+        try Data(body).write(to: file, options: .atomic)
     }
 
     /// Images no page references, then the last page's cut-off record.
@@ -69,7 +69,7 @@ extension CrawlGenerator {
             let decoded = try ImageDecoder.decode(source.bytes)
             let near = try decoded.resized(.stretch(width: decoded.width * 9 / 10, height: decoded.height * 9 / 10)).encoded(.jpeg(quality: 70))
             let path = "eval/eval-\(String(format: "%03d", k)).jpg"
-            try Data(near).write(to: folder.appendingPathComponent(path))
+            try Data(near).write(to: folder.appendingPathComponent(path), options: .atomic)
             if let index = imageIndex[source.url] { images[index].evalNearDuplicates = [path] }
             try writeTruth(Truth.Eval(path: path, nearDuplicateOf: source.url))
         }
@@ -77,7 +77,7 @@ extension CrawlGenerator {
             let scene = Scene.random(width: 288, height: 288, rng: &rng)
             let bytes = try scene.render(noiseSeed: rng.next()).encoded(.jpeg(quality: 70))
             let path = "eval/other-\(String(format: "%03d", k)).jpg"
-            try Data(bytes).write(to: folder.appendingPathComponent(path))
+            try Data(bytes).write(to: folder.appendingPathComponent(path), options: .atomic)
             try writeTruth(Truth.Eval(path: path, nearDuplicateOf: nil))
         }
     }

@@ -1,5 +1,8 @@
 import CurateCore
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import Imaging
 
 /// Writes a synthetic crawl of the "Shapes Gallery" site: crawl.warc.gz (one gzip member per
@@ -42,9 +45,11 @@ public final class CrawlGenerator {
         } catch {
             throw SynthError.cannotWrite(folder.path)
         }
-        warc = try WARCWriter(path: folder.appendingPathComponent("crawl.warc.gz").path, seed: config.seed ^ 0x5741_5243)
+        // The three streamed outputs are written under temporary names and renamed when complete
+        // (run()), so a killed run never leaves a partial file under a final name.
+        warc = try WARCWriter(path: folder.appendingPathComponent(Self.temporary("crawl.warc.gz")).path, seed: config.seed ^ 0x5741_5243)
         func create(_ name: String) throws -> FileHandle {
-            let path = folder.appendingPathComponent(name).path
+            let path = folder.appendingPathComponent(Self.temporary(name)).path
             FileManager.default.createFile(atPath: path, contents: nil)
             guard let handle = FileHandle(forWritingAtPath: path) else { throw SynthError.cannotWrite(path) }
             return handle
@@ -54,6 +59,9 @@ public final class CrawlGenerator {
         encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
     }
+
+    /// The name an output has until it is complete.
+    static func temporary(_ name: String) -> String { ".curate-tmp-" + name }
 
     /// What was written, for the command's summary.
     public struct Summary: Sendable {
@@ -73,6 +81,10 @@ public final class CrawlGenerator {
         try warc.close()
         try truthFile.close()
         try detectionsFile.close()
+        for name in ["crawl.warc.gz", "truth.jsonl", "detections.jsonl"] {
+            let from = folder.appendingPathComponent(Self.temporary(name)).path, to = folder.appendingPathComponent(name).path
+            guard rename(from, to) == 0 else { throw SynthError.cannotWrite(to) }
+        }
         var summary = Summary()
         summary.pages = config.pages
         summary.contentImages = contentCount

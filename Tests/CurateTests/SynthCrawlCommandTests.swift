@@ -22,3 +22,20 @@ import TestSupport
         #expect(result.stderr.split(separator: "\n") == ["Error: --size must be sample, demo or bench, got huge"])
     }
 }
+
+/// A killed synth-crawl leaves no partial output under a final name; a re-run completes it.
+@Suite(.serialized) struct SynthCrawlKillTests {
+    @Test func killedRunsLeaveNoPartialOutputs() throws {
+        let out = NSTemporaryDirectory() + "curate-synth-kill-\(getpid())"
+        try? FileManager.default.removeItem(atPath: out)
+        defer { try? FileManager.default.removeItem(atPath: out) }
+        let args = ["synth-crawl", "--size", "demo", "--pages", "40", "--out", out]
+        try Curate.killRepeatedly(args, times: 1, delay: 300_000...400_000)
+        for name in ["crawl.warc.gz", "truth.jsonl", "detections.jsonl"] {
+            #expect(!FileManager.default.fileExists(atPath: out + "/" + name), "\(name) exists after a kill")
+        }
+        #expect(try Curate.run(args).status == 0)
+        let names = try FileManager.default.contentsOfDirectory(atPath: out)
+        #expect(names.contains("crawl.warc.gz") && names.contains("truth.jsonl") && !names.contains { $0.hasPrefix(".curate-tmp-") })
+    }
+}
