@@ -1,0 +1,80 @@
+import Foundation
+import Testing
+@testable import Shards
+
+@Suite struct ShardWriterTests {
+    static func folder() -> String {
+        FileManager.default.temporaryDirectory.appendingPathComponent("curate-shards-\(UUID().uuidString)").path
+    }
+
+    static func samples(_ n: Int) -> [Sample] {
+        (0..<n).map { i in
+            Sample(key: String(format: "%09d", i), members: [("jpg", [UInt8](repeating: UInt8(i % 251), count: 100 + (i * 37) % 900)),
+                                                              ("txt", Array("caption number \(i)".utf8)), ("json", Array("{\"i\":\(i)}".utf8))])
+        }
+    }
+
+    static func files(_ folder: String) throws -> [String: [UInt8]] {
+        var out: [String: [UInt8]] = [:]
+        for name in try FileManager.default.contentsOfDirectory(atPath: folder) { out[name] = [UInt8](FileManager.default.contents(atPath: folder + "/" + name)!) }
+        return out
+    }
+
+    @Test func pythonsTarfileReadsTheShardsMembersInOrder() throws {
+        let folder = Self.folder()
+        let writer = try ShardWriter(folder: folder, prefix: "train", maxSamples: 4, maxBytes: 1 << 20)
+        for sample in Self.samples(10) { try writer.add(sample) }
+        try writer.finish()
+        #expect(writer.finished.map(\.samples) == [4, 4, 2])
+        let script = """
+            import sys, tarfile
+            t = tarfile.open(sys.argv[1])
+            for m in t.getmembers():
+                print(m.name, m.size, m.mode, m.uid, m.gid, m.mtime, m.isfile(), len(t.extractfile(m).read()))
+            """
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", "-c", script, folder + "/train-000000.tar"]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        try process.run()
+        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+        let lines = output.split(separator: "\n")
+        #expect(lines.count == 12)
+        #expect(lines.first == "000000000.jpg 100 420 0 0 946684800 True 100")
+        #expect(lines.prefix(3).map { $0.split(separator: " ")[0] } == ["000000000.jpg", "000000000.txt", "000000000.json"])
+    }
+
+    @Test func byteCapsCloseShardsEarlyAndFullShardsHoldTheCount() throws {
+        let folder = Self.folder()
+        let writer = try ShardWriter(folder: folder, prefix: "train", maxSamples: 5, maxBytes: 6 * 1024)
+        for sample in Self.samples(12) { try writer.add(sample) }
+        try writer.finish()
+        #expect(writer.finished.allSatisfy { $0.bytes <= 6 * 1024 })
+        #expect(writer.finished.reduce(0) { $0 + $1.samples } == 12)
+        #expect(writer.finished.map(\.firstSample) == writer.finished.indices.map { i in writer.finished[..<i].reduce(0) { $0 + $1.samples } })
+    }
+
+    /// Stopped after any shard (and with a half-written temporary file lying about), then resumed:
+    /// the same bytes as one uninterrupted run.
+    @Test func resumedRunsAreByteIdentical() throws {
+        let clean = Self.folder(), resumed = Self.folder()
+        let samples = Self.samples(23)
+        let writer = try ShardWriter(folder: clean, prefix: "train", maxSamples: 4, maxBytes: 1 << 20)
+        for s in samples { try writer.add(s) }
+        try writer.finish()
+        for stopAfter in [1, 3, 9, 14] {
+            let first = try ShardWriter(folder: resumed, prefix: "train", maxSamples: 4, maxBytes: 1 << 20)
+            for s in samples[first.samplesDone..<stopAfter] { try first.add(s) }  // "killed": no finish()
+            try Data([1, 2, 3]).write(to: URL(fileURLWithPath: resumed + "/.curate-tmp-99-train-000009.tar"))
+        }
+        try? FileManager.default.removeItem(atPath: resumed + "/.curate-tmp-99-train-000009.tar")
+        let second = try ShardWriter(folder: resumed, prefix: "train", maxSamples: 4, maxBytes: 1 << 20)
+        #expect(second.samplesDone == 12)
+        for s in samples[second.samplesDone...] { try second.add(s) }
+        try second.finish()
+        #expect(try Self.files(resumed) == Self.files(clean))
+    }
+}
