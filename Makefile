@@ -4,12 +4,15 @@ SHELL := /bin/bash
 SWIFT ?= swift
 SHARED ?= ../shared
 PEERS_VENV ?= /tmp/peers-venv
+# The Python the shard tests read shards with (the webdataset library, as open_clip reads them).
+TEST_VENV ?= /tmp/curate-test-venv
+TEST_PACKAGES := webdataset==1.0.2 pillow==13.0.0
 # Debian packages: the C libraries (with pkg-config files), the font, and the tools the tests use.
 APT_PACKAGES := pkg-config libxml2-dev libpng-dev libjpeg-dev libwebp-dev libgif-dev libsqlite3-dev \
                 zlib1g-dev libopenblas-dev unifont python3-venv
 PKGCONFIG_MODULES := libxml-2.0 libpng libjpeg libwebpdemux libgif zlib openblas sqlite3
 
-.PHONY: setup build release test demo bench bench-venv bench-images bench-crawl bench-render bench-filter bench-weak-pairs asan clean check-setup samples
+.PHONY: setup build release test demo bench bench-venv bench-images bench-crawl bench-render bench-filter bench-weak-pairs asan clean check-setup samples test-venv
 
 ## setup: install every Debian package the project needs (idempotent; root or sudo).
 setup:
@@ -17,6 +20,12 @@ setup:
 	$$SUDO apt-get update -qq && \
 	DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $(APT_PACKAGES)
 	@$(MAKE) --no-print-directory check-setup
+	@$(MAKE) --no-print-directory test-venv
+
+## test-venv: a Python venv with webdataset for the shard tests (outside the repository).
+test-venv:
+	@[ -x $(TEST_VENV)/bin/python3 ] && $(TEST_VENV)/bin/python3 -c "import webdataset, PIL" 2>/dev/null || \
+	  { python3 -m venv $(TEST_VENV) && $(TEST_VENV)/bin/pip install -q $(TEST_PACKAGES); }
 
 ## check-setup: exit 0 when every library and the font are present.
 check-setup:
@@ -33,7 +42,7 @@ release:
 
 ## test: every test target; the real-corpus tests read $(SHARED)/corpus and are skipped without it.
 test:
-	CURATE_SHARED=$(abspath $(SHARED)) $(SWIFT) test --parallel --num-workers 2
+	CURATE_SHARED=$(abspath $(SHARED)) CURATE_TEST_PYTHON=$(TEST_VENV)/bin/python3 $(SWIFT) test --parallel --num-workers 2
 
 ## demo: the main job on the bundled sample (installs missing packages first).
 demo:

@@ -26,8 +26,9 @@ public struct ShardStats: Codable, Sendable, Equatable {
     public var samples: Int
     public var bytes: Int
     public var sha256: String
-    /// Index of the shard's first sample in the split's sample order.
-    public var firstSample: Int
+    /// Position, in the writer's input sequence, just after the shard's last sample (inputs that
+    /// were skipped count too): where a resumed run starts.
+    public var nextInput: Int
 }
 
 /// Writes a sequence of samples into tar shards `PREFIX-000000.tar`, `PREFIX-000001.tar`, … A
@@ -45,8 +46,7 @@ public final class ShardWriter {
 
     private var current: [UInt8] = []
     private var currentSamples = 0
-    private var sampleIndex = 0
-    private var shardFirst = 0
+    private var position = 0
 
     public init(folder: String, prefix: String, maxSamples: Int, maxBytes: Int) throws {
         precondition(maxSamples > 0 && maxBytes > 1024, "ShardWriter needs a positive sample count and more than 1 KiB per shard.")
@@ -63,24 +63,29 @@ public final class ShardWriter {
 
     func name(_ index: Int) -> String { String(format: "%@-%06d.tar", prefix, index) }
 
-    /// How many samples the finished shards already hold: the caller skips that many.
-    public var samplesDone: Int { finished.last.map { $0.firstSample + $0.samples } ?? 0 }
+    /// How many inputs the finished shards account for: the caller starts after them.
+    public var inputsDone: Int { finished.last?.nextInput ?? 0 }
 
     static func readStats(_ path: String) -> ShardStats? {
         guard let data = FileManager.default.contents(atPath: path) else { return nil }
         return try? JSONDecoder().decode(ShardStats.self, from: data)
     }
 
-    /// Adds the next sample (call in order, starting after `samplesDone`).
+    /// Adds the next input's sample (call in input order, starting at `inputsDone`).
     public func add(_ sample: Sample) throws {
-        if sampleIndex < samplesDone { sampleIndex = samplesDone; shardFirst = samplesDone }
+        if position < inputsDone { position = inputsDone }
         let bytes = sample.tarBytes
         if currentSamples > 0 && current.count + bytes.count + Tar.end.count > maxBytes { try close() }
-        if currentSamples == 0 { shardFirst = sampleIndex }
         current += bytes
         currentSamples += 1
-        sampleIndex += 1
+        position += 1
         if currentSamples == maxSamples { try close() }
+    }
+
+    /// Passes over the next input (a sample that could not be made).
+    public func skip() {
+        if position < inputsDone { position = inputsDone }
+        position += 1
     }
 
     /// Writes the last, partly filled shard.
@@ -93,7 +98,7 @@ public final class ShardWriter {
         let tar = current + Tar.end
         try AtomicFile.write(tar, to: folder + "/" + name)
         let digest = SHA256.hash(data: tar).map { String(format: "%02x", $0) }.joined()
-        let stats = ShardStats(shard: name, samples: currentSamples, bytes: tar.count, sha256: digest, firstSample: shardFirst)
+        let stats = ShardStats(shard: name, samples: currentSamples, bytes: tar.count, sha256: digest, nextInput: position)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         try AtomicFile.write(Array(try encoder.encode(stats)) + [0x0A], to: folder + "/" + name + ".stats.json")

@@ -54,7 +54,7 @@ import Testing
         try writer.finish()
         #expect(writer.finished.allSatisfy { $0.bytes <= 6 * 1024 })
         #expect(writer.finished.reduce(0) { $0 + $1.samples } == 12)
-        #expect(writer.finished.map(\.firstSample) == writer.finished.indices.map { i in writer.finished[..<i].reduce(0) { $0 + $1.samples } })
+        #expect(writer.finished.map(\.nextInput) == writer.finished.indices.map { i in writer.finished[...i].reduce(0) { $0 + $1.samples } })
     }
 
     /// Stopped after any shard (and with a half-written temporary file lying about), then resumed:
@@ -67,13 +67,13 @@ import Testing
         try writer.finish()
         for stopAfter in [1, 3, 9, 14] {
             let first = try ShardWriter(folder: resumed, prefix: "train", maxSamples: 4, maxBytes: 1 << 20)
-            for s in samples[first.samplesDone..<stopAfter] { try first.add(s) }  // "killed": no finish()
+            for s in samples[first.inputsDone..<stopAfter] { try first.add(s) }  // "killed": no finish()
             try Data([1, 2, 3]).write(to: URL(fileURLWithPath: resumed + "/.curate-tmp-99-train-000009.tar"))
         }
         try? FileManager.default.removeItem(atPath: resumed + "/.curate-tmp-99-train-000009.tar")
         let second = try ShardWriter(folder: resumed, prefix: "train", maxSamples: 4, maxBytes: 1 << 20)
-        #expect(second.samplesDone == 12)
-        for s in samples[second.samplesDone...] { try second.add(s) }
+        #expect(second.inputsDone == 12)
+        for s in samples[second.inputsDone...] { try second.add(s) }
         try second.finish()
         #expect(try Self.files(resumed) == Self.files(clean))
     }

@@ -1,0 +1,151 @@
+import Catalog
+import CurateCore
+import Dispatch
+import Foundation
+import Imaging
+import Synchronization
+
+/// An image of a batch, resized and encoded, or the reason it could not be.
+enum Made: Sendable { case jpeg([UInt8]), failed(String) }
+
+extension BuildShards {
+    public func run() throws -> BuildShardsSummary {
+        let started = Date()
+        var summary = BuildShardsSummary()
+        do {
+            let (train, val) = split(try pendingSamples())
+            let locations = try imageLocations()
+            let trainShards = try write(train, prefix: "train", key: "t", locations: locations, summary: &summary)
+            let valShards = try write(val, prefix: "val", key: "v", locations: locations, summary: &summary)
+            let pairCount = options.textPairsRatio.map { Int((Double(train.count) * $0).rounded()) } ?? options.textPairs
+            let pairShards = try writeTextPairs(pairCount)
+            summary.train = trainShards.reduce(0) { $0 + $1.samples }
+            summary.val = valShards.reduce(0) { $0 + $1.samples }
+            summary.textPairs = pairShards.reduce(0) { $0 + $1.samples }
+            (summary.trainShards, summary.valShards, summary.textPairShards) = (trainShards.count, valShards.count, pairShards.count)
+            try writeIndex([("train", trainShards), ("val", valShards), ("textpairs", pairShards)])
+        } catch let error as SQLiteError {
+            throw ShardsError.catalog(error.description)
+        } catch let error as AtomicFile.WriteError {
+            throw ShardsError.cannotWrite(path: error.path, message: error.message)
+        }
+        summary.seconds = Date().timeIntervalSince(started)
+        return summary
+    }
+
+    func imageLocations() throws -> [Int64: ShardImageLocation] {
+        var out: [Int64: ShardImageLocation] = [:]
+        try db.forEach("SELECT i.id, s.path, i.path, i.codec, i.offset, i.length FROM images i JOIN sources s ON s.id = i.source_id") { row in
+            out[row.integer(0)] = ShardImageLocation(sourcePath: row.text(1) ?? "", mirrorPath: row.text(2), codec: row.text(3) ?? "",
+                                                     offset: row.integer(4), length: row.integer(5))
+        }
+        return out
+    }
+
+    /// Makes and writes one split's samples, 64 at a time (images decoded and resized on `threads`
+    /// threads, once per image of the batch), resuming after the shards a previous run finished.
+    func write(_ samples: [PendingSample], prefix: String, key: String, locations: [Int64: ShardImageLocation],
+               summary: inout BuildShardsSummary) throws -> [ShardStats] {
+        let writer = try ShardWriter(folder: options.outDirectory, prefix: prefix, maxSamples: options.shardSamples, maxBytes: options.shardBytes)
+        var position = writer.inputsDone
+        while position < samples.count {
+            let batch = Array(samples[position..<min(position + 64, samples.count)])
+            let images = Array(Set(batch.map(\.imageID))).sorted()
+            let made = Mutex<[Int64: Made]>([:])
+            let mode = options.resize, quality = options.jpegQuality, read = self.read
+            DispatchQueue.concurrentPerform(iterations: images.count) { i in
+                let id = images[i]
+                let result: Made
+                if let location = locations[id] {
+                    do {
+                        let bytes = try read(location)
+                        let jpeg = try bytes.withUnsafeBytes { try Thumbnailer.thumbnail($0, mode: mode, format: .jpeg(quality: quality)).encoded }
+                        result = .jpeg(jpeg)
+                    } catch let error as ReasonedError { result = .failed(error.reason.rawValue) }
+                    catch let error as ImagingError { result = .failed(error.reason.rawValue) }
+                    catch { result = .failed(DropReason.corrupt.rawValue) }
+                } else {
+                    result = .failed(DropReason.unreadable.rawValue)
+                }
+                made.withLock { $0[id] = result }
+            }
+            let jpegs = made.withLock { $0 }
+            for (offset, pending) in batch.enumerated() {
+                switch jpegs[pending.imageID]! {
+                case .failed(let reason):
+                    summary.skipped[reason, default: 0] += 1
+                    writer.skip()
+                case .jpeg(let jpeg):
+                    try writer.add(try sample(pending, key: String(format: "%@%09d", key, position + offset), jpeg: jpeg))
+                }
+            }
+            position += batch.count
+        }
+        try writer.finish()
+        return writer.finished
+    }
+
+    /// jpg, txt, render.png, json: adjacent, in this order.
+    func sample(_ p: PendingSample, key: String, jpeg: [UInt8]) throws -> Sample {
+        var meta: [String: Any] = ["key": key, "page_url": p.pageURL, "image_url": p.imageURL, "image_sha256": p.imageSHA,
+                                   "width": p.width, "height": p.height, "text_source": p.source]
+        if let weak = p.weak {
+            meta["tags"] = (try? JSONSerialization.jsonObject(with: Data(weak.tags.utf8))) ?? []
+            meta["rank"] = weak.rank
+            meta["score"] = (weak.score * 1e6).rounded() / 1e6
+        }
+        let json = try JSONSerialization.data(withJSONObject: meta, options: [.sortedKeys, .withoutEscapingSlashes])
+        return Sample(key: key, members: [("jpg", jpeg), ("txt", Array(p.text.utf8)), ("render.png", try renderer.renderGray(p.text).encodedPNG()),
+                                          ("json", Array(json))])
+    }
+
+    /// CLIPPO's text/text pairs: `count` pairs of consecutive sentences of one page (chosen by hash
+    /// order), each sentence and its render: KEY.txt, KEY.next.txt, KEY.render.png, KEY.next.render.png.
+    func writeTextPairs(_ count: Int) throws -> [ShardStats] {
+        guard count > 0 else { return [] }
+        var candidates: [(UInt64, Int64)] = []
+        try db.forEach("SELECT a.id FROM sentences a JOIN sentences b ON b.page_id = a.page_id AND b.seq = a.seq + 1") { row in
+            candidates.append((Self.hash(options.seed, "textpair", String(row.integer(0))), row.integer(0)))
+        }
+        let chosen = candidates.sorted { $0 < $1 }.prefix(count).map(\.1)
+        let writer = try ShardWriter(folder: options.outDirectory, prefix: "textpairs", maxSamples: options.shardSamples, maxBytes: options.shardBytes)
+        for (position, id) in chosen.enumerated() where position >= writer.inputsDone {
+            let rows = try db.query("SELECT a.text, b.text FROM sentences a JOIN sentences b ON b.page_id = a.page_id AND b.seq = a.seq + 1 WHERE a.id = ?", [.integer(id)])
+            guard case .text(let first)? = rows.first?[0], case .text(let next)? = rows.first?[1] else { writer.skip(); continue }
+            try writer.add(Sample(key: String(format: "p%09d", position), members: [
+                ("txt", Array(first.utf8)), ("next.txt", Array(next.utf8)),
+                ("render.png", try renderer.renderGray(first).encodedPNG()), ("next.render.png", try renderer.renderGray(next).encodedPNG()),
+            ]))
+        }
+        try writer.finish()
+        return writer.finished
+    }
+
+    /// sizes.json (shard → samples, as open_clip reads it) and manifest.json (per shard: split,
+    /// samples, bytes, SHA-256; the rules and options that made them). No timestamps: the same
+    /// catalog and options give the same bytes.
+    func writeIndex(_ splits: [(String, [ShardStats])]) throws {
+        var sizes: [String: Int] = [:], shards: [[String: Any]] = []
+        for (split, stats) in splits {
+            for s in stats {
+                sizes[s.shard] = s.samples
+                shards.append(["shard": s.shard, "split": split, "samples": s.samples, "bytes": s.bytes, "sha256": s.sha256])
+            }
+        }
+        func meta(_ key: String) throws -> String {
+            if case .text(let value)? = try db.query("SELECT value FROM meta WHERE key = ?", [.text(key)]).first?.first { value } else { "" }
+        }
+        let manifest: [String: Any] = [
+            "curate_version": CurateVersion.string,
+            "filter_rules": try meta("filter.rules"),
+            "weak_pairs": try meta("weak_pairs.options"),
+            "options": ["seed": options.seed, "shard_samples": options.shardSamples, "shard_bytes": options.shardBytes,
+                        "val_fraction": options.valFraction, "val_minimum": options.valMinimum, "resize": "\(options.resize)",
+                        "jpeg_quality": options.jpegQuality, "render": "CLIPPO Unifont 224x224 (big_vision render_unifont)"] as [String: Any],
+            "shards": shards,
+        ]
+        let json: ([String: Any]) throws -> [UInt8] = { Array(try JSONSerialization.data(withJSONObject: $0, options: [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes])) + [0x0A] }
+        try AtomicFile.write(try json(sizes), to: options.outDirectory + "/sizes.json")
+        try AtomicFile.write(try json(manifest), to: options.outDirectory + "/manifest.json")
+    }
+}

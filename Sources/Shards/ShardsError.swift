@@ -1,0 +1,16 @@
+/// Why `curate build-shards` could not run; one line each, ending with what to do.
+public enum ShardsError: Error, Equatable, Sendable, CustomStringConvertible {
+    case noCatalog(path: String)
+    case notFiltered
+    case catalog(String)
+    case cannotWrite(path: String, message: String)
+
+    public var description: String {
+        switch self {
+        case .noCatalog(let path): "no catalog at \(path); run curate crawl-dump first, or pass --work with the folder that holds catalog.sqlite"
+        case .notFiltered: "the catalog has no filter decisions yet; run curate filter first (shards hold what it keeps)"
+        case .catalog(let message): "catalog error: \(message); check that the work folder is not in use by another curate"
+        case .cannotWrite(let path, let message): "cannot write \(path): \(message); check that the folder is writable and has space"
+        }
+    }
+}

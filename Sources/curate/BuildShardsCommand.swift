@@ -1,0 +1,109 @@
+import Align
+import ArgumentParser
+import Catalog
+import Crawl
+import Foundation
+import Imaging
+import Shards
+
+extension Curate {
+    struct BuildShardsCommand: ParsableCommand, Exemplified {
+        static let example = "curate build-shards --work curate-work --out shards    # WebDataset shards for curate train and open_clip"
+        static let configuration = CommandConfiguration(
+            commandName: "build-shards",
+            abstract: "Write WebDataset shards of the kept pairs and weak pairs: jpg, txt, CLIPPO's text render and json per sample.",
+            discussion: """
+            Reads the pairs the last `curate filter` kept and the weak pairs (running `curate
+            weak-pairs` first, with --detections if given, when it has never run), shuffles them by
+            --seed, puts whole images into a validation split (about 2%, at least 300 samples when
+            the data has five times that), and writes train-000000.tar…, val-000000.tar… and, with
+            --text-pairs, textpairs-000000.tar… beside sizes.json and manifest.json. Each sample
+            is KEY.jpg (resized), KEY.txt, KEY.render.png (the caption as CLIPPO renders it) and
+            KEY.json. Shards are written under temporary names and renamed when complete; a killed
+            run resumes where it stopped and gives the same bytes as an uninterrupted one.
+
+            Examples:
+              \(example)
+              curate build-shards --resize stretch-224 --text-pairs 0.25 --shard-samples 5000
+            """
+        )
+
+        @Option(help: "The work folder that holds catalog.sqlite.")
+        var work = "curate-work"
+
+        @Option(help: "The folder for the shards (default WORK/shards).")
+        var out: String?
+
+        @Option(help: "Samples per shard.")
+        var shardSamples = 1000
+
+        @Option(help: "Largest shard in MB (a shard closes early rather than pass it).")
+        var shardMb = 1024
+
+        @Option(help: "Image size: shorter-256 (shorter side 256, ratio kept) or stretch-224 (big_vision's plain 224x224).")
+        var resize = "shorter-256"
+
+        @Option(help: "Text/text pairs: a count, or a ratio of the image samples such as 0.25.")
+        var textPairs = "0"
+
+        @Option(help: "Seed of the shuffle and the split.")
+        var seed: UInt64 = 0
+
+        @Option(help: "Validation fraction.")
+        var valFraction = 0.02
+
+        @Option(help: "Detections for weak-pairs when it has to run first.")
+        var detections: String?
+
+        var resizeMode: ResizeMode? {
+            switch resize {
+            case "shorter-256": .shorterSide(256)
+            case "stretch-224": .stretch(width: 224, height: 224)
+            default: nil
+            }
+        }
+
+        func validate() throws {
+            guard resizeMode != nil else { throw CommandFailure("--resize must be shorter-256 or stretch-224, got \(resize)") }
+            guard shardSamples >= 1 else { throw CommandFailure("--shard-samples must be at least 1, got \(shardSamples)") }
+            guard shardMb >= 1 else { throw CommandFailure("--shard-mb must be at least 1, got \(shardMb)") }
+            guard let value = Double(textPairs), value >= 0 else { throw CommandFailure("--text-pairs must be a count or a ratio such as 0.25, got \(textPairs)") }
+            guard (0..<1).contains(valFraction) else { throw CommandFailure("--val-fraction must be at least 0 and below 1, got \(valFraction)") }
+        }
+
+        func run() throws {
+            do {
+                try runWeakPairsIfMissing()
+                var options = BuildShardsOptions(workDirectory: work, outDirectory: out ?? work + "/shards")
+                options.shardSamples = shardSamples
+                options.shardBytes = shardMb << 20
+                options.resize = resizeMode!
+                options.seed = seed
+                options.valFraction = valFraction
+                let value = Double(textPairs)!
+                if value < 1 && value > 0 { options.textPairsRatio = value } else { options.textPairs = Int(value) }
+                let summary = try BuildShards(options: options, read: {
+                    try StoredPayload.bytes(sourcePath: $0.sourcePath, mirrorPath: $0.mirrorPath, codec: $0.codec, offset: $0.offset, length: $0.length)
+                }).run()
+                print(summary.text)
+            } catch let error as ShardsError {
+                throw CommandFailure(error.description)
+            } catch let error as AlignError {
+                throw CommandFailure(error.description)
+            }
+        }
+
+        /// build-shards makes the weak pairs itself when `curate weak-pairs` never ran.
+        func runWeakPairsIfMissing() throws {
+            let path = work + "/catalog.sqlite"
+            guard FileManager.default.fileExists(atPath: path) else { return }  // BuildShards reports it
+            let db = try SQLiteDatabase(path: path)
+            guard try !db.query("SELECT 1 FROM sqlite_master WHERE name = 'meta'").isEmpty,
+                  try db.query("SELECT 1 FROM meta WHERE key = 'weak_pairs.options'").isEmpty,
+                  try !db.query("SELECT 1 FROM meta WHERE key = 'filter.run'").isEmpty else { return }
+            var options = WeakPairOptions(workDirectory: work)
+            options.detections = detections
+            print(try WeakPairs(options: options).run().text)
+        }
+    }
+}
