@@ -61,7 +61,9 @@ demo:
 	.build/release/curate filter --work curate-work --explain http://www.shapes-gallery.example/static/logo.png | head -4
 	@echo "== curate weak-pairs: images without a kept alt text, paired with page sentences by their detected objects =="
 	.build/release/curate weak-pairs --work curate-work --detections samples/detections.jsonl
-	@echo "== build-shards and train arrive with issues #8 to #10 =="
+	@echo "== curate build-shards: WebDataset shards in curate-work/shards =="
+	.build/release/curate build-shards --work curate-work --text-pairs 0.25
+	@echo "== train arrives with issues #9 and #10 =="
 
 ## samples: regenerate the committed samples/ (crawl.warc.gz, mirror/, eval/, truth.jsonl,
 ## detections.jsonl) from its seed; a test checks that this changes nothing.

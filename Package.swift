@@ -65,7 +65,7 @@ let package = Package(
         .testTarget(name: "CrawlTests", dependencies: ["Crawl", "Catalog", "CurateCore", "CZlib", "TestSupport"]),
         .testTarget(name: "FiltersTests", dependencies: ["Filters", "Crawl", "Catalog", "Imaging", "CurateCore", "TestSupport"]),
         .testTarget(name: "AlignTests", dependencies: ["Align", "Filters", "Crawl", "Catalog", "CurateCore", "TestSupport"]),
-        .testTarget(name: "ShardsTests", dependencies: ["Shards", "TestSupport"]),
+        .testTarget(name: "ShardsTests", dependencies: ["Shards", "Catalog", "CurateCore", "Imaging", "TestSupport"]),
         .testTarget(name: "RenderTests", dependencies: ["Render", "Imaging", "TestSupport"]),
         .testTarget(name: "SystemLibrariesTests", dependencies: ["CLibXML2", "CZlib", "CLibPNG", "CLibWebP", "CGIF", "CSQLite", "COpenBLAS"]),
         .testTarget(name: "CurateTests", dependencies: ["curate", "Catalog", "TestSupport"]),

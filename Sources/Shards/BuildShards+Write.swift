@@ -13,7 +13,9 @@ extension BuildShards {
         let started = Date()
         var summary = BuildShardsSummary()
         do {
-            let (train, val) = split(try pendingSamples())
+            let pending = try pendingSamples()
+            try startOrResume(pending)
+            let (train, val) = split(pending)
             let locations = try imageLocations()
             let trainShards = try write(train, prefix: "train", key: "t", locations: locations, summary: &summary)
             let valShards = try write(val, prefix: "val", key: "v", locations: locations, summary: &summary)
@@ -31,6 +33,30 @@ extension BuildShards {
         }
         summary.seconds = Date().timeIntervalSince(started)
         return summary
+    }
+
+    /// A run resumes only the shards of the same inputs: the options, the filter and weak-pair runs
+    /// and the samples, hashed into OUT/.curate-build-key. Different inputs start the folder afresh
+    /// (curate's own files only: shards, their stats, sizes.json, manifest.json).
+    func startOrResume(_ pending: [PendingSample]) throws {
+        func meta(_ key: String) throws -> String {
+            if case .text(let value)? = try db.query("SELECT value FROM meta WHERE key = ?", [.text(key)]).first?.first { value } else { "" }
+        }
+        var identity = "\(options.seed) \(options.shardSamples) \(options.shardBytes) \(options.valFraction) \(options.valMinimum) "
+        identity += "\(options.resize) \(options.jpegQuality) \(options.textPairs) \(options.textPairsRatio ?? -1) "
+        identity += try meta("filter.run") + " " + meta("weak_pairs.options") + " \(pending.count)"
+        var digest = Self.hash(options.seed, identity)
+        for p in pending { digest = Self.hash(digest, String(p.order), p.text) }
+        let key = String(format: "%016llx\n", digest)
+        let keyPath = options.outDirectory + "/.curate-build-key"
+        let known = (try? String(contentsOfFile: keyPath, encoding: .utf8)) ?? ""
+        guard known != key else { return }
+        try FileManager.default.createDirectory(atPath: options.outDirectory, withIntermediateDirectories: true)
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: options.outDirectory)) ?? [] {
+            let ours = ["train-", "val-", "textpairs-"].contains { name.hasPrefix($0) } && (name.hasSuffix(".tar") || name.hasSuffix(".tar.stats.json"))
+            if ours || name == "sizes.json" || name == "manifest.json" { try FileManager.default.removeItem(atPath: options.outDirectory + "/" + name) }
+        }
+        try AtomicFile.write(Array(key.utf8), to: keyPath)
     }
 
     func imageLocations() throws -> [Int64: ShardImageLocation] {

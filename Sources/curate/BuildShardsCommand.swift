@@ -56,15 +56,17 @@ extension Curate {
         var detections: String?
 
         var resizeMode: ResizeMode? {
-            switch resize {
-            case "shorter-256": .shorterSide(256)
-            case "stretch-224": .stretch(width: 224, height: 224)
-            default: nil
+            let parts = resize.split(separator: "-")
+            guard parts.count == 2, let n = Int(parts[1]), (16...4096).contains(n) else { return nil }
+            switch parts[0] {
+            case "shorter": return .shorterSide(n)
+            case "stretch": return .stretch(width: n, height: n)
+            default: return nil
             }
         }
 
         func validate() throws {
-            guard resizeMode != nil else { throw CommandFailure("--resize must be shorter-256 or stretch-224, got \(resize)") }
+            guard resizeMode != nil else { throw CommandFailure("--resize must be shorter-N or stretch-N with N from 16 to 4096 (e.g. shorter-256, stretch-224), got \(resize)") }
             guard shardSamples >= 1 else { throw CommandFailure("--shard-samples must be at least 1, got \(shardSamples)") }
             guard shardMb >= 1 else { throw CommandFailure("--shard-mb must be at least 1, got \(shardMb)") }
             guard let value = Double(textPairs), value >= 0 else { throw CommandFailure("--text-pairs must be a count or a ratio such as 0.25, got \(textPairs)") }
