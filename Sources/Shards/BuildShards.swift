@@ -34,7 +34,6 @@ public struct BuildShardsOptions: Sendable {
     /// Text/text pairs: a count, or with `textPairsRatio` a fraction of the image samples.
     public var textPairs = 0
     public var textPairsRatio: Double?
-    public var threads = 2
 
     public init(workDirectory: String, outDirectory: String) {
         self.workDirectory = workDirectory
