@@ -1,0 +1,133 @@
+import Foundation
+import Testing
+@testable import Kernels
+
+/// Gradient checks, as llm.c checks its kernels: seeded inputs of small odd shapes, a seeded upstream
+/// gradient `dout`, the loss L = Σ out·dout, and central differences of L in Double. Forward
+/// results are held to the Double reference the test computes alongside where there is one; the
+/// backward tolerance is for central differences on a Float forward (h = 1e-2: truncation error
+/// O(h²) ≈ 1e-4, rounding ≈ 1e-7/h ≈ 1e-5), so 2e-3 relative to the gradient's scale.
+struct GradientCheck {
+    var rng = Xorshift(seed: 42)
+
+    mutating func values(_ n: Int, scale: Float = 1) -> [Float] { (0..<n).map { _ in (rng.uniform() * 2 - 1) * scale } }
+
+    /// Largest |analytic − numeric| over all entries of `x`, relative to max(1, max |numeric|).
+    static func check(_ name: String, _ x: inout [Float], analytic: [Float], loss: ([Float]) -> Double, h: Float = 1e-2,
+                      tolerance: Double = 2e-3) {
+        var worst = 0.0, at = 0, scale = 1.0
+        var numeric = [Double](repeating: 0, count: x.count)
+        for i in x.indices {
+            let keep = x[i]
+            x[i] = keep + h; let up = loss(x)
+            x[i] = keep - h; let down = loss(x)
+            x[i] = keep
+            numeric[i] = (up - down) / (2 * Double(h))
+            scale = max(scale, abs(numeric[i]))
+        }
+        for i in x.indices {
+            let d = abs(Double(analytic[i]) - numeric[i]) / scale
+            if d > worst { worst = d; at = i }
+        }
+        #expect(worst <= tolerance, "\(name): largest difference \(worst) at \(at) (analytic \(analytic[at]), numeric \(numeric[at]))")
+    }
+}
+
+/// A tiny seeded generator for test inputs.
+struct Xorshift {
+    var state: UInt64
+    init(seed: UInt64) { state = seed &* 0x9E37_79B9_7F4A_7C15 | 1 }
+    mutating func uniform() -> Float {
+        state ^= state << 13; state ^= state >> 7; state ^= state << 17
+        return Float(state >> 40) / Float(1 << 24)
+    }
+}
+
+func dot(_ a: [Float], _ b: [Float]) -> Double { zip(a, b).reduce(0) { $0 + Double($1.0) * Double($1.1) } }
+
+@Suite struct GradientCheckTests {
+    @Test func linear() {
+        var g = GradientCheck()
+        let (rows, c, oc) = (5, 7, 3)
+        var inp = g.values(rows * c), weight = g.values(oc * c), bias = g.values(oc)
+        let dout = g.values(rows * oc)
+        func forward(_ i: [Float], _ w: [Float], _ b: [Float]) -> [Float] {
+            var out = [Float](repeating: 0, count: rows * oc)
+            linearForward(&out, i, w, b, rows: rows, c: c, oc: oc)
+            return out
+        }
+        // Forward against the naive reference matmul.
+        let reference = referenceMatmul(m: rows, n: oc, k: c, a: inp, b: (0..<(c * oc)).map { weight[($0 % oc) * c + $0 / oc] })
+        let out = forward(inp, weight, bias)
+        #expect(zip(out, reference.enumerated().map { $0.element + bias[$0.offset % oc] }).allSatisfy { abs($0 - $1) < 1e-5 })
+        var dinp = [Float](repeating: 0, count: rows * c), dweight = [Float](repeating: 0, count: oc * c), dbias = [Float](repeating: 0, count: oc)
+        linearBackward(&dinp, &dweight, &dbias, dout, inp, weight, rows: rows, c: c, oc: oc)
+        GradientCheck.check("linear dinp", &inp, analytic: dinp) { dot(forward($0, weight, bias), dout) }
+        GradientCheck.check("linear dweight", &weight, analytic: dweight) { dot(forward(inp, $0, bias), dout) }
+        GradientCheck.check("linear dbias", &bias, analytic: dbias) { dot(forward(inp, weight, $0), dout) }
+    }
+
+    @Test func layerNorm() {
+        var g = GradientCheck()
+        let (rows, c) = (3, 11)
+        var inp = g.values(rows * c, scale: 2), weight = g.values(c), bias = g.values(c)
+        let dout = g.values(rows * c)
+        func forward(_ i: [Float], _ w: [Float], _ b: [Float]) -> [Float] {
+            var out = [Float](repeating: 0, count: rows * c), mean = [Float](repeating: 0, count: rows), rstd = mean
+            layerNormForward(&out, &mean, &rstd, i, w, b, rows: rows, c: c)
+            return out
+        }
+        var out = [Float](repeating: 0, count: rows * c), mean = [Float](repeating: 0, count: rows), rstd = mean
+        layerNormForward(&out, &mean, &rstd, inp, weight, bias, rows: rows, c: c)
+        // Forward against Double arithmetic.
+        for r in 0..<rows {
+            let x = inp[(r * c)..<((r + 1) * c)].map(Double.init)
+            let m = x.reduce(0, +) / Double(c), v = x.reduce(0) { $0 + ($1 - m) * ($1 - m) } / Double(c)
+            for i in 0..<c { #expect(abs(Double(out[r * c + i]) - ((x[i] - m) / (v + 1e-6).squareRoot() * Double(weight[i]) + Double(bias[i]))) < 1e-5) }
+        }
+        var dinp = [Float](repeating: 0, count: rows * c), dweight = [Float](repeating: 0, count: c), dbias = dweight
+        layerNormBackward(&dinp, &dweight, &dbias, dout, inp, weight, mean, rstd, rows: rows, c: c)
+        GradientCheck.check("layernorm dinp", &inp, analytic: dinp) { dot(forward($0, weight, bias), dout) }
+        GradientCheck.check("layernorm dweight", &weight, analytic: dweight) { dot(forward(inp, $0, bias), dout) }
+        GradientCheck.check("layernorm dbias", &bias, analytic: dbias) { dot(forward(inp, weight, $0), dout) }
+    }
+
+    @Test func gelu() {
+        var g = GradientCheck()
+        var inp = g.values(13, scale: 3)
+        let dout = g.values(13)
+        func forward(_ i: [Float]) -> [Float] { var out = [Float](repeating: 0, count: i.count); geluForward(&out, i, count: i.count); return out }
+        // Forward against Double: x·Φ(x).
+        for (x, y) in zip(inp, forward(inp)) { #expect(abs(Double(y) - Double(x) * 0.5 * (1 + erf(Double(x) / 2.0.squareRoot()))) < 1e-6) }
+        var dinp = [Float](repeating: 0, count: 13)
+        geluBackward(&dinp, dout, inp, count: 13)
+        GradientCheck.check("gelu", &inp, analytic: dinp, loss: { dot(forward($0), dout) }, h: 1e-2, tolerance: 2e-3)
+    }
+
+    @Test func attention() {
+        var g = GradientCheck()
+        let (b, n, c, heads) = (2, 5, 6, 3)
+        var qkv = g.values(b * n * 3 * c)
+        let dout = g.values(b * n * c)
+        func forward(_ x: [Float]) -> [Float] {
+            var out = [Float](repeating: 0, count: b * n * c), pre = [Float](repeating: 0, count: b * heads * n * n), att = pre
+            attentionForward(&out, &pre, &att, x, b: b, n: n, c: c, heads: heads)
+            return out
+        }
+        var out = [Float](repeating: 0, count: b * n * c), pre = [Float](repeating: 0, count: b * heads * n * n), att = pre
+        attentionForward(&out, &pre, &att, qkv, b: b, n: n, c: c, heads: heads)
+        // Every attention row sums to one.
+        for row in stride(from: 0, to: att.count, by: n) { #expect(abs(att[row..<(row + n)].reduce(0, +) - 1) < 1e-5) }
+        var dqkv = [Float](repeating: 0, count: qkv.count), dpre = pre, datt = pre
+        attentionBackward(&dqkv, &dpre, &datt, dout, qkv, att, b: b, n: n, c: c, heads: heads)
+        GradientCheck.check("attention dqkv", &qkv, analytic: dqkv) { dot(forward($0), dout) }
+    }
+
+    @Test func stableSoftmaxSurvivesLargeScores() {
+        let (b, n, c, heads) = (1, 3, 2, 1)
+        let qkv: [Float] = [200, 200, 200, 200, 1, 2,   -200, 300, 300, -200, 3, 4,   100, 100, 50, 50, 5, 6]
+        var out = [Float](repeating: 0, count: b * n * c), pre = [Float](repeating: 0, count: n * n), att = pre
+        attentionForward(&out, &pre, &att, qkv, b: b, n: n, c: c, heads: heads)
+        #expect(out.allSatisfy(\.isFinite) && att.allSatisfy(\.isFinite))
+    }
+}
