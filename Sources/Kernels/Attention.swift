@@ -1,6 +1,8 @@
 // Multi-head self-attention without a mask (every token sees every token, as in a ViT).
 //   b = batch, n = tokens, c = channels, h = heads, hs = c / h
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// For each head: preatt = q·kᵀ/√hs, att = softmax(preatt) (max subtracted: numerically stable),
 /// out = att·v. Keeps preatt and att for the backward pass.

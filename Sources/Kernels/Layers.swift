@@ -3,7 +3,9 @@
 // *adds* into the gradients, which the caller zeroes once per step. Outputs first, then inputs,
 // then sizes. All buffers are row-major Float.
 //   r = rows (batch × tokens), c = channels, oc = output channels
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
 // MARK: Linear (through BLAS.swift, the only caller of OpenBLAS)
 

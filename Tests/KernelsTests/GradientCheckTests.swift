@@ -131,3 +131,86 @@ func dot(_ a: [Float], _ b: [Float]) -> Double { zip(a, b).reduce(0) { $0 + Doub
         #expect(out.allSatisfy(\.isFinite) && att.allSatisfy(\.isFinite))
     }
 }
+
+@Suite struct HeadGradientCheckTests {
+    @Test func positionAndMeanPool() {
+        var g = GradientCheck()
+        let (b, n, c) = (2, 5, 3)
+        var inp = g.values(b * n * c), pos = g.values(n * c)
+        let dout = g.values(b * c)
+        func forward(_ i: [Float], _ p: [Float]) -> [Float] {
+            var x = [Float](repeating: 0, count: b * n * c), out = [Float](repeating: 0, count: b * c)
+            positionForward(&x, i, p, b: b, n: n, c: c)
+            meanPoolForward(&out, x, b: b, n: n, c: c)
+            return out
+        }
+        var dx = [Float](repeating: 0, count: b * n * c), dinp = dx, dpos = [Float](repeating: 0, count: n * c)
+        meanPoolBackward(&dx, dout, b: b, n: n, c: c)
+        positionBackward(&dinp, &dpos, dx, b: b, n: n, c: c)
+        GradientCheck.check("position+meanpool dinp", &inp, analytic: dinp) { dot(forward($0, pos), dout) }
+        GradientCheck.check("position+meanpool dpos", &pos, analytic: dpos) { dot(forward(inp, $0), dout) }
+    }
+
+    @Test func probeAttention() {
+        var g = GradientCheck()
+        let (b, n, c, heads) = (3, 4, 6, 2)
+        var q = g.values(c), kv = g.values(b * n * 2 * c)
+        let dout = g.values(b * c)
+        func forward(_ q: [Float], _ kv: [Float]) -> [Float] {
+            var out = [Float](repeating: 0, count: b * c), att = [Float](repeating: 0, count: b * heads * n)
+            probeAttentionForward(&out, &att, q, kv, b: b, n: n, c: c, heads: heads)
+            return out
+        }
+        var out = [Float](repeating: 0, count: b * c), att = [Float](repeating: 0, count: b * heads * n)
+        probeAttentionForward(&out, &att, q, kv, b: b, n: n, c: c, heads: heads)
+        var dq = [Float](repeating: 0, count: c), dkv = [Float](repeating: 0, count: kv.count)
+        probeAttentionBackward(&dq, &dkv, dout, q, kv, att, b: b, n: n, c: c, heads: heads)
+        GradientCheck.check("probe attention dq", &q, analytic: dq) { dot(forward($0, kv), dout) }
+        GradientCheck.check("probe attention dkv", &kv, analytic: dkv) { dot(forward(q, $0), dout) }
+    }
+
+    @Test func l2Normalize() {
+        var g = GradientCheck()
+        let (b, c) = (3, 7)
+        var inp = g.values(b * c)
+        let dout = g.values(b * c)
+        func forward(_ i: [Float]) -> [Float] {
+            var out = [Float](repeating: 0, count: b * c), norm = [Float](repeating: 0, count: b)
+            l2NormalizeForward(&out, &norm, i, b: b, c: c)
+            return out
+        }
+        var out = [Float](repeating: 0, count: b * c), norm = [Float](repeating: 0, count: b)
+        l2NormalizeForward(&out, &norm, inp, b: b, c: c)
+        for r in 0..<b { #expect(abs(out[(r * c)..<((r + 1) * c)].reduce(0) { $0 + $1 * $1 } - 1) < 1e-5) }
+        var dinp = [Float](repeating: 0, count: b * c)
+        l2NormalizeBackward(&dinp, dout, out, norm, b: b, c: c)
+        GradientCheck.check("l2 normalize", &inp, analytic: dinp) { dot(forward($0), dout) }
+    }
+
+    /// The loss against a Double computation, and its gradients (a, b and the log-temperature).
+    @Test func contrastive() {
+        var g = GradientCheck()
+        let (n, d) = (5, 4)
+        var a = g.values(n * d), b = g.values(n * d)
+        var t: [Float] = [log(10)]
+        func loss(_ a: [Float], _ b: [Float], _ t: Float) -> Double {
+            Double(contrastiveLoss(a, b, logScale: t, count: n, d: d, da: nil, db: nil, dt: nil))
+        }
+        // Double reference.
+        var reference = 0.0
+        let s = exp(Double(t[0]))
+        let logits = (0..<n).map { i in (0..<n).map { j in s * (0..<d).reduce(0.0) { $0 + Double(a[i * d + $1]) * Double(b[j * d + $1]) } } }
+        for i in 0..<n {
+            let row = logits[i], col = logits.map { $0[i] }
+            reference -= row[i] - log(row.map(exp).reduce(0, +))
+            reference -= col[i] - log(col.map(exp).reduce(0, +))
+        }
+        reference /= Double(2 * n)
+        #expect(abs(loss(a, b, t[0]) - reference) < 1e-5)
+        var da = [Float](repeating: 0, count: n * d), db = da, dt: Float = 0
+        contrastiveLoss(a, b, logScale: t[0], count: n, d: d, da: &da, db: &db, dt: &dt)
+        GradientCheck.check("contrastive da", &a, analytic: da, loss: { loss($0, b, t[0]) }, h: 1e-3)
+        GradientCheck.check("contrastive db", &b, analytic: db, loss: { loss(a, $0, t[0]) }, h: 1e-3)
+        GradientCheck.check("contrastive dt", &t, analytic: [dt], loss: { loss(a, b, $0[0]) }, h: 1e-3)
+    }
+}

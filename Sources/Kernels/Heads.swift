@@ -1,0 +1,158 @@
+// Kernels after the blocks: position embedding, pooling (global average, and MAP's attention of
+// one learned query over the tokens), L2 normalisation and CLIP's symmetric contrastive loss.
+//   b = batch, n = tokens, c = channels, h = heads, hs = c / h
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// out = inp + pos (the same learned position embedding for every batch item).
+/// inp (b,n,c), pos (n,c) -> out (b,n,c)
+public func positionForward(_ out: UnsafeMutablePointer<Float>, _ inp: UnsafePointer<Float>, _ pos: UnsafePointer<Float>, b: Int, n: Int, c: Int) {
+    for bi in 0..<b { for i in 0..<(n * c) { out[bi * n * c + i] = inp[bi * n * c + i] + pos[i] } }
+}
+
+/// dout (b,n,c) -> dinp (b,n,c), dpos (n,c)
+public func positionBackward(_ dinp: UnsafeMutablePointer<Float>, _ dpos: UnsafeMutablePointer<Float>, _ dout: UnsafePointer<Float>, b: Int, n: Int, c: Int) {
+    for bi in 0..<b { for i in 0..<(n * c) { dinp[bi * n * c + i] += dout[bi * n * c + i]; dpos[i] += dout[bi * n * c + i] } }
+}
+
+/// Global average pooling over tokens. inp (b,n,c) -> out (b,c)
+public func meanPoolForward(_ out: UnsafeMutablePointer<Float>, _ inp: UnsafePointer<Float>, b: Int, n: Int, c: Int) {
+    for bi in 0..<b {
+        for i in 0..<c {
+            var sum: Float = 0
+            for t in 0..<n { sum += inp[(bi * n + t) * c + i] }
+            out[bi * c + i] = sum / Float(n)
+        }
+    }
+}
+
+/// dout (b,c) -> dinp (b,n,c)
+public func meanPoolBackward(_ dinp: UnsafeMutablePointer<Float>, _ dout: UnsafePointer<Float>, b: Int, n: Int, c: Int) {
+    for bi in 0..<b { for t in 0..<n { for i in 0..<c { dinp[(bi * n + t) * c + i] += dout[bi * c + i] / Float(n) } } }
+}
+
+/// MAP pooling's attention: one query per head (the projected learned probe, the same for every
+/// batch item) over the tokens' keys and values. Keeps the attention weights for backward.
+/// q (c), kv (b,n,2c) [k | v] -> out (b,c), att (b,h,n)
+public func probeAttentionForward(_ out: UnsafeMutablePointer<Float>, _ att: UnsafeMutablePointer<Float>, _ q: UnsafePointer<Float>,
+                                  _ kv: UnsafePointer<Float>, b: Int, n: Int, c: Int, heads: Int) {
+    let hs = c / heads, scale = 1 / Float(hs).squareRoot()
+    for bi in 0..<b {
+        for h in 0..<heads {
+            let a = att + (bi * heads + h) * n
+            var maximum = -Float.infinity
+            for s in 0..<n {
+                let k = kv + (bi * n + s) * 2 * c + h * hs
+                var dot: Float = 0
+                for i in 0..<hs { dot += q[h * hs + i] * k[i] }
+                a[s] = dot * scale
+                maximum = max(maximum, a[s])
+            }
+            var sum: Float = 0
+            for s in 0..<n { a[s] = exp(a[s] - maximum); sum += a[s] }
+            for s in 0..<n { a[s] /= sum }
+            let o = out + bi * c + h * hs
+            for i in 0..<hs { o[i] = 0 }
+            for s in 0..<n {
+                let v = kv + (bi * n + s) * 2 * c + c + h * hs
+                for i in 0..<hs { o[i] += a[s] * v[i] }
+            }
+        }
+    }
+}
+
+/// dout (b,c), q (c), kv (b,n,2c), att (b,h,n) -> dq (c), dkv (b,n,2c)
+public func probeAttentionBackward(_ dq: UnsafeMutablePointer<Float>, _ dkv: UnsafeMutablePointer<Float>, _ dout: UnsafePointer<Float>,
+                                   _ q: UnsafePointer<Float>, _ kv: UnsafePointer<Float>, _ att: UnsafePointer<Float>,
+                                   b: Int, n: Int, c: Int, heads: Int) {
+    let hs = c / heads, scale = 1 / Float(hs).squareRoot()
+    var da = [Float](repeating: 0, count: n)
+    for bi in 0..<b {
+        for h in 0..<heads {
+            let a = att + (bi * heads + h) * n, dO = dout + bi * c + h * hs
+            var weighted: Float = 0
+            for s in 0..<n {
+                let v = kv + (bi * n + s) * 2 * c + c + h * hs, dv = dkv + (bi * n + s) * 2 * c + c + h * hs
+                var dot: Float = 0
+                for i in 0..<hs { dot += v[i] * dO[i]; dv[i] += a[s] * dO[i] }
+                da[s] = dot
+                weighted += a[s] * dot
+            }
+            for s in 0..<n {
+                let g = a[s] * (da[s] - weighted) * scale
+                let k = kv + (bi * n + s) * 2 * c + h * hs, dk = dkv + (bi * n + s) * 2 * c + h * hs
+                for i in 0..<hs { dq[h * hs + i] += g * k[i]; dk[i] += g * q[h * hs + i] }
+            }
+        }
+    }
+}
+
+/// Each row divided by its Euclidean norm (plus 1e-12 under the root). inp (b,c) -> out (b,c), norm (b)
+public func l2NormalizeForward(_ out: UnsafeMutablePointer<Float>, _ norm: UnsafeMutablePointer<Float>, _ inp: UnsafePointer<Float>, b: Int, c: Int) {
+    for bi in 0..<b {
+        var s: Float = 0
+        for i in 0..<c { s += inp[bi * c + i] * inp[bi * c + i] }
+        let length = (s + 1e-12).squareRoot()
+        norm[bi] = length
+        for i in 0..<c { out[bi * c + i] = inp[bi * c + i] / length }
+    }
+}
+
+/// d(x/|x|) = (dout − y·(y·dout)) / |x|. dout (b,c), out (b,c), norm (b) -> dinp (b,c)
+public func l2NormalizeBackward(_ dinp: UnsafeMutablePointer<Float>, _ dout: UnsafePointer<Float>, _ out: UnsafePointer<Float>,
+                                _ norm: UnsafePointer<Float>, b: Int, c: Int) {
+    for bi in 0..<b {
+        var dot: Float = 0
+        for i in 0..<c { dot += out[bi * c + i] * dout[bi * c + i] }
+        for i in 0..<c { dinp[bi * c + i] += (dout[bi * c + i] - out[bi * c + i] * dot) / norm[bi] }
+    }
+}
+
+/// CLIP's symmetric contrastive loss over the N×N similarities of L2-normalised embeddings:
+/// logits = e^t · a·bᵀ (t the learned log-temperature: big_vision starts at log 10, CoCa at
+/// log(1/0.07)); loss = ½ (mean cross-entropy of each row against its diagonal + the same for
+/// each column). Returns the loss; writes the gradients into da, db (added) and dt (added).
+/// a (N,d), b (N,d), t -> loss; da (N,d), db (N,d), dt
+@discardableResult
+public func contrastiveLoss(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, logScale t: Float, count: Int, d: Int,
+                            da: UnsafeMutablePointer<Float>?, db: UnsafeMutablePointer<Float>?, dt: UnsafeMutablePointer<Float>?) -> Float {
+    let s = exp(t), nn = count
+    var sim = [Float](repeating: 0, count: nn * nn)
+    sim.withUnsafeMutableBufferPointer { BLAS.sgemm(m: nn, n: nn, k: d, a: a, b: b, transB: true, c: $0.baseAddress!) }
+    var rowSoft = [Float](repeating: 0, count: nn * nn), colSoft = rowSoft
+    var loss: Double = 0
+    for i in 0..<nn {  // rows: image i against every text
+        var m = -Float.infinity
+        for j in 0..<nn { m = max(m, s * sim[i * nn + j]) }
+        var z: Float = 0
+        for j in 0..<nn { rowSoft[i * nn + j] = exp(s * sim[i * nn + j] - m); z += rowSoft[i * nn + j] }
+        for j in 0..<nn { rowSoft[i * nn + j] /= z }
+        loss -= Double(log(rowSoft[i * nn + i]))
+    }
+    for j in 0..<nn {  // columns: text j against every image
+        var m = -Float.infinity
+        for i in 0..<nn { m = max(m, s * sim[i * nn + j]) }
+        var z: Float = 0
+        for i in 0..<nn { colSoft[i * nn + j] = exp(s * sim[i * nn + j] - m); z += colSoft[i * nn + j] }
+        for i in 0..<nn { colSoft[i * nn + j] /= z }
+        loss -= Double(log(colSoft[j * nn + j]))
+    }
+    loss /= Double(2 * nn)
+    // dL/dlogit[i][j] = (rowSoft + colSoft − 2·[i = j]) / (2N); logit = s·sim.
+    var dsim = [Float](repeating: 0, count: nn * nn)
+    var dlogScale: Float = 0
+    for i in 0..<nn {
+        for j in 0..<nn {
+            let dlogit = (rowSoft[i * nn + j] + colSoft[i * nn + j] - (i == j ? 2 : 0)) / Float(2 * nn)
+            dsim[i * nn + j] = dlogit * s
+            dlogScale += dlogit * s * sim[i * nn + j]
+        }
+    }
+    dsim.withUnsafeBufferPointer { g in
+        if let da { BLAS.sgemm(m: nn, n: d, k: nn, a: g.baseAddress!, b: b, c: da, beta: 1) }
+        if let db { BLAS.sgemm(m: nn, n: d, k: nn, a: g.baseAddress!, transA: true, b: a, c: db, beta: 1) }
+    }
+    dt?.pointee += dlogScale
+    return Float(loss)
+}
