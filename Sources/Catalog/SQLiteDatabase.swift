@@ -29,7 +29,10 @@ public final class SQLiteDatabase {
         }
     }
 
-    deinit { sqlite3_close(handle) }
+    /// sqlite3_close_v2: a connection whose prepared statements outlive it (statements held as
+    /// properties beside it are released in any order) closes when the last one is finalized;
+    /// sqlite3_close would refuse (SQLITE_BUSY) and leak it.
+    deinit { sqlite3_close_v2(handle) }
 
     /// Runs one or more statements that return no rows (sqlite3_exec).
     public func execute(_ sql: String) throws {
