@@ -143,7 +143,7 @@ bench-weak-pairs:
 
 ## asan: the whole test suite under AddressSanitizer (and LeakSanitizer) in its own build folder.
 asan:
-	CURATE_SHARED=$(abspath $(SHARED)) ASAN_OPTIONS=detect_leaks=1 LSAN_OPTIONS=suppressions=$(abspath .lsan-suppressions) \
+	CURATE_SHARED=$(abspath $(SHARED)) ASAN_OPTIONS=detect_leaks=1 LSAN_OPTIONS=suppressions=$(abspath .lsan-suppressions):print_suppressions=0 \
 	  $(SWIFT) test --sanitize=address --scratch-path .build-asan
 
 clean:
