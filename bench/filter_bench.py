@@ -15,24 +15,12 @@ Usage: bench/filter_bench.py --curate .build/release/curate --bench .build/relea
 """
 import argparse
 import os
-import shutil
 import statistics
-import subprocess
 import sys
-import tempfile
-import time
 
-
-def timed(cmd):
-    t0 = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(proc.pid, 0)
-    wall = time.perf_counter() - t0
-    out = proc.stdout.read().decode(errors="replace")
-    err = proc.stderr.read().decode(errors="replace")
-    if os.waitstatus_to_exitcode(status) != 0:
-        sys.exit(f"filter_bench: {' '.join(cmd)} failed:\n{err}")
-    return wall, usage.ru_maxrss / 1024, out
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+sys.dont_write_bytecode = True
+from benchlib import fresh_catalog, generated, timed  # noqa: E402
 
 
 def main():
@@ -43,26 +31,18 @@ def main():
     ap.add_argument("--pairs", type=int, default=1_000_000)
     args = ap.parse_args()
 
-    data = os.environ.get("PEERS_DATA") or os.path.join(tempfile.gettempdir(), "peers-data")
-    source = os.path.join(data, f"filter-{args.pairs}")
-    if not os.path.exists(os.path.join(source, "catalog.sqlite")):
-        print(f"# generating {source} (once)", flush=True)
-        subprocess.run([args.bench, "--make-filter-catalog", source, "--n", str(args.pairs)], check=True)
+    source = generated(args.bench, "--make-filter-catalog", f"filter-{args.pairs}", args.pairs)
     results = {}
     table = ""
     for name, extra in [("default rules", []), ("min_count = 2", ["--set", "text_rare_token.min_count=2"])]:
         walls, rss = [], []
         for _ in range(args.rounds):
-            work = tempfile.mkdtemp(prefix="curate-bench-filter-")
-            try:
-                shutil.copy(os.path.join(source, "catalog.sqlite"), os.path.join(work, "catalog.sqlite"))
+            with fresh_catalog(source) as work:
                 wall, mem, out = timed([args.curate, "filter", "--work", work] + extra)
-                walls.append(wall)
-                rss.append(mem)
-                if not table:
-                    table = out[out.index("rule "):] if "rule " in out else out
-            finally:
-                shutil.rmtree(work, ignore_errors=True)
+            walls.append(wall)
+            rss.append(mem)
+            if not table:
+                table = out[out.index("rule "):] if "rule " in out else out
         results[name] = (statistics.median(walls), min(walls), max(walls), statistics.median(rss))
     print(table.rstrip())
     print(f"curate filter on {args.pairs:,} generated pairs, median of {args.rounds} runs (target < 60 s):")

@@ -14,13 +14,12 @@ Usage: bench/weak_pairs_bench.py --curate .build/release/curate --bench .build/r
 """
 import argparse
 import os
-import re
-import shutil
 import statistics
-import subprocess
 import sys
-import tempfile
-import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+sys.dont_write_bytecode = True
+from benchlib import fresh_catalog, generated, timed  # noqa: E402
 
 
 def main():
@@ -30,34 +29,20 @@ def main():
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--images", type=int, default=100_000)
     args = ap.parse_args()
-    data = os.environ.get("PEERS_DATA") or os.path.join(tempfile.gettempdir(), "peers-data")
-    source = os.path.join(data, f"weak-{args.images}")
-    if not os.path.exists(os.path.join(source, "catalog.sqlite")):
-        print(f"# generating {source} (once)", flush=True)
-        subprocess.run([args.bench, "--make-weak-catalog", source, "--n", str(args.images)], check=True)
+    source = generated(args.bench, "--make-weak-catalog", f"weak-{args.images}", args.images)
     results = {}
     summary = ""
     for threads in (2, 1):
         rates = []
         for _ in range(args.rounds):
-            work = tempfile.mkdtemp(prefix="curate-bench-weak-")
-            try:
-                shutil.copy(os.path.join(source, "catalog.sqlite"), os.path.join(work, "catalog.sqlite"))
-                t0 = time.perf_counter()
+            with fresh_catalog(source) as work:
                 cmd = [args.curate, "weak-pairs", "--work", work, "--detections", os.path.join(source, "detections.jsonl"), "--threads", str(threads)]
-                if threads == 1:
-                    cmd = ["taskset", "-c", "0"] + cmd
-                proc = subprocess.run(cmd, capture_output=True, text=True)
-                wall = time.perf_counter() - t0
-                if proc.returncode != 0:
-                    sys.exit(f"weak_pairs_bench: {' '.join(cmd)} failed:\n{proc.stderr}")
-                summary = proc.stdout.strip()
-                rates.append(args.images / wall)
-            finally:
-                shutil.rmtree(work, ignore_errors=True)
+                wall, _, summary = timed((["taskset", "-c", "0"] if threads == 1 else []) + cmd)
+            summary = summary.strip()
+            rates.append(args.images / wall)
         results[threads] = rates
     print(summary)
-    print(f"curate weak-pairs, {args.images:,} images against 1,000,000 sentences, median of {args.rounds} runs (target >= 2,000 images/s on 2 cores):")
+    print(f"curate weak-pairs, {args.images:,} images against {10 * args.images:,} sentences, median of {args.rounds} runs (target >= 2,000 images/s on 2 cores):")
     for threads, rates in results.items():
         print(f"  {threads} thread{'s' if threads > 1 else ''}{'' if threads > 1 else ' '} {statistics.median(rates):7.0f} images/s  ({min(rates):.0f}..{max(rates):.0f})")
 
