@@ -112,3 +112,29 @@ public func residualForward(_ out: UnsafeMutablePointer<Float>, _ a: UnsafePoint
 public func residualBackward(_ da: UnsafeMutablePointer<Float>, _ db: UnsafeMutablePointer<Float>, _ dout: UnsafePointer<Float>, count: Int) {
     for i in 0..<count { da[i] += dout[i]; db[i] += dout[i] }
 }
+
+// MARK: Patches
+
+/// Cuts images into p×p patches, row by row, each flattened in (channel, row, column) order, the
+/// order of timm's `patch_embed.proj` Conv2d weight (d, 3, p, p): a linear layer over these rows
+/// with that weight reshaped to (d, 3·p·p) is the patch embedding. Pixels need no gradient, so
+/// there is no backward.
+/// img (b, ch, hgt, wid) -> out (b, (hgt/p)·(wid/p), ch·p·p)
+public func patchifyForward(_ out: UnsafeMutablePointer<Float>, _ img: UnsafePointer<Float>, b: Int, channels ch: Int, height hgt: Int, width wid: Int, patch p: Int) {
+    precondition(hgt % p == 0 && wid % p == 0, "patchify needs image sides divisible by the patch size.")
+    let rows = hgt / p, cols = wid / p, k = ch * p * p
+    for bi in 0..<b {
+        for pr in 0..<rows {
+            for pc in 0..<cols {
+                let o = out + ((bi * rows + pr) * cols + pc) * k
+                var j = 0
+                for c in 0..<ch {
+                    for y in 0..<p {
+                        let src = img + ((bi * ch + c) * hgt + pr * p + y) * wid + pc * p
+                        for x in 0..<p { o[j] = src[x]; j += 1 }
+                    }
+                }
+            }
+        }
+    }
+}

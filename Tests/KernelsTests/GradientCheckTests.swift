@@ -214,3 +214,17 @@ func dot(_ a: [Float], _ b: [Float]) -> Double { zip(a, b).reduce(0) { $0 + Doub
         GradientCheck.check("contrastive dt", &t, analytic: [dt], loss: { loss(a, b, $0[0]) }, h: 1e-3)
     }
 }
+
+@Suite struct PatchTests {
+    /// A 2-channel 4×6 image in 2×2 patches: patch (row 1, col 2) holds, channel by channel, the
+    /// pixels at rows 2-3 and columns 4-5 (values encode channel·100 + row·10 + column).
+    @Test func patchesAreCutInTimmsOrder() {
+        let (ch, h, w, p) = (2, 4, 6, 2)
+        let img: [Float] = (0..<(ch * h * w)).map { i in Float((i / (h * w)) * 100 + ((i / w) % h) * 10 + i % w) }
+        var out = [Float](repeating: 0, count: (h / p) * (w / p) * ch * p * p)
+        patchifyForward(&out, img, b: 1, channels: ch, height: h, width: w, patch: p)
+        let patch = 1 * (w / p) + 2, k = ch * p * p
+        #expect(Array(out[(patch * k)..<((patch + 1) * k)]) == [24, 25, 34, 35, 124, 125, 134, 135])
+        #expect(Array(out[0..<k]) == [0, 1, 10, 11, 100, 101, 110, 111])
+    }
+}
