@@ -15,8 +15,9 @@ public enum StoredPayload {
     /// The payload at `location` of the dump `sourcePath`: for a mirror file (`mirrorPath` set),
     /// the file `sourcePath/mirrorPath`; for a WARC record, its block with HTTP framing, chunking
     /// and content coding undone (a `resource` record's block is the payload itself).
-    public static func bytes(sourcePath: String, mirrorPath: String?, codec: String, offset: Int64, length: Int64) throws -> [UInt8] {
-        try bytes(sourcePath: sourcePath, mirrorPath: mirrorPath, location: RecordLocation(codec: codec, offset: offset, length: length))
+    /// The reader later stages are given: the bytes at a catalogued location.
+    public static let reader: StoredImageReader = {
+        try bytes(sourcePath: $0.sourcePath, mirrorPath: $0.mirrorPath, location: RecordLocation(codec: $0.codec, offset: $0.offset, length: $0.length))
     }
 
     public static func bytes(sourcePath: String, mirrorPath: String?, location: RecordLocation) throws -> [UInt8] {

@@ -198,8 +198,8 @@ extension Filter {
     private func locations(_ ids: [Int64]) throws -> [StoredImageLocation?] {
         var found: [Int64: StoredImageLocation] = [:]
         let list = ids.map(String.init).joined(separator: ",")
-        try db.forEach("SELECT i.id, s.path, i.path, i.codec, i.offset, i.length FROM images i JOIN sources s ON s.id = i.source_id WHERE i.id IN (\(list))") { row in
-            found[row.integer(0)] = StoredImageLocation(imageID: row.integer(0), sourcePath: row.text(1) ?? "", mirrorPath: row.text(2),
+        try db.forEach(StoredImageLocation.catalogQuery + " WHERE i.id IN (\(list))") { row in
+            found[row.integer(0)] = StoredImageLocation(sourcePath: row.text(1) ?? "", mirrorPath: row.text(2),
                                                         codec: row.text(3) ?? "", offset: row.integer(4), length: row.integer(5))
         }
         return ids.map { found[$0] }

@@ -2,20 +2,6 @@ import Catalog
 import CurateCore
 import Foundation
 
-/// Where an image's bytes are in its dump, as crawl-dump catalogued them.
-public struct StoredImageLocation: Sendable {
-    public var imageID: Int64
-    public var sourcePath: String
-    /// The file inside a mirror folder; nil for a WARC record.
-    public var mirrorPath: String?
-    public var codec: String
-    public var offset: Int64
-    public var length: Int64
-}
-
-/// Reads an image's bytes back from its dump (curate passes crawl-dump's reader: stages do not
-/// import each other). A `ReasonedError` it throws is recorded under its reason.
-public typealias ImageReader = @Sendable (StoredImageLocation) throws -> [UInt8]
 
 public struct FilterOptions: Sendable {
     public var workDirectory: String
@@ -41,7 +27,7 @@ public struct FilterOptions: Sendable {
 public final class Filter {
     let options: FilterOptions
     let db: SQLiteDatabase
-    let readImage: ImageReader
+    let readImage: StoredImageReader
     let tokenizer = Tokenizer()
     /// Progress lines for the user (stderr on a terminal); nil for silence.
     var log: ((String) -> Void)?
@@ -79,7 +65,7 @@ public final class Filter {
     var textBlocked: [Int32: String] = [:]
     var spilled = false
 
-    public init(options: FilterOptions, readImage: @escaping ImageReader, log: ((String) -> Void)? = nil) throws {
+    public init(options: FilterOptions, readImage: @escaping StoredImageReader, log: ((String) -> Void)? = nil) throws {
         guard FileManager.default.fileExists(atPath: options.catalogPath) else { throw FilterError.noCatalog(path: options.catalogPath) }
         self.options = options
         self.readImage = readImage

@@ -38,10 +38,12 @@ extension BuildShards {
     /// A run resumes only the shards of the same inputs: the options, the filter and weak-pair runs
     /// and the samples, hashed into OUT/.curate-build-key. Different inputs start the folder afresh
     /// (curate's own files only: shards, their stats, sizes.json, manifest.json).
+    /// A value of the catalog's meta table, or "".
+    func meta(_ key: String) throws -> String {
+        if case .text(let value)? = try db.query("SELECT value FROM meta WHERE key = ?", [.text(key)]).first?.first { value } else { "" }
+    }
+
     func startOrResume(_ pending: [PendingSample]) throws {
-        func meta(_ key: String) throws -> String {
-            if case .text(let value)? = try db.query("SELECT value FROM meta WHERE key = ?", [.text(key)]).first?.first { value } else { "" }
-        }
         var identity = "\(options.seed) \(options.shardSamples) \(options.shardBytes) \(options.valFraction) \(options.valMinimum) "
         identity += "\(options.resize) \(options.jpegQuality) \(options.textPairs) \(options.textPairsRatio ?? -1) "
         identity += try meta("filter.run") + " " + meta("weak_pairs.options") + " \(pending.count)"
@@ -59,10 +61,10 @@ extension BuildShards {
         try AtomicFile.write(Array(key.utf8), to: keyPath)
     }
 
-    func imageLocations() throws -> [Int64: ShardImageLocation] {
-        var out: [Int64: ShardImageLocation] = [:]
-        try db.forEach("SELECT i.id, s.path, i.path, i.codec, i.offset, i.length FROM images i JOIN sources s ON s.id = i.source_id") { row in
-            out[row.integer(0)] = ShardImageLocation(sourcePath: row.text(1) ?? "", mirrorPath: row.text(2), codec: row.text(3) ?? "",
+    func imageLocations() throws -> [Int64: StoredImageLocation] {
+        var out: [Int64: StoredImageLocation] = [:]
+        try db.forEach(StoredImageLocation.catalogQuery) { row in
+            out[row.integer(0)] = StoredImageLocation(sourcePath: row.text(1) ?? "", mirrorPath: row.text(2), codec: row.text(3) ?? "",
                                                      offset: row.integer(4), length: row.integer(5))
         }
         return out
@@ -70,7 +72,7 @@ extension BuildShards {
 
     /// Makes and writes one split's samples, 64 at a time (images decoded and resized on `threads`
     /// threads, once per image of the batch), resuming after the shards a previous run finished.
-    func write(_ samples: [PendingSample], prefix: String, key: String, locations: [Int64: ShardImageLocation],
+    func write(_ samples: [PendingSample], prefix: String, key: String, locations: [Int64: StoredImageLocation],
                summary: inout BuildShardsSummary) throws -> [ShardStats] {
         let writer = try ShardWriter(folder: options.outDirectory, prefix: prefix, maxSamples: options.shardSamples, maxBytes: options.shardBytes)
         var position = writer.inputsDone
@@ -157,9 +159,6 @@ extension BuildShards {
                 sizes[s.shard] = s.samples
                 shards.append(["shard": s.shard, "split": split, "samples": s.samples, "bytes": s.bytes, "sha256": s.sha256])
             }
-        }
-        func meta(_ key: String) throws -> String {
-            if case .text(let value)? = try db.query("SELECT value FROM meta WHERE key = ?", [.text(key)]).first?.first { value } else { "" }
         }
         let manifest: [String: Any] = [
             "curate_version": CurateVersion.string,

@@ -6,17 +6,6 @@ import Foundation
 import Imaging
 import Render
 
-/// Where an image's bytes are (as crawl-dump catalogued them) and a reader for them: curate passes
-/// crawl-dump's `StoredPayload` (stages do not import each other).
-public struct ShardImageLocation: Sendable {
-    public var sourcePath: String
-    public var mirrorPath: String?
-    public var codec: String
-    public var offset: Int64
-    public var length: Int64
-}
-public typealias ShardImageReader = @Sendable (ShardImageLocation) throws -> [UInt8]
-
 public struct BuildShardsOptions: Sendable {
     public var workDirectory: String
     public var outDirectory: String
@@ -71,10 +60,10 @@ struct PendingSample {
 public final class BuildShards {
     let options: BuildShardsOptions
     let db: SQLiteDatabase
-    let read: ShardImageReader
+    let read: StoredImageReader
     let renderer: TextRenderer
 
-    public init(options: BuildShardsOptions, read: @escaping ShardImageReader) throws {
+    public init(options: BuildShardsOptions, read: @escaping StoredImageReader) throws {
         let path = options.workDirectory + "/catalog.sqlite"
         guard FileManager.default.fileExists(atPath: path) else { throw ShardsError.noCatalog(path: path) }
         self.options = options

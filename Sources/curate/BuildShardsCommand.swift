@@ -84,9 +84,7 @@ extension Curate {
                 options.valFraction = valFraction
                 let value = Double(textPairs)!
                 if value < 1 && value > 0 { options.textPairsRatio = value } else { options.textPairs = Int(value) }
-                let summary = try BuildShards(options: options, read: {
-                    try StoredPayload.bytes(sourcePath: $0.sourcePath, mirrorPath: $0.mirrorPath, codec: $0.codec, offset: $0.offset, length: $0.length)
-                }).run()
+                let summary = try BuildShards(options: options, read: StoredPayload.reader).run()
                 print(summary.text)
             } catch let error as ShardsError {
                 throw CommandFailure(error.description)

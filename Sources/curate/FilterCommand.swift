@@ -67,17 +67,12 @@ extension Curate {
                 options.dryRun = dryRun
                 options.threads = threads
                 let onTerminal = isatty(STDERR_FILENO) != 0
-                let filter = try Filter(options: options, readImage: Self.readImage,
+                let filter = try Filter(options: options, readImage: StoredPayload.reader,
                                         log: onTerminal ? { FileHandle.standardError.write(Data(("  " + $0 + "\n").utf8)) } : nil)
                 print(try filter.run().table)
             } catch let error as FilterError {
                 throw CommandFailure(error.description)
             }
-        }
-
-        /// crawl-dump's reader of stored payloads, handed to the filter stage.
-        static let readImage: ImageReader = {
-            try StoredPayload.bytes(sourcePath: $0.sourcePath, mirrorPath: $0.mirrorPath, codec: $0.codec, offset: $0.offset, length: $0.length)
         }
     }
 }

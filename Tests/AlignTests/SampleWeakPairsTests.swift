@@ -17,9 +17,7 @@ import TestSupport
         _ = try CrawlDump(options: CrawlOptions(inputs: [root + "/samples/crawl.warc.gz"], workDirectory: folder)).run()
         var options = FilterOptions(workDirectory: folder, rules: try RuleSet.load(path: root + "/rules/align.toml"))
         options.evalPaths = [root + "/samples/eval"]
-        _ = try Filter(options: options, readImage: {
-            try StoredPayload.bytes(sourcePath: $0.sourcePath, mirrorPath: $0.mirrorPath, codec: $0.codec, offset: $0.offset, length: $0.length)
-        }).run()
+        _ = try Filter(options: options, readImage: StoredPayload.reader).run()
         return folder
     }
 

@@ -26,9 +26,7 @@ enum SampleCatalog {
         return folder
     }()
 
-    static let readImage: ImageReader = {
-        try StoredPayload.bytes(sourcePath: $0.sourcePath, mirrorPath: $0.mirrorPath, codec: $0.codec, offset: $0.offset, length: $0.length)
-    }
+    static let readImage = StoredPayload.reader
 
     static func rules(_ overrides: [String] = []) throws -> RuleSet {
         var rules = try RuleSet.load(path: root + "/rules/align.toml")
