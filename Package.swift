@@ -47,13 +47,14 @@ let package = Package(
         .target(name: "Align", dependencies: ["CurateCore", "Catalog"]),
         .target(name: "Shards", dependencies: ["CurateCore", "Catalog", "Imaging", "Render", .product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "Filters", dependencies: ["CurateCore", "Catalog", "Imaging", .product(name: "TOMLKit", package: "TOMLKit")]),
+        .target(name: "Train", dependencies: ["CurateCore", "Kernels"]),
 
         // Executables.
         .executableTarget(name: "curate", dependencies: [
             "CurateCore", "Imaging", "Catalog", "Synth", "Crawl", "Render", "Filters", "Align", "Shards",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
-        .executableTarget(name: "curate-bench", dependencies: ["Imaging", "Kernels", "Crawl", "Render", "Filters", "Align", "Catalog", "CurateCore"], path: "Benchmarks/curate-bench"),
+        .executableTarget(name: "curate-bench", dependencies: ["Imaging", "Kernels", "Train", "Crawl", "Render", "Filters", "Align", "Catalog", "CurateCore"], path: "Benchmarks/curate-bench"),
 
         // Tests: one target per library, the system libraries, and the commands end to end.
         .target(name: "TestSupport", dependencies: ["Imaging"], path: "Tests/TestSupport"),
@@ -62,6 +63,7 @@ let package = Package(
         .testTarget(name: "CatalogTests", dependencies: ["Catalog"]),
         .testTarget(name: "SynthTests", dependencies: ["Synth", "Imaging", "CurateCore", "TestSupport"]),
         .testTarget(name: "KernelsTests", dependencies: ["Kernels"]),
+        .testTarget(name: "TrainTests", dependencies: ["Train", "Kernels", "CurateCore"]),
         .testTarget(name: "CrawlTests", dependencies: ["Crawl", "Catalog", "CurateCore", "CZlib", "TestSupport"]),
         .testTarget(name: "FiltersTests", dependencies: ["Filters", "Crawl", "Catalog", "Imaging", "CurateCore", "TestSupport"]),
         .testTarget(name: "AlignTests", dependencies: ["Align", "Filters", "Crawl", "Catalog", "CurateCore", "TestSupport"]),

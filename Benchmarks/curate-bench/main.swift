@@ -5,6 +5,8 @@
 //   .build/release/curate-bench --render TEXTS [--reps 5] [--json FILE]
 //   .build/release/curate-bench --make-filter-catalog DIR [--n PAIRS]   (FilterBench.swift)
 //   .build/release/curate-bench --make-weak-catalog DIR [--n IMAGES]    (WeakPairsBench.swift)
+//   .build/release/curate-bench --train Ti/16,S/16 [--reps 5] [--threads 2] [--json FILE]   (TrainBench.swift)
+//   .build/release/curate-bench --write-reference-model FILE [--pooling map|gap]  (TrainBench.swift)
 // --crawl measures crawl-dump's stages alone on one thread (CrawlBench.swift) and exits;
 // --render the Unifont renderer on one thread over a file of texts, one per line (RenderBench.swift).
 // --pipeline-only 1 measures just the decode+resize+crop+encode path (for bench/ratio.py's rounds);
@@ -28,6 +30,9 @@ struct Options {
     var render: String?
     var filterCatalog: String?
     var weakCatalog: String?
+    var train: String?
+    var referenceModel: String?
+    var pooling = "map"
 
     init(_ arguments: [String]) {
         var it = arguments.dropFirst().makeIterator()
@@ -45,6 +50,9 @@ struct Options {
             case "--render": render = value
             case "--make-filter-catalog": filterCatalog = value
             case "--make-weak-catalog": weakCatalog = value
+            case "--train": train = value
+            case "--write-reference-model": referenceModel = value
+            case "--pooling": pooling = value
             default: fatalError("curate-bench: unknown option \(flag); see the comment at the top of main.swift")
             }
         }
@@ -62,6 +70,14 @@ if let folder = options.filterCatalog {
 }
 if let folder = options.weakCatalog {
     makeWeakCatalog(folder, images: options.n)
+    exit(0)
+}
+if let variants = options.train {
+    trainStepBench(variants)
+    exit(0)
+}
+if let path = options.referenceModel {
+    writeReferenceModel(path, pooling: options.pooling)
     exit(0)
 }
 if let texts = options.render {

@@ -11,9 +11,14 @@ public func positionForward(_ out: UnsafeMutablePointer<Float>, _ inp: UnsafePoi
     for bi in 0..<b { for i in 0..<(n * c) { out[bi * n * c + i] = inp[bi * n * c + i] + pos[i] } }
 }
 
-/// dout (b,n,c) -> dinp (b,n,c), dpos (n,c)
-public func positionBackward(_ dinp: UnsafeMutablePointer<Float>, _ dpos: UnsafeMutablePointer<Float>, _ dout: UnsafePointer<Float>, b: Int, n: Int, c: Int) {
-    for bi in 0..<b { for i in 0..<(n * c) { dinp[bi * n * c + i] += dout[bi * n * c + i]; dpos[i] += dout[bi * n * c + i] } }
+/// dout (b,n,c) -> dinp (b,n,c) (skipped when nil: pixels need no gradient), dpos (n,c)
+public func positionBackward(_ dinp: UnsafeMutablePointer<Float>?, _ dpos: UnsafeMutablePointer<Float>, _ dout: UnsafePointer<Float>, b: Int, n: Int, c: Int) {
+    for bi in 0..<b {
+        for i in 0..<(n * c) {
+            dinp?[bi * n * c + i] += dout[bi * n * c + i]
+            dpos[i] += dout[bi * n * c + i]
+        }
+    }
 }
 
 /// Global average pooling over tokens. inp (b,n,c) -> out (b,c)

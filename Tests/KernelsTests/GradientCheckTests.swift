@@ -110,26 +110,48 @@ func dot(_ a: [Float], _ b: [Float]) -> Double { zip(a, b).reduce(0) { $0 + Doub
         var qkv = g.values(b * n * 3 * c)
         let dout = g.values(b * n * c)
         func forward(_ x: [Float]) -> [Float] {
-            var out = [Float](repeating: 0, count: b * n * c), pre = [Float](repeating: 0, count: b * heads * n * n), att = pre
-            attentionForward(&out, &pre, &att, x, b: b, n: n, c: c, heads: heads)
+            var out = [Float](repeating: 0, count: b * n * c), att = [Float](repeating: 0, count: b * heads * n * n)
+            attentionForward(&out, &att, x, b: b, n: n, c: c, heads: heads)
             return out
         }
-        var out = [Float](repeating: 0, count: b * n * c), pre = [Float](repeating: 0, count: b * heads * n * n), att = pre
-        attentionForward(&out, &pre, &att, qkv, b: b, n: n, c: c, heads: heads)
-        // Every attention row sums to one.
+        var out = [Float](repeating: 0, count: b * n * c), att = [Float](repeating: 0, count: b * heads * n * n)
+        attentionForward(&out, &att, qkv, b: b, n: n, c: c, heads: heads)
+        // Every attention row sums to one, and the BLAS path equals the naive loops in Double.
         for row in stride(from: 0, to: att.count, by: n) { #expect(abs(att[row..<(row + n)].reduce(0, +) - 1) < 1e-5) }
-        var dqkv = [Float](repeating: 0, count: qkv.count), dpre = pre, datt = pre
-        attentionBackward(&dqkv, &dpre, &datt, dout, qkv, att, b: b, n: n, c: c, heads: heads)
+        let reference = naiveAttention(qkv, b: b, n: n, c: c, heads: heads)
+        #expect(zip(out, reference).allSatisfy { abs(Double($0) - $1) < 1e-5 })
+        var dqkv = [Float](repeating: 0, count: qkv.count), datt = att
+        attentionBackward(&dqkv, &datt, dout, qkv, att, b: b, n: n, c: c, heads: heads)
         GradientCheck.check("attention dqkv", &qkv, analytic: dqkv) { dot(forward($0), dout) }
     }
 
     @Test func stableSoftmaxSurvivesLargeScores() {
         let (b, n, c, heads) = (1, 3, 2, 1)
         let qkv: [Float] = [200, 200, 200, 200, 1, 2,   -200, 300, 300, -200, 3, 4,   100, 100, 50, 50, 5, 6]
-        var out = [Float](repeating: 0, count: b * n * c), pre = [Float](repeating: 0, count: n * n), att = pre
-        attentionForward(&out, &pre, &att, qkv, b: b, n: n, c: c, heads: heads)
+        var out = [Float](repeating: 0, count: b * n * c), att = [Float](repeating: 0, count: n * n)
+        attentionForward(&out, &att, qkv, b: b, n: n, c: c, heads: heads)
         #expect(out.allSatisfy(\.isFinite) && att.allSatisfy(\.isFinite))
     }
+}
+
+/// Attention as three plain loops in Double: the oracle for the BLAS path.
+func naiveAttention(_ qkv: [Float], b: Int, n: Int, c: Int, heads: Int) -> [Double] {
+    let hs = c / heads, scale = 1 / Double(hs).squareRoot()
+    var out = [Double](repeating: 0, count: b * n * c)
+    for bi in 0..<b {
+        for h in 0..<heads {
+            for t in 0..<n {
+                let scores = (0..<n).map { s in
+                    (0..<hs).reduce(0.0) { $0 + Double(qkv[(bi * n + t) * 3 * c + h * hs + $1]) * Double(qkv[(bi * n + s) * 3 * c + c + h * hs + $1]) } * scale
+                }
+                let top = scores.max()!, weights = scores.map { exp($0 - top) }, total = weights.reduce(0, +)
+                for s in 0..<n {
+                    for i in 0..<hs { out[(bi * n + t) * c + h * hs + i] += weights[s] / total * Double(qkv[(bi * n + s) * 3 * c + 2 * c + h * hs + i]) }
+                }
+            }
+        }
+    }
+    return out
 }
 
 @Suite struct HeadGradientCheckTests {

@@ -1,0 +1,85 @@
+// The CLIPPO training step alone (issue #9): forward + backward + clip + AdamW on fixed random
+// inputs, batch 32 pairs (64 tower inputs), image 224, the same model as the peer
+// (../shared/bench/peers/clippo_train.py: ViT patch 16, no class token, mean pooling, head to
+// 768). Also the machine's sgemm ceiling (2048², this process's OpenBLAS settings) and the
+// kernel OpenBLAS uses; `make bench-train` runs this twice, with and without OPENBLAS_CORETYPE.
+// And --write-reference-model: the tiny model and batch Tests/Golden/clippo_reference.py reads.
+import CurateCore
+import Foundation
+import Kernels
+import Train
+
+/// FLOPs (2 per multiply-add, matrix products only) of one tower input's forward pass, the
+/// peer's formula: patch 2·N·3p²·D + blocks L·(24·N·D² + 4·N²·D) + head 2·D·E.
+func forwardFLOPs(_ c: ViTConfig) -> Double {
+    let n = Double(c.tokens), d = Double(c.width)
+    return 2 * n * Double(c.patchSize) * d + Double(c.depth) * (24 * n * d * d + 4 * n * n * d) + 2 * d * Double(c.embedding)
+}
+
+func sgemmCeiling() -> Double {
+    let n = 2048
+    let a = [Float](repeating: 0.5, count: n * n), b = a
+    var c = [Float](repeating: 0, count: n * n)
+    var best = 0.0
+    for _ in 0..<5 {
+        let start = now()
+        c.withUnsafeMutableBufferPointer { BLAS.sgemm(m: n, n: n, k: n, a: a, b: b, c: $0.baseAddress!) }
+        best = max(best, 2 * Double(n * n * n) / (now() - start) / 1e9)
+    }
+    return best
+}
+
+func trainStepBench(_ variants: String) {
+    BLAS.setThreads(options.threads)
+    KernelThreads.count = options.threads
+    let coretype = ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"] ?? "unset"
+    let ceiling = sgemmCeiling()
+    print(String(format: "# curate-bench train: OpenBLAS kernel %@ (OPENBLAS_CORETYPE=%@), %d threads, sgemm 2048² ceiling %.0f GFLOP/s",
+                 BLAS.coreName, coretype, options.threads, ceiling))
+    print("model       params  pairs/s  step s (min..max)     fwd+bwd    opt  GFLOP/s  of ceiling  activations  loss first->last")
+    for name in variants.split(separator: ",").map(String.init) {
+        let config = try! ViTConfig.named(name).overriding(["pooling=gap", "embedding=768"])
+        let pairs = 32, steps = options.reps, warmup = 2
+        let model = CLIPPO(config: config, seed: 0)
+        let optimizer = AdamW(table: model.table, weightDecay: 1e-4)
+        var rng = SeededRNG(seed: 1)
+        let pixels = (0..<(2 * pairs * 3 * config.imageSize * config.imageSize)).map { _ in Float(rng.unit() * 2 - 1) }
+        var times: [Double] = [], parts: [(Double, Double)] = [], losses: [Float] = []
+        for step in 0..<(warmup + steps) {
+            let start = now()
+            let loss = pixels.withUnsafeBufferPointer { model.lossAndGradients($0.baseAddress!, pairs: pairs) }
+            let middle = now()
+            clipGlobalNorm(model.gradients, maxNorm: 1)
+            optimizer.update(model.parameters, model.gradients, learningRate: 1e-3)
+            let end = now()
+            losses.append(loss)
+            if step >= warmup { times.append(end - start); parts.append((middle - start, end - middle)) }
+        }
+        let median = times.sorted()[times.count / 2]
+        let flops = 3 * forwardFLOPs(config) * Double(2 * pairs)
+        let line = String(format: "%-10@ %6.1fM %8.2f %8.2f (%.2f..%.2f) %10.2f %6.3f %8.0f %10.0f%% %9.0f MB  %.3f->%.3f",
+                          name, Double(model.table.count) / 1e6, Double(pairs) / median, median, times.min()!, times.max()!,
+                          parts.map(\.0).sorted()[parts.count / 2], parts.map(\.1).sorted()[parts.count / 2],
+                          flops / median / 1e9, 100 * flops / median / 1e9 / ceiling,
+                          Double(model.activationBytes(batch: 2 * pairs)) / 1e6, losses.first!, losses.last!)
+        print(line)
+        if let json = options.json {
+            let record = "{\"model\": \"\(name)\", \"pairs_per_s\": \(Double(pairs) / median), \"gflops\": \(flops / median / 1e9), \"ceiling\": \(ceiling), \"kernel\": \"\(BLAS.coreName)\", \"coretype\": \"\(coretype)\"}\n"
+            append(record, to: json)
+        }
+    }
+}
+
+/// The tiny model of odd sizes and the fixed batch that the PyTorch reference reads.
+func writeReferenceModel(_ path: String, pooling: String) {
+    let config = try! ViTConfig(width: 16, depth: 2, heads: 2, patch: 4, imageSize: 12, embedding: 12)
+        .overriding(["pooling=\(pooling)"])
+    let model = CLIPPO(config: config, seed: 7)
+    var rng = SeededRNG(seed: 11)
+    let pairs = 3
+    let pixels = (0..<(2 * pairs * 3 * 12 * 12)).map { _ in Float(rng.unit() * 2 - 1) }
+    try! pixels.withUnsafeBufferPointer {
+        try Checkpoint.save(model, to: path, extra: [Safetensors.Entry(name: "input.pixels", shape: [2 * pairs, 3, 12, 12], values: $0)])
+    }
+    print("wrote \(path): \(config.summary)")
+}
