@@ -41,7 +41,10 @@ let package = Package(
         ]),
         .target(name: "Catalog", dependencies: ["CurateCore", "CSQLite"]),
         .target(name: "Synth", dependencies: ["CurateCore", "Imaging", "CZlib", .product(name: "Crypto", package: "swift-crypto")]),
-        .target(name: "Kernels", dependencies: ["COpenBLAS"]),
+        // AVX2 and FMA (every x86-64 CPU since 2013; these machines have AVX-512): the vectorised
+        // exp/erf/softmax loops run 2.5x faster than with the baseline SSE2 (measured; Vector.swift).
+        .target(name: "Kernels", dependencies: ["COpenBLAS"],
+                swiftSettings: [.unsafeFlags(["-Xfrontend", "-target-cpu", "-Xfrontend", "haswell"])]),
         .target(name: "Crawl", dependencies: ["CurateCore", "Catalog", "Imaging", "CLibXML2", "CZlib", .product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "Render", dependencies: ["Imaging"], exclude: ["README.md"]),
         .target(name: "Align", dependencies: ["CurateCore", "Catalog"]),

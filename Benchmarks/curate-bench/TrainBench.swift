@@ -83,3 +83,27 @@ func writeReferenceModel(_ path: String, pooling: String) {
     }
     print("wrote \(path): \(config.summary)")
 }
+
+/// The element-wise kernels alone on ViT-Ti/16's shapes at batch 64 (--kernels): where a
+/// training step's time goes outside the matrix products.
+func kernelBench() {
+    let rows = 64 * 196, d = 192, m = 768
+    var rng = SeededRNG(seed: 2)
+    let wide = (0..<(rows * m)).map { _ in Float(rng.unit() * 6 - 3) }
+    var out = [Float](repeating: 0, count: rows * m), grad = out
+    func time(_ name: String, elements: Int, _ body: () -> Void) {
+        body()
+        let start = now()
+        for _ in 0..<3 { body() }
+        let seconds = (now() - start) / 3
+        print(String(format: "%-28@ %8.2f ms  %7.2f ns/element", name, seconds * 1000, seconds * 1e9 / Double(elements)))
+    }
+    time("gelu forward", elements: rows * m) { geluForward(&out, wide, count: rows * m) }
+    time("gelu backward", elements: rows * m) { geluBackward(&grad, out, wide, count: rows * m) }
+    let weight = [Float](repeating: 1, count: d), bias = [Float](repeating: 0, count: d)
+    var mean = [Float](repeating: 0, count: rows), rstd = mean
+    time("layernorm forward", elements: rows * d) { layerNormForward(&out, &mean, &rstd, wide, weight, bias, rows: rows, c: d) }
+    var qkv = Array(wide[0..<(rows * 3 * d)]), att = [Float](repeating: 0, count: 64 * 3 * 196 * 196)
+    for i in qkv.indices { qkv[i] *= 0.3 }
+    time("attention forward (Ti, b 64)", elements: att.count) { attentionForward(&out, &att, qkv, b: 64, n: 196, c: d, heads: 3) }
+}

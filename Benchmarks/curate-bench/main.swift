@@ -31,6 +31,7 @@ struct Options {
     var filterCatalog: String?
     var weakCatalog: String?
     var train: String?
+    var kernels = false
     var referenceModel: String?
     var pooling = "map"
 
@@ -51,6 +52,7 @@ struct Options {
             case "--make-filter-catalog": filterCatalog = value
             case "--make-weak-catalog": weakCatalog = value
             case "--train": train = value
+            case "--kernels": kernels = value == "1"
             case "--write-reference-model": referenceModel = value
             case "--pooling": pooling = value
             default: fatalError("curate-bench: unknown option \(flag); see the comment at the top of main.swift")
@@ -70,6 +72,10 @@ if let folder = options.filterCatalog {
 }
 if let folder = options.weakCatalog {
     makeWeakCatalog(folder, images: options.n)
+    exit(0)
+}
+if options.kernels {
+    kernelBench()
     exit(0)
 }
 if let variants = options.train {

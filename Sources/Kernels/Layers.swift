@@ -9,25 +9,54 @@ import Glibc
 
 // MARK: Linear (through BLAS.swift, the only caller of OpenBLAS)
 
-/// out = inp · weightᵀ + bias.
+/// out = inp · weightᵀ + bias. Rows are shared among the threads (each multiplies its block).
 /// inp (r,c), weight (oc,c), bias (oc) -> out (r,oc)
 public func linearForward(_ out: UnsafeMutablePointer<Float>, _ inp: UnsafePointer<Float>, _ weight: UnsafePointer<Float>,
                           _ bias: UnsafePointer<Float>?, rows: Int, c: Int, oc: Int) {
-    BLAS.sgemm(m: rows, n: oc, k: c, a: inp, b: weight, transB: true, c: out)
-    if let bias {
-        for r in 0..<rows { for o in 0..<oc { out[r * oc + o] += bias[o] } }
+    parallelRanges(rows, grain: 64) { block in
+        BLAS.sgemm(m: block.count, n: oc, k: c, a: inp + block.lowerBound * c, b: weight, transB: true, c: out + block.lowerBound * oc)
+        if let bias {
+            for r in block { for o in 0..<oc { out[r * oc + o] += bias[o] } }
+        }
     }
 }
 
-/// dinp += dout · weight; dweight += doutᵀ · inp; dbias += Σ_rows dout.
+/// dinp += dout · weight (or dinp = …, when `accumulate` is false: the caller then need not zero
+/// it); dweight += doutᵀ · inp; dbias += Σ_rows dout. dinp's rows are shared among the threads;
+/// for dweight and dbias each thread sums over its own rows into its own buffer (no operand is
+/// packed twice), and the buffers are added at the end.
 /// dout (r,oc), inp (r,c), weight (oc,c) -> dinp (r,c), dweight (oc,c), dbias (oc)
 public func linearBackward(_ dinp: UnsafeMutablePointer<Float>?, _ dweight: UnsafeMutablePointer<Float>, _ dbias: UnsafeMutablePointer<Float>?,
                            _ dout: UnsafePointer<Float>, _ inp: UnsafePointer<Float>, _ weight: UnsafePointer<Float>,
-                           rows: Int, c: Int, oc: Int) {
-    if let dinp { BLAS.sgemm(m: rows, n: c, k: oc, a: dout, b: weight, c: dinp, beta: 1) }
-    BLAS.sgemm(m: oc, n: c, k: rows, a: dout, transA: true, b: inp, c: dweight, beta: 1)
-    if let dbias {
-        for r in 0..<rows { for o in 0..<oc { dbias[o] += dout[r * oc + o] } }
+                           rows: Int, c: Int, oc: Int, accumulate: Bool = true) {
+    if let dinp {
+        parallelRanges(rows, grain: 64) { block in
+            BLAS.sgemm(m: block.count, n: c, k: oc, a: dout + block.lowerBound * oc, b: weight, c: dinp + block.lowerBound * c,
+                       beta: accumulate ? 1 : 0)
+        }
+    }
+    let parts = max(1, min(KernelThreads.count, rows / 256))
+    let size = oc * c + oc
+    let partial = UnsafeMutablePointer<Float>.allocate(capacity: (parts - 1) * size + 1)
+    defer { partial.deallocate() }
+    parallelRanges(parts) { range in
+        for part in range {
+            let block = (rows * part / parts)..<(rows * (part + 1) / parts)
+            // The first part adds straight into dweight and dbias; the others fill their buffers.
+            let dw = part == 0 ? dweight : partial + (part - 1) * size
+            let db = part == 0 ? dbias : partial + (part - 1) * size + oc * c
+            BLAS.sgemm(m: oc, n: c, k: block.count, a: dout + block.lowerBound * oc, transA: true, b: inp + block.lowerBound * c,
+                       c: dw, beta: part == 0 ? 1 : 0)
+            if let db {
+                if part != 0 { db.update(repeating: 0, count: oc) }
+                for r in block { for o in 0..<oc { db[o] += dout[r * oc + o] } }
+            }
+        }
+    }
+    for part in 1..<max(parts, 1) {
+        let buffer = partial + (part - 1) * size
+        for i in 0..<(oc * c) { dweight[i] += buffer[i] }
+        if let dbias { for o in 0..<oc { dbias[o] += buffer[oc * c + o] } }
     }
 }
 
@@ -39,65 +68,86 @@ public func linearBackward(_ dinp: UnsafeMutablePointer<Float>?, _ dweight: Unsa
 public func layerNormForward(_ out: UnsafeMutablePointer<Float>, _ mean: UnsafeMutablePointer<Float>, _ rstd: UnsafeMutablePointer<Float>,
                              _ inp: UnsafePointer<Float>, _ weight: UnsafePointer<Float>, _ bias: UnsafePointer<Float>,
                              rows: Int, c: Int, eps: Float = 1e-6) {
-    for r in 0..<rows {
-        let x = inp + r * c, y = out + r * c
-        var m: Float = 0
-        for i in 0..<c { m += x[i] }
-        m /= Float(c)
-        var v: Float = 0
-        for i in 0..<c { let d = x[i] - m; v += d * d }
-        v /= Float(c)
-        let s = 1 / (v + eps).squareRoot()
-        for i in 0..<c { y[i] = (x[i] - m) * s * weight[i] + bias[i] }
-        mean[r] = m
-        rstd[r] = s
+    parallelRanges(rows, grain: 64) { block in
+        for r in block {
+            let x = inp + r * c, y = out + r * c
+            var m: Float = 0
+            for i in 0..<c { m += x[i] }
+            m /= Float(c)
+            var v: Float = 0
+            for i in 0..<c { let d = x[i] - m; v += d * d }
+            v /= Float(c)
+            let s = 1 / (v + eps).squareRoot()
+            for i in 0..<c { y[i] = (x[i] - m) * s * weight[i] + bias[i] }
+            mean[r] = m
+            rstd[r] = s
+        }
     }
 }
 
+/// Each thread sums dweight and dbias over its rows apart; the sums are added at the end.
 /// dout (r,c), inp (r,c), weight (c), mean (r), rstd (r) -> dinp (r,c), dweight (c), dbias (c)
 public func layerNormBackward(_ dinp: UnsafeMutablePointer<Float>, _ dweight: UnsafeMutablePointer<Float>, _ dbias: UnsafeMutablePointer<Float>,
                               _ dout: UnsafePointer<Float>, _ inp: UnsafePointer<Float>, _ weight: UnsafePointer<Float>,
                               _ mean: UnsafePointer<Float>, _ rstd: UnsafePointer<Float>, rows: Int, c: Int) {
-    for r in 0..<rows {
-        let x = inp + r * c, dy = dout + r * c, dx = dinp + r * c
-        let m = mean[r], s = rstd[r]
-        // Two reductions: mean of dnorm and mean of dnorm·norm, where dnorm = weight·dout.
-        var dnormMean: Float = 0, dnormNormMean: Float = 0
-        for i in 0..<c {
-            let norm = (x[i] - m) * s, dnorm = weight[i] * dy[i]
-            dnormMean += dnorm
-            dnormNormMean += dnorm * norm
+    let parts = max(1, min(KernelThreads.count, rows / 64))
+    let partial = UnsafeMutablePointer<Float>.allocate(capacity: parts * 2 * c)
+    partial.initialize(repeating: 0, count: parts * 2 * c)
+    defer { partial.deallocate() }
+    parallelRanges(parts) { range in
+        for part in range {
+            let sums = partial + part * 2 * c  // dweight then dbias
+            for r in (rows * part / parts)..<(rows * (part + 1) / parts) {
+                let x = inp + r * c, dy = dout + r * c, dx = dinp + r * c
+                let m = mean[r], s = rstd[r]
+                // Two reductions: mean of dnorm and mean of dnorm·norm, where dnorm = weight·dout.
+                var dnormMean: Float = 0, dnormNormMean: Float = 0
+                for i in 0..<c {
+                    let norm = (x[i] - m) * s, dnorm = weight[i] * dy[i]
+                    dnormMean += dnorm
+                    dnormNormMean += dnorm * norm
+                }
+                dnormMean /= Float(c)
+                dnormNormMean /= Float(c)
+                for i in 0..<c {
+                    let norm = (x[i] - m) * s, dnorm = weight[i] * dy[i]
+                    sums[i] += norm * dy[i]
+                    sums[c + i] += dy[i]
+                    dx[i] += (dnorm - dnormMean - norm * dnormNormMean) * s
+                }
+            }
         }
-        dnormMean /= Float(c)
-        dnormNormMean /= Float(c)
-        for i in 0..<c {
-            let norm = (x[i] - m) * s, dnorm = weight[i] * dy[i]
-            dbias[i] += dy[i]
-            dweight[i] += norm * dy[i]
-            dx[i] += (dnorm - dnormMean - norm * dnormNormMean) * s
-        }
+    }
+    for part in 0..<parts {
+        for i in 0..<c { dweight[i] += partial[part * 2 * c + i]; dbias[i] += partial[part * 2 * c + c + i] }
     }
 }
 
 // MARK: GELU (the exact erf form, as PyTorch's nn.GELU() and timm's ViT use by default)
 
-/// out = x · Φ(x) = x · ½(1 + erf(x/√2)).
+/// out = x · Φ(x) = x · ½(1 + erf(x/√2)) (Vector.swift's erf, vectorised by the compiler).
 /// inp (n) -> out (n)
 public func geluForward(_ out: UnsafeMutablePointer<Float>, _ inp: UnsafePointer<Float>, count: Int) {
-    for i in 0..<count {
-        let x = inp[i]
-        out[i] = 0.5 * x * (1 + erf(x * 0.70710678118654752))
+    parallelRanges(count, grain: 4096) { range in
+        for i in range {
+            let x = inp[i]
+            out[i] = 0.5 * x * (1 + fastErf(x * 0.70710678118654752))
+        }
     }
 }
 
-/// d/dx [x·Φ(x)] = Φ(x) + x·φ(x).
+/// d/dx [x·Φ(x)] = Φ(x) + x·φ(x). Adds into dinp, or writes it when `accumulate` is false.
 /// dout (n), inp (n) -> dinp (n)
-public func geluBackward(_ dinp: UnsafeMutablePointer<Float>, _ dout: UnsafePointer<Float>, _ inp: UnsafePointer<Float>, count: Int) {
-    for i in 0..<count {
-        let x = inp[i]
-        let cdf = 0.5 * (1 + erf(x * 0.70710678118654752))
-        let pdf = exp(-0.5 * x * x) * 0.39894228040143268
-        dinp[i] += dout[i] * (cdf + x * pdf)
+public func geluBackward(_ dinp: UnsafeMutablePointer<Float>, _ dout: UnsafePointer<Float>, _ inp: UnsafePointer<Float>, count: Int,
+                         accumulate: Bool = true) {
+    let keep: Float = accumulate ? 1 : 0
+    parallelRanges(count, grain: 4096) { range in
+        for i in range {
+            let x = inp[i]
+            let cdf = 0.5 * (1 + fastErf(x * 0.70710678118654752))
+            let pdf = fastExp(-0.5 * x * x) * 0.39894228040143268
+            dinp[i] = keep * dinp[i] + dout[i] * (cdf + x * pdf)
+        }
     }
 }
 
@@ -105,7 +155,7 @@ public func geluBackward(_ dinp: UnsafeMutablePointer<Float>, _ dout: UnsafePoin
 
 /// out = a + b.
 public func residualForward(_ out: UnsafeMutablePointer<Float>, _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, count: Int) {
-    for i in 0..<count { out[i] = a[i] + b[i] }
+    parallelRanges(count, grain: 4096) { range in for i in range { out[i] = a[i] + b[i] } }
 }
 
 /// da += dout; db += dout.

@@ -1,16 +1,21 @@
-// How the element-wise kernels and attention use both cores. OpenBLAS has its own threads for
-// the large matrix products; where curate's threads run small products side by side, OpenBLAS
-// gets one thread for the duration (DESIGN: two thread pools must not fight).
+// How the kernels use both cores: with curate's own threads only. OpenBLAS runs on one thread
+// and each large matrix product is cut into row blocks, one per thread; element-wise kernels are
+// cut the same way. Measured here: with OpenBLAS's own two threads, its idle worker spins in
+// sched_yield while curate's element-wise code runs, and a quarter of a ViT-Ti step went to the
+// scheduler; with one pool of threads (Dispatch's) nothing spins.
 import Dispatch
 
-/// The number of threads curate's own kernels use (OpenBLAS's count is set apart, in BLAS.swift).
+/// The number of threads the kernels use.
 public enum KernelThreads {
     nonisolated(unsafe) public static var count = 2
+    /// OpenBLAS is set to one thread once, before the first product.
+    static let openBLASOnOneThread: Void = BLAS.setThreads(1)
 }
 
 /// Runs `body` over 0..<total cut into one contiguous range per thread; inline when one thread
 /// suffices or fewer than `grain` items would fall to each.
 func parallelRanges(_ total: Int, grain: Int = 1, _ body: (Range<Int>) -> Void) {
+    _ = KernelThreads.openBLASOnOneThread
     let parts = min(KernelThreads.count, total / max(grain, 1))
     if parts <= 1 { body(0..<total); return }
     withoutActuallyEscaping(body) { body in
@@ -19,12 +24,4 @@ func parallelRanges(_ total: Int, grain: Int = 1, _ body: (Range<Int>) -> Void) 
             body((total * part / parts)..<(total * (part + 1) / parts))
         }
     }
-}
-
-/// Runs `body` with OpenBLAS on one thread when curate's own threads run products side by side.
-func withOneBLASThread(_ body: () -> Void) {
-    let before = BLAS.threads
-    if KernelThreads.count > 1 && before > 1 { BLAS.setThreads(1) }
-    body()
-    if BLAS.threads != before { BLAS.setThreads(before) }
 }

@@ -148,20 +148,17 @@ public final class CLIPPO {
             let block = "blocks.\(l).", s = a.layers[l]
             let x = l == 0 ? a.embedded : a.layers[l - 1].res2
             // res2 = res1 + fc2(gelu(fc1(norm2(res1)))): dStream flows on to res1 unchanged.
-            let dGelu = zeroed(a.dWide, rows * m)
-            linearBackward(dGelu, g(block + "mlp.fc2.weight"), g(block + "mlp.fc2.bias"), dStream, s.gelu, p(block + "mlp.fc2.weight"), rows: rows, c: m, oc: d)
-            let dFc1 = zeroed(a.dWide2, rows * m)
-            geluBackward(dFc1, dGelu, s.fc1, count: rows * m)
-            let dLn2 = zeroed(a.dTokens, rows * d)
-            linearBackward(dLn2, g(block + "mlp.fc1.weight"), g(block + "mlp.fc1.bias"), dFc1, s.ln2, p(block + "mlp.fc1.weight"), rows: rows, c: d, oc: m)
+            // Scratch gradients are written, not added (accumulate: false), so none is zeroed.
+            let dGelu = a.dWide, dFc1 = a.dWide2, dLn2 = a.dTokens
+            linearBackward(dGelu, g(block + "mlp.fc2.weight"), g(block + "mlp.fc2.bias"), dStream, s.gelu, p(block + "mlp.fc2.weight"), rows: rows, c: m, oc: d, accumulate: false)
+            geluBackward(dFc1, dGelu, s.fc1, count: rows * m, accumulate: false)
+            linearBackward(dLn2, g(block + "mlp.fc1.weight"), g(block + "mlp.fc1.bias"), dFc1, s.ln2, p(block + "mlp.fc1.weight"), rows: rows, c: d, oc: m, accumulate: false)
             layerNormBackward(dStream, g(block + "norm2.weight"), g(block + "norm2.bias"), dLn2, s.res1, p(block + "norm2.weight"), s.ln2Mean, s.ln2Rstd, rows: rows, c: d)
             // res1 = x + proj(attention(qkv(norm1(x)))): dStream flows on to x unchanged.
-            let dAttnOut = zeroed(a.dTokens, rows * d)
-            linearBackward(dAttnOut, g(block + "attn.proj.weight"), g(block + "attn.proj.bias"), dStream, s.attnOut, p(block + "attn.proj.weight"), rows: rows, c: d, oc: d)
-            let dQKV = zeroed(a.dWide, rows * 3 * d)
+            let dAttnOut = a.dTokens, dQKV = a.dWide, dLn1 = a.dTokens
+            linearBackward(dAttnOut, g(block + "attn.proj.weight"), g(block + "attn.proj.bias"), dStream, s.attnOut, p(block + "attn.proj.weight"), rows: rows, c: d, oc: d, accumulate: false)
             attentionBackward(dQKV, a.dAtt, dAttnOut, s.qkv, s.att, b: b, n: n, c: d, heads: c.heads)
-            let dLn1 = zeroed(a.dTokens, rows * d)
-            linearBackward(dLn1, g(block + "attn.qkv.weight"), g(block + "attn.qkv.bias"), dQKV, s.ln1, p(block + "attn.qkv.weight"), rows: rows, c: d, oc: 3 * d)
+            linearBackward(dLn1, g(block + "attn.qkv.weight"), g(block + "attn.qkv.bias"), dQKV, s.ln1, p(block + "attn.qkv.weight"), rows: rows, c: d, oc: 3 * d, accumulate: false)
             layerNormBackward(dStream, g(block + "norm1.weight"), g(block + "norm1.bias"), dLn1, x, p(block + "norm1.weight"), s.ln1Mean, s.ln1Rstd, rows: rows, c: d)
         }
         positionBackward(nil, g("pos_embed"), dStream, b: b, n: n, c: d)

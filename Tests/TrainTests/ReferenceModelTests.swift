@@ -111,12 +111,16 @@ import Kernels
         let before = KernelThreads.count
         KernelThreads.count = 1
         defer { KernelThreads.count = before }
+        // One thread sums each weight gradient over all rows at once, two threads over two row
+        // blocks added at the end (and OpenBLAS picks its kernels by size): Float rounding of a
+        // few ulps, ~1e-6 relative.
         let single = run()
-        #expect(abs(single.0 - first.0) < 1e-6)
-        #expect(zip(single.1, first.1).allSatisfy { abs($0 - $1) < 1e-5 })
+        #expect(abs(single.0 - first.0) < 1e-5)
+        let largest = first.1.map(abs).max()!
+        #expect(zip(single.1, first.1).allSatisfy { abs($0 - $1) < 1e-5 * largest })
         // Embedding a different batch size allocates its own buffers and leaves these intact.
         _ = pixels.withUnsafeBufferPointer { model.embed($0.baseAddress!, count: 3) }
-        #expect(run().0 == first.0)
+        #expect(run().0 == single.0)
     }
 }
 
