@@ -12,7 +12,7 @@ APT_PACKAGES := pkg-config libxml2-dev libpng-dev libjpeg-dev libwebp-dev libgif
                 zlib1g-dev libopenblas-dev unifont python3-venv
 PKGCONFIG_MODULES := libxml-2.0 libpng libjpeg libwebpdemux libgif zlib openblas sqlite3
 
-.PHONY: setup build release test demo bench bench-venv bench-images bench-crawl bench-render bench-filter bench-weak-pairs asan clean check-setup samples test-venv
+.PHONY: setup build release test demo bench bench-venv bench-torch bench-images bench-crawl bench-render bench-filter bench-weak-pairs bench-train asan clean check-setup samples test-venv
 
 ## setup: install every Debian package the project needs (idempotent; root or sudo).
 setup:
@@ -73,7 +73,7 @@ samples:
 
 ## bench: curate's figures and, in the same run, the peers' (../shared/bench/peers), as ratios:
 ## images (issue #2), crawl-dump (#4), filter (#5), the Unifont renderer (#6) and weak pairs (#7).
-bench: bench-images bench-crawl bench-render bench-filter bench-weak-pairs
+bench: bench-images bench-crawl bench-render bench-filter bench-weak-pairs bench-train
 
 PEER_PACKAGES := numpy==2.4.6 pillow==13.0.0 opencv-python-headless==5.0.0.93 warcio==1.8.1 lxml==6.1.3 \
                  selectolax==1.0.2 resiliparse==2.0.1 fastwarc==2.0.1
@@ -148,3 +148,20 @@ asan:
 
 clean:
 	rm -rf .build .build-asan
+
+## bench-torch: PyTorch (the CPU build when PyPI has it) in the peers' venv, and tcmalloc, for the
+## training peer (../shared/bench/peers/setup_venv.sh does the same).
+bench-torch: bench-venv
+	@dpkg -s libtcmalloc-minimal4 >/dev/null 2>&1 || { if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends libtcmalloc-minimal4; }
+	@$(PEERS_VENV)/bin/python3 -c "import torch" 2>/dev/null || \
+	  $(PEERS_VENV)/bin/pip install -q "torch==2.13.0+cpu" 2>/dev/null || $(PEERS_VENV)/bin/pip install -q torch
+
+## bench-train: the CLIPPO training step (forward + backward + clip + AdamW), batch 32 pairs at
+## 224, ViT-Ti/16 and S/16: TRAIN_ROUNDS alternating rounds of PyTorch (tcmalloc) and curate with
+## OpenBLAS's own kernel choice and with OPENBLAS_CORETYPE=Haswell; kernel and sgemm ceiling printed.
+TRAIN_ROUNDS ?= 2
+bench-train: bench-torch
+	$(SWIFT) build -c release --product curate-bench
+	.build/release/curate-bench --kernels 1
+	$(PEERS_VENV)/bin/python3 bench/train_bench.py --shared $(SHARED) --python $(PEERS_VENV)/bin/python3 --rounds $(TRAIN_ROUNDS)

@@ -16,7 +16,7 @@ public func linearForward(_ out: UnsafeMutablePointer<Float>, _ inp: UnsafePoint
     parallelRanges(rows, grain: 64) { block in
         BLAS.sgemm(m: block.count, n: oc, k: c, a: inp + block.lowerBound * c, b: weight, transB: true, c: out + block.lowerBound * oc)
         if let bias {
-            for r in block { for o in 0..<oc { out[r * oc + o] += bias[o] } }
+            for r in block { addRow(out + r * oc, bias, oc) }
         }
     }
 }
@@ -37,27 +37,39 @@ public func linearBackward(_ dinp: UnsafeMutablePointer<Float>?, _ dweight: Unsa
     }
     let parts = max(1, min(KernelThreads.count, rows / 256))
     let size = oc * c + oc
-    let partial = UnsafeMutablePointer<Float>.allocate(capacity: (parts - 1) * size + 1)
-    defer { partial.deallocate() }
-    parallelRanges(parts) { range in
-        for part in range {
-            let block = (rows * part / parts)..<(rows * (part + 1) / parts)
-            // The first part adds straight into dweight and dbias; the others fill their buffers.
-            let dw = part == 0 ? dweight : partial + (part - 1) * size
-            let db = part == 0 ? dbias : partial + (part - 1) * size + oc * c
-            BLAS.sgemm(m: oc, n: c, k: block.count, a: dout + block.lowerBound * oc, transA: true, b: inp + block.lowerBound * c,
-                       c: dw, beta: part == 0 ? 1 : 0)
-            if let db {
-                if part != 0 { db.update(repeating: 0, count: oc) }
-                for r in block { for o in 0..<oc { db[o] += dout[r * oc + o] } }
+    Scratch.with((parts - 1) * size + 1) { partial in
+        parallelRanges(parts) { range in
+            for part in range {
+                let block = (rows * part / parts)..<(rows * (part + 1) / parts)
+                // The first part adds straight into dweight and dbias; the others fill their buffers.
+                let dw = part == 0 ? dweight : partial + (part - 1) * size
+                let db = part == 0 ? dbias : partial + (part - 1) * size + oc * c
+                BLAS.sgemm(m: oc, n: c, k: block.count, a: dout + block.lowerBound * oc, transA: true, b: inp + block.lowerBound * c,
+                           c: dw, beta: part == 0 ? 1 : 0)
+                if let db {
+                    if part != 0 { db.update(repeating: 0, count: oc) }
+                    for r in block { addRow(db, dout + r * oc, oc) }
+                }
             }
         }
+        for part in 1..<max(parts, 1) {
+            let buffer = partial + (part - 1) * size
+            addRow(dweight, buffer, oc * c)
+            if let dbias { addRow(dbias, buffer + oc * c, oc) }
+        }
     }
-    for part in 1..<max(parts, 1) {
-        let buffer = partial + (part - 1) * size
-        for i in 0..<(oc * c) { dweight[i] += buffer[i] }
-        if let dbias { for o in 0..<oc { dbias[o] += buffer[oc * c + o] } }
+}
+
+/// y[i] += x[i] for n floats, eight at a time.
+@inline(__always)
+func addRow(_ y: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, _ n: Int) {
+    var i = 0
+    while i + 8 <= n {
+        let sum = UnsafeRawPointer(y + i).loadUnaligned(as: SIMD8<Float>.self) + UnsafeRawPointer(x + i).loadUnaligned(as: SIMD8<Float>.self)
+        UnsafeMutableRawPointer(y + i).storeBytes(of: sum, as: SIMD8<Float>.self)
+        i += 8
     }
+    while i < n { y[i] += x[i]; i += 1 }
 }
 
 // MARK: LayerNorm
@@ -91,9 +103,8 @@ public func layerNormBackward(_ dinp: UnsafeMutablePointer<Float>, _ dweight: Un
                               _ dout: UnsafePointer<Float>, _ inp: UnsafePointer<Float>, _ weight: UnsafePointer<Float>,
                               _ mean: UnsafePointer<Float>, _ rstd: UnsafePointer<Float>, rows: Int, c: Int) {
     let parts = max(1, min(KernelThreads.count, rows / 64))
-    let partial = UnsafeMutablePointer<Float>.allocate(capacity: parts * 2 * c)
-    partial.initialize(repeating: 0, count: parts * 2 * c)
-    defer { partial.deallocate() }
+    Scratch.with(parts * 2 * c) { partial in
+    partial.update(repeating: 0, count: parts * 2 * c)
     parallelRanges(parts) { range in
         for part in range {
             let sums = partial + part * 2 * c  // dweight then dbias
@@ -119,7 +130,9 @@ public func layerNormBackward(_ dinp: UnsafeMutablePointer<Float>, _ dweight: Un
         }
     }
     for part in 0..<parts {
-        for i in 0..<c { dweight[i] += partial[part * 2 * c + i]; dbias[i] += partial[part * 2 * c + c + i] }
+        addRow(dweight, partial + part * 2 * c, c)
+        addRow(dbias, partial + part * 2 * c + c, c)
+    }
     }
 }
 
@@ -140,13 +153,16 @@ public func geluForward(_ out: UnsafeMutablePointer<Float>, _ inp: UnsafePointer
 /// dout (n), inp (n) -> dinp (n)
 public func geluBackward(_ dinp: UnsafeMutablePointer<Float>, _ dout: UnsafePointer<Float>, _ inp: UnsafePointer<Float>, count: Int,
                          accumulate: Bool = true) {
-    let keep: Float = accumulate ? 1 : 0
+    @inline(__always) func slope(_ x: Float) -> Float {
+        let cdf = 0.5 * (1 + fastErf(x * 0.70710678118654752))
+        let pdf = fastExp(-0.5 * x * x) * 0.39894228040143268
+        return cdf + x * pdf
+    }
     parallelRanges(count, grain: 4096) { range in
-        for i in range {
-            let x = inp[i]
-            let cdf = 0.5 * (1 + fastErf(x * 0.70710678118654752))
-            let pdf = fastExp(-0.5 * x * x) * 0.39894228040143268
-            dinp[i] = keep * dinp[i] + dout[i] * (cdf + x * pdf)
+        if accumulate {
+            for i in range { dinp[i] += dout[i] * slope(inp[i]) }
+        } else {
+            for i in range { dinp[i] = dout[i] * slope(inp[i]) }
         }
     }
 }
