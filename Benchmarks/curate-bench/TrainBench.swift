@@ -96,7 +96,7 @@ func kernelBench() {
         let start = now()
         for _ in 0..<3 { body() }
         let seconds = (now() - start) / 3
-        print(String(format: "%-28@ %8.2f ms  %7.2f ns/element", name, seconds * 1000, seconds * 1e9 / Double(elements)))
+        print(String(format: "%-40@ %8.2f ms  %7.2f ns/element", name, seconds * 1000, seconds * 1e9 / Double(elements)))
     }
     time("gelu forward", elements: rows * m) { geluForward(&out, wide, count: rows * m) }
     time("gelu backward", elements: rows * m) { geluBackward(&grad, out, wide, count: rows * m) }
@@ -106,4 +106,41 @@ func kernelBench() {
     var qkv = Array(wide[0..<(rows * 3 * d)]), att = [Float](repeating: 0, count: 64 * 3 * 196 * 196)
     for i in qkv.indices { qkv[i] *= 0.3 }
     time("attention forward (Ti, b 64)", elements: att.count) { attentionForward(&out, &att, qkv, b: 64, n: 196, c: d, heads: 3) }
+    KernelThreads.count = 1
+    time("attention forward, one thread", elements: att.count) { attentionForward(&out, &att, qkv, b: 64, n: 196, c: d, heads: 3) }
+    KernelThreads.count = 2
+    let pair = (0..<(196 * 64)).map { _ in Float(rng.unit()) }
+    var scores = [Float](repeating: 0, count: 196 * 196)
+    time("one head's q·kᵀ (196×196×64), x192", elements: 192 * 196 * 196) {
+        for _ in 0..<192 { scores.withUnsafeMutableBufferPointer { BLAS.sgemm(m: 196, n: 196, k: 64, a: pair, b: pair, transB: true, c: $0.baseAddress!) } }
+    }
+}
+
+/// curate's row-block products on both cores against one OpenBLAS call on its own two threads,
+/// for ViT-Ti/16's fc1 at batch 64 (--kernels).
+func gemmSplitBench() {
+    let rows = 64 * 196, c = 192, oc = 768
+    var rng = SeededRNG(seed: 3)
+    let inp = (0..<(rows * c)).map { _ in Float(rng.unit() - 0.5) }, weight = (0..<(oc * c)).map { _ in Float(rng.unit() - 0.5) }
+    var out = [Float](repeating: 0, count: rows * oc), dweight = [Float](repeating: 0, count: oc * c), dinp = inp
+    func time(_ name: String, flops: Double, _ body: () -> Void) {
+        body()
+        let start = now()
+        for _ in 0..<5 { body() }
+        let seconds = (now() - start) / 5
+        print(String(format: "%-44@ %7.2f ms  %6.1f GFLOP/s", name, seconds * 1000, flops / seconds / 1e9))
+    }
+    let flops = 2 * Double(rows * c * oc)
+    time("fc1 forward, curate's row blocks", flops: flops) { linearForward(&out, inp, weight, nil, rows: rows, c: c, oc: oc) }
+    time("fc1 backward (dinp, dweight), row blocks", flops: 2 * flops) {
+        linearBackward(&dinp, &dweight, nil, out, inp, weight, rows: rows, c: c, oc: oc, accumulate: false)
+    }
+    KernelThreads.count = 1
+    BLAS.setThreads(2)
+    time("fc1 forward, one call, OpenBLAS 2 threads", flops: flops) { linearForward(&out, inp, weight, nil, rows: rows, c: c, oc: oc) }
+    time("fc1 backward, one call each, OpenBLAS 2 threads", flops: 2 * flops) {
+        linearBackward(&dinp, &dweight, nil, out, inp, weight, rows: rows, c: c, oc: oc, accumulate: false)
+    }
+    BLAS.setThreads(1)
+    KernelThreads.count = 2
 }

@@ -76,6 +76,7 @@ if let folder = options.weakCatalog {
 }
 if options.kernels {
     kernelBench()
+    gemmSplitBench()
     exit(0)
 }
 if let variants = options.train {

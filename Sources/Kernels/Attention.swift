@@ -27,27 +27,29 @@ public func attentionForward(_ out: UnsafeMutablePointer<Float>, _ att: UnsafeMu
 }
 
 /// Writes dqkv rather than adding to it (each head's block has one contribution; the caller's
-/// buffer is this layer's scratch and need not be zeroed).
-/// dout (b,n,c), qkv (b,n,3c), att (b,h,n,n) -> dqkv (b,n,3c); datt is scratch (b,h,n,n)
-public func attentionBackward(_ dqkv: UnsafeMutablePointer<Float>, _ datt: UnsafeMutablePointer<Float>,
-                              _ dout: UnsafePointer<Float>, _ qkv: UnsafePointer<Float>, _ att: UnsafePointer<Float>,
-                              b: Int, n: Int, c: Int, heads: Int) {
+/// buffer is this layer's scratch and need not be zeroed). The gradient of one head's attention
+/// matrix lives in a per-thread n×n scratch that stays in cache.
+/// dout (b,n,c), qkv (b,n,3c), att (b,h,n,n) -> dqkv (b,n,3c)
+public func attentionBackward(_ dqkv: UnsafeMutablePointer<Float>, _ dout: UnsafePointer<Float>, _ qkv: UnsafePointer<Float>,
+                              _ att: UnsafePointer<Float>, b: Int, n: Int, c: Int, heads: Int) {
     let hs = c / heads, scale = 1 / Float(hs).squareRoot()
     parallelRanges(b * heads) { pairs in
-        for pair in pairs {
-            let bi = pair / heads, h = pair % heads
-            let q = qkv + bi * n * 3 * c + h * hs, k = q + c, v = q + 2 * c
-            let dq = dqkv + bi * n * 3 * c + h * hs, dk = dq + c, dv = dq + 2 * c
-            let dO = dout + bi * n * c + h * hs
-            let a = att + pair * n * n, da = datt + pair * n * n
-            // out = att·v: datt = dout·vᵀ, dv = attᵀ·dout.
-            BLAS.sgemm(m: n, n: n, k: hs, a: dO, lda: c, b: v, ldb: 3 * c, transB: true, c: da)
-            BLAS.sgemm(m: n, n: hs, k: n, a: a, transA: true, b: dO, ldb: c, c: dv, ldc: 3 * c)
-            // Softmax, row by row: dpre[s] = att[s]·(datt[s] − Σ_u att[u]·datt[u]), in place.
-            for t in 0..<n { softmaxRowBackward(da + t * n, a + t * n, n) }
-            // pre = scale·q·kᵀ: dq = scale·dpre·k, dk = scale·dpreᵀ·q.
-            BLAS.sgemm(m: n, n: hs, k: n, a: da, b: k, ldb: 3 * c, c: dq, ldc: 3 * c, alpha: scale)
-            BLAS.sgemm(m: n, n: hs, k: n, a: da, transA: true, b: q, ldb: 3 * c, c: dk, ldc: 3 * c, alpha: scale)
+        Scratch.with(n * n) { da in
+            for pair in pairs {
+                let bi = pair / heads, h = pair % heads
+                let q = qkv + bi * n * 3 * c + h * hs, k = q + c, v = q + 2 * c
+                let dq = dqkv + bi * n * 3 * c + h * hs, dk = dq + c, dv = dq + 2 * c
+                let dO = dout + bi * n * c + h * hs
+                let a = att + pair * n * n
+                // out = att·v: datt = dout·vᵀ, dv = attᵀ·dout.
+                BLAS.sgemm(m: n, n: n, k: hs, a: dO, lda: c, b: v, ldb: 3 * c, transB: true, c: da)
+                BLAS.sgemm(m: n, n: hs, k: n, a: a, transA: true, b: dO, ldb: c, c: dv, ldc: 3 * c)
+                // Softmax, row by row: dpre[s] = att[s]·(datt[s] − Σ_u att[u]·datt[u]), in place.
+                for t in 0..<n { softmaxRowBackward(da + t * n, a + t * n, n) }
+                // pre = scale·q·kᵀ: dq = scale·dpre·k, dk = scale·dpreᵀ·q.
+                BLAS.sgemm(m: n, n: hs, k: n, a: da, b: k, ldb: 3 * c, c: dq, ldc: 3 * c, alpha: scale)
+                BLAS.sgemm(m: n, n: hs, k: n, a: da, transA: true, b: q, ldb: 3 * c, c: dk, ldc: 3 * c, alpha: scale)
+            }
         }
     }
 }

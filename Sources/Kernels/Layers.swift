@@ -149,6 +149,25 @@ public func geluForward(_ out: UnsafeMutablePointer<Float>, _ inp: UnsafePointer
     }
 }
 
+/// linearForward then geluForward in one pass over the output: each thread multiplies its row
+/// block, then adds the bias and applies GELU row by row while the row is in cache (the two
+/// kernels apart read and write the wide activation twice). Keeps the pre-activation for backward.
+/// inp (r,c), weight (oc,c), bias (oc) -> pre (r,oc) = inp·weightᵀ + bias, out (r,oc) = gelu(pre)
+public func linearGeluForward(_ pre: UnsafeMutablePointer<Float>, _ out: UnsafeMutablePointer<Float>, _ inp: UnsafePointer<Float>,
+                              _ weight: UnsafePointer<Float>, _ bias: UnsafePointer<Float>, rows: Int, c: Int, oc: Int) {
+    parallelRanges(rows, grain: 64) { block in
+        BLAS.sgemm(m: block.count, n: oc, k: c, a: inp + block.lowerBound * c, b: weight, transB: true, c: pre + block.lowerBound * oc)
+        for r in block {
+            let x = pre + r * oc, y = out + r * oc
+            for o in 0..<oc {
+                let v = x[o] + bias[o]
+                x[o] = v
+                y[o] = 0.5 * v * (1 + fastErf(v * 0.70710678118654752))
+            }
+        }
+    }
+}
+
 /// d/dx [x·Φ(x)] = Φ(x) + x·φ(x). Adds into dinp, or writes it when `accumulate` is false.
 /// dout (n), inp (n) -> dinp (n)
 public func geluBackward(_ dinp: UnsafeMutablePointer<Float>, _ dout: UnsafePointer<Float>, _ inp: UnsafePointer<Float>, count: Int,

@@ -80,8 +80,7 @@ public final class CLIPPO {
             linearForward(a.scratch, s.attnOut, p(block + "attn.proj.weight"), p(block + "attn.proj.bias"), rows: rows, c: d, oc: d)
             residualForward(s.res1, x, a.scratch, count: rows * d)
             layerNormForward(s.ln2, s.ln2Mean, s.ln2Rstd, s.res1, p(block + "norm2.weight"), p(block + "norm2.bias"), rows: rows, c: d)
-            linearForward(s.fc1, s.ln2, p(block + "mlp.fc1.weight"), p(block + "mlp.fc1.bias"), rows: rows, c: d, oc: m)
-            geluForward(s.gelu, s.fc1, count: rows * m)
+            linearGeluForward(s.fc1, s.gelu, s.ln2, p(block + "mlp.fc1.weight"), p(block + "mlp.fc1.bias"), rows: rows, c: d, oc: m)
             linearForward(a.scratch, s.gelu, p(block + "mlp.fc2.weight"), p(block + "mlp.fc2.bias"), rows: rows, c: m, oc: d)
             residualForward(s.res2, s.res1, a.scratch, count: rows * d)
         }
@@ -149,15 +148,15 @@ public final class CLIPPO {
             let x = l == 0 ? a.embedded : a.layers[l - 1].res2
             // res2 = res1 + fc2(gelu(fc1(norm2(res1)))): dStream flows on to res1 unchanged.
             // Scratch gradients are written, not added (accumulate: false), so none is zeroed.
-            let dGelu = a.dWide, dFc1 = a.dWide2, dLn2 = a.dTokens
+            let dGelu = a.dWide, dFc1 = a.dWide, dLn2 = a.dTokens  // GELU's backward runs in place
             linearBackward(dGelu, g(block + "mlp.fc2.weight"), g(block + "mlp.fc2.bias"), dStream, s.gelu, p(block + "mlp.fc2.weight"), rows: rows, c: m, oc: d, accumulate: false)
-            geluBackward(dFc1, dGelu, s.fc1, count: rows * m, accumulate: false)
+            geluBackward(dFc1, dGelu, s.fc1, count: rows * m, accumulate: false)  // element by element: in place is safe
             linearBackward(dLn2, g(block + "mlp.fc1.weight"), g(block + "mlp.fc1.bias"), dFc1, s.ln2, p(block + "mlp.fc1.weight"), rows: rows, c: d, oc: m, accumulate: false)
             layerNormBackward(dStream, g(block + "norm2.weight"), g(block + "norm2.bias"), dLn2, s.res1, p(block + "norm2.weight"), s.ln2Mean, s.ln2Rstd, rows: rows, c: d)
             // res1 = x + proj(attention(qkv(norm1(x)))): dStream flows on to x unchanged.
             let dAttnOut = a.dTokens, dQKV = a.dWide, dLn1 = a.dTokens
             linearBackward(dAttnOut, g(block + "attn.proj.weight"), g(block + "attn.proj.bias"), dStream, s.attnOut, p(block + "attn.proj.weight"), rows: rows, c: d, oc: d, accumulate: false)
-            attentionBackward(dQKV, a.dAtt, dAttnOut, s.qkv, s.att, b: b, n: n, c: d, heads: c.heads)
+            attentionBackward(dQKV, dAttnOut, s.qkv, s.att, b: b, n: n, c: d, heads: c.heads)
             linearBackward(dLn1, g(block + "attn.qkv.weight"), g(block + "attn.qkv.bias"), dQKV, s.ln1, p(block + "attn.qkv.weight"), rows: rows, c: d, oc: 3 * d, accumulate: false)
             layerNormBackward(dStream, g(block + "norm1.weight"), g(block + "norm1.bias"), dLn1, x, p(block + "norm1.weight"), s.ln1Mean, s.ln1Rstd, rows: rows, c: d)
         }
@@ -193,7 +192,7 @@ final class Activations {
     let norm, normMean, normRstd, pooled, headOut, embeddings, embeddingNorms, scratch: UnsafeMutablePointer<Float>
     var map: MAP?
     // Gradients of activations: reused from layer to layer.
-    let dEmbeddings, dStream, dTokens, dWide, dWide2, dAtt: UnsafeMutablePointer<Float>
+    let dEmbeddings, dStream, dTokens, dWide: UnsafeMutablePointer<Float>
     let dSmall1, dSmall2, dSmall3, dSmallWide1, dSmallWide2: UnsafeMutablePointer<Float>
     private let storage: UnsafeMutablePointer<Float>
 
@@ -204,7 +203,7 @@ final class Activations {
         let map = c.pooling == .map ? [d, rows * 2 * d, b * h * n, b * d, b * d, b * d, b, b, b * m, b * m] : []
         let top = [rows * c.patchSize, rows * d]
         let bottom = [rows * d, rows, rows, b * d, b * e, b * e, b, rows * max(d, m)]
-        let grads = [b * e, rows * d, rows * d, rows * max(3 * d, m, 2 * d), rows * m, b * h * n * n,
+        let grads = [b * e, rows * d, rows * d, rows * max(3 * d, m, 2 * d),
                      b * max(d, e), b * max(d, e), b * d, b * m, b * m]
         return top + Array(repeating: layer, count: c.depth).flatMap { $0 } + bottom + map + grads
     }
@@ -232,7 +231,7 @@ final class Activations {
             map = MAP(query: take(), kv: take(), att: take(), attnOut: take(), proj: take(), ln: take(), lnMean: take(), lnRstd: take(),
                       fc1: take(), gelu: take())
         }
-        dEmbeddings = take(); dStream = take(); dTokens = take(); dWide = take(); dWide2 = take(); dAtt = take()
+        dEmbeddings = take(); dStream = take(); dTokens = take(); dWide = take()
         dSmall1 = take(); dSmall2 = take(); dSmall3 = take(); dSmallWide1 = take(); dSmallWide2 = take()
         precondition(i == sizes.count, "every activation buffer is taken once.")
     }

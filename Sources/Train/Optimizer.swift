@@ -1,6 +1,7 @@
 // The update after each backward pass: global-norm gradient clipping, then AdamW (decoupled
 // weight decay, as torch.optim.AdamW) on the parameter arena. The optimizer's moments are arenas
 // laid out by the same table; the table's decay mask says which parameters decay.
+import Dispatch
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -34,17 +35,22 @@ public final class AdamW {
         v = Arena(count: table.count)
     }
 
-    /// p ← p − lr·wd·p (decaying parameters only), then p ← p − lr·m̂/(√v̂ + ε).
+    /// p ← p − lr·wd·p (decaying parameters only), then p ← p − lr·m̂/(√v̂ + ε). Each tensor is
+    /// cut in two halves, one per core.
     public func update(_ parameters: Arena, _ gradients: Arena, learningRate lr: Float) {
         step += 1
         let correction1 = 1 - pow(beta1, Float(step)), correction2 = 1 - pow(beta2, Float(step))
-        for spec in table.entries {
-            let p = parameters[spec], g = gradients[spec], m = m[spec], v = v[spec]
-            let decay: Float = spec.decays ? 1 - lr * weightDecay : 1
-            for i in 0..<spec.count {
-                m[i] = beta1 * m[i] + (1 - beta1) * g[i]
-                v[i] = beta2 * v[i] + (1 - beta2) * g[i] * g[i]
-                p[i] = p[i] * decay - lr * (m[i] / correction1) / ((v[i] / correction2).squareRoot() + epsilon)
+        let (beta1, beta2, epsilon, weightDecay, table) = (beta1, beta2, epsilon, weightDecay, table)
+        nonisolated(unsafe) let (p, g, m, v) = (parameters.pointer, gradients.pointer, m.pointer, v.pointer)
+        DispatchQueue.concurrentPerform(iterations: 2) { half in
+            for spec in table.entries {
+                let decay: Float = spec.decays ? 1 - lr * weightDecay : 1
+                let begin = spec.offset + spec.count * half / 2, end = spec.offset + spec.count * (half + 1) / 2
+                for i in begin..<end {
+                    m[i] = beta1 * m[i] + (1 - beta1) * g[i]
+                    v[i] = beta2 * v[i] + (1 - beta2) * g[i] * g[i]
+                    p[i] = p[i] * decay - lr * (m[i] / correction1) / ((v[i] / correction2).squareRoot() + epsilon)
+                }
             }
         }
     }

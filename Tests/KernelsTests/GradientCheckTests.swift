@@ -104,6 +104,18 @@ func dot(_ a: [Float], _ b: [Float]) -> Double { zip(a, b).reduce(0) { $0 + Doub
         GradientCheck.check("gelu", &inp, analytic: dinp, loss: { dot(forward($0), dout) }, h: 1e-2, tolerance: 2e-3)
     }
 
+    /// The fused kernel is the two kernels composed, to the bit.
+    @Test func linearGeluIsLinearThenGelu() {
+        var g = GradientCheck()
+        let (rows, c, oc) = (130, 7, 9)
+        let inp = g.values(rows * c), weight = g.values(oc * c), bias = g.values(oc)
+        var pre = [Float](repeating: 0, count: rows * oc), out = pre, linear = pre, gelu = pre
+        linearGeluForward(&pre, &out, inp, weight, bias, rows: rows, c: c, oc: oc)
+        linearForward(&linear, inp, weight, bias, rows: rows, c: c, oc: oc)
+        geluForward(&gelu, linear, count: rows * oc)
+        #expect(pre == linear && out == gelu)
+    }
+
     @Test func attention() {
         var g = GradientCheck()
         let (b, n, c, heads) = (2, 5, 6, 3)
@@ -120,8 +132,8 @@ func dot(_ a: [Float], _ b: [Float]) -> Double { zip(a, b).reduce(0) { $0 + Doub
         for row in stride(from: 0, to: att.count, by: n) { #expect(abs(att[row..<(row + n)].reduce(0, +) - 1) < 1e-5) }
         let reference = naiveAttention(qkv, b: b, n: n, c: c, heads: heads)
         #expect(zip(out, reference).allSatisfy { abs(Double($0) - $1) < 1e-5 })
-        var dqkv = [Float](repeating: 0, count: qkv.count), datt = att
-        attentionBackward(&dqkv, &datt, dout, qkv, att, b: b, n: n, c: c, heads: heads)
+        var dqkv = [Float](repeating: 0, count: qkv.count)
+        attentionBackward(&dqkv, dout, qkv, att, b: b, n: n, c: c, heads: heads)
         GradientCheck.check("attention dqkv", &qkv, analytic: dqkv) { dot(forward($0), dout) }
     }
 
