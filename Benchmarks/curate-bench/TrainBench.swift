@@ -131,6 +131,13 @@ func gemmSplitBench() {
         print(String(format: "%-44@ %7.2f ms  %6.1f GFLOP/s", name, seconds * 1000, flops / seconds / 1e9))
     }
     let flops = 2 * Double(rows * c * oc)
+    let bias = [Float](repeating: 0.1, count: oc)
+    var activated = out
+    time("fc1 forward + bias + GELU, two kernels", flops: flops) {
+        linearForward(&out, inp, weight, bias, rows: rows, c: c, oc: oc)
+        geluForward(&activated, out, count: rows * oc)
+    }
+    time("fc1 forward + bias + GELU, fused", flops: flops) { linearGeluForward(&out, &activated, inp, weight, bias, rows: rows, c: c, oc: oc) }
     time("fc1 forward, curate's row blocks", flops: flops) { linearForward(&out, inp, weight, nil, rows: rows, c: c, oc: oc) }
     time("fc1 backward (dinp, dweight), row blocks", flops: 2 * flops) {
         linearBackward(&dinp, &dweight, nil, out, inp, weight, rows: rows, c: c, oc: oc, accumulate: false)

@@ -180,6 +180,10 @@ public func geluBackward(_ dinp: UnsafeMutablePointer<Float>, _ dout: UnsafePoin
     parallelRanges(count, grain: 4096) { range in
         if accumulate {
             for i in range { dinp[i] += dout[i] * slope(inp[i]) }
+        } else if UnsafePointer(dinp) == dout {
+            // In place. Its own loop: with two names for one buffer the compiler's overlap check
+            // fails and it runs the scalar loop (measured: GELU's backward became 29% of a step).
+            for i in range { dinp[i] *= slope(inp[i]) }
         } else {
             for i in range { dinp[i] = dout[i] * slope(inp[i]) }
         }
