@@ -160,7 +160,7 @@ bench-torch: bench-venv
 ## bench-train: the CLIPPO training step (forward + backward + clip + AdamW), batch 32 pairs at
 ## 224, ViT-Ti/16 and S/16: TRAIN_ROUNDS alternating rounds of PyTorch (tcmalloc) and curate with
 ## OpenBLAS's own kernel choice and with OPENBLAS_CORETYPE=Haswell; kernel and sgemm ceiling printed.
-TRAIN_ROUNDS ?= 2
+TRAIN_ROUNDS ?= 3
 bench-train: bench-torch
 	$(SWIFT) build -c release --product curate-bench
 	.build/release/curate-bench --kernels 1

@@ -6,7 +6,7 @@ Model: ../shared/bench/peers/clippo_train.py's (ViT patch 16, image 224, no clas
 pooling, head to 768, one tower for both sides), batch 32 pairs (64 tower inputs), fp32, two
 threads; a step is forward + backward + clipping + AdamW on fixed random inputs.
 
-Rounds alternate so this machine's drifting speed hits every side alike:
+Rounds alternate, one model at a time, so this machine's drifting speed hits every side alike:
   peer            clippo_train.py with tcmalloc preloaded (the README's tuned peer)
   curate auto     curate-bench --train with OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE removed
                   (OpenBLAS picks its AVX-512 kernels)
@@ -16,7 +16,7 @@ Each curate run prints OpenBLAS's kernel (openblas_get_corename) and the sgemm 2
 measured in the same process. The ratio is the median of the per-round ratios of pairs/s.
 
 Usage: bench/train_bench.py --shared ../shared --python PEERS_PYTHON [--bench .build/release/curate-bench]
-                            [--variants Ti/16,S/16] [--rounds 2] [--steps 3]
+                            [--variants Ti/16,S/16] [--rounds 3] [--steps 3]
 """
 import argparse
 import json
@@ -48,7 +48,7 @@ def main():
     ap.add_argument("--python", required=True, help="a Python with torch (the peers' venv)")
     ap.add_argument("--bench", default=".build/release/curate-bench")
     ap.add_argument("--variants", default="Ti/16,S/16")
-    ap.add_argument("--rounds", type=int, default=2)
+    ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--steps", type=int, default=3)
     args = ap.parse_args()
     variants = args.variants.split(",")
@@ -57,21 +57,16 @@ def main():
     haswell = dict(auto, OPENBLAS_CORETYPE="Haswell")
     peer_env = dict(os.environ, LD_PRELOAD="libtcmalloc_minimal.so.4")
     peer_script = os.path.join(args.shared, "bench/peers/clippo_train.py")
-    curate_cmd = [args.bench, "--train", ",".join(variants), "--reps", str(args.steps)]
-    peer_cmd = [args.python, peer_script, "--variant", ",".join(PEER_NAMES[v] for v in variants), "--steps", str(args.steps)]
-
     results = {side: {v: [] for v in variants} for side in ("peer", "auto", "haswell")}
     for i in range(args.rounds):
-        rows, text = run_json(peer_cmd, peer_env)
-        print(f"-- round {i + 1}: peer\n{text.rstrip()}", flush=True)
-        for r in rows:
-            name = r["variant"].replace("ViT-", "")
-            results["peer"][name].append(r)
-        for side, env in (("auto", auto), ("haswell", haswell)):
-            rows, text = run_json(curate_cmd, env)
-            print(f"-- round {i + 1}: curate, OpenBLAS {side}\n{text.rstrip()}", flush=True)
-            for r in rows:
-                results[side][r["model"]].append(r)
+        for v in variants:  # one model at a time, so the three sides of a ratio run minutes apart at most
+            rows, text = run_json([args.python, peer_script, "--variant", PEER_NAMES[v], "--steps", str(args.steps)], peer_env)
+            print(f"-- round {i + 1}: peer\n{text.rstrip()}", flush=True)
+            results["peer"][v] += rows
+            for side, env in (("auto", auto), ("haswell", haswell)):
+                rows, text = run_json([args.bench, "--train", v, "--reps", str(args.steps)], env)
+                print(f"-- round {i + 1}: curate, OpenBLAS {side}\n{text.rstrip()}", flush=True)
+                results[side][v] += rows
 
     print("\n== CLIPPO training step, batch 32 pairs, image 224, fp32, 2 threads (median over rounds) ==")
     print(f"{'model':7s} {'side':16s} {'kernel':10s} {'pairs/s':>8s} {'GFLOP/s':>8s} {'sgemm ceiling':>14s} {'vs PyTorch':>11s}")
