@@ -1,6 +1,7 @@
 """What curate's benchmark scripts share: where generated data lives, timing a command with its
 peak memory, and a fresh copy of a generated catalog per run."""
 import contextlib
+import json
 import os
 import shutil
 import subprocess
@@ -47,3 +48,18 @@ def generated(bench, flag, name, n):
         print(f"# generating {source} (once)", flush=True)
         subprocess.run([bench, flag, source, "--n", str(n)], check=True)
     return source
+
+
+def run_json(cmd, env=None, name="bench"):
+    """Runs cmd with `--json FILE` appended; returns (the rows it wrote, its stdout). Exits loudly
+    on a non-zero status."""
+    fd, out = tempfile.mkstemp(suffix=".jsonl")
+    os.close(fd)
+    try:
+        proc = subprocess.run(cmd + ["--json", out], capture_output=True, text=True, env=env)
+        if proc.returncode != 0:
+            sys.exit(f"{name}: {' '.join(cmd)} failed:\n{proc.stderr}")
+        with open(out) as f:
+            return [json.loads(line) for line in f if line.strip()], proc.stdout
+    finally:
+        os.remove(out)

@@ -15,26 +15,17 @@ The ratio is the median of the per-round ratios; the issue's target is 10x.
 Usage: bench/render_bench.py --shared ../shared --bench .build/release/curate-bench [--rounds 3]
 """
 import argparse
-import json
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
 
+import benchlib
+
 
 def run_json(cmd):
-    """Runs cmd with --json to a temporary file; returns its rows. Fails loudly on a non-zero exit."""
-    fd, out = tempfile.mkstemp(suffix=".jsonl")
-    os.close(fd)
-    try:
-        proc = subprocess.run(["taskset", "-c", "0"] + cmd + ["--json", out], capture_output=True, text=True)
-        if proc.returncode != 0:
-            sys.exit(f"render_bench: {' '.join(cmd)} failed:\n{proc.stderr}")
-        with open(out) as f:
-            return [json.loads(line) for line in f if line.strip()], proc.stdout
-    finally:
-        os.remove(out)
+    """cmd pinned to one core (taskset -c 0)."""
+    return benchlib.run_json(["taskset", "-c", "0"] + cmd, name="render_bench")
 
 
 def main():

@@ -19,27 +19,13 @@ Usage: bench/train_bench.py --shared ../shared --python PEERS_PYTHON [--bench .b
                             [--variants Ti/16,S/16] [--rounds 3] [--steps 3]
 """
 import argparse
-import json
 import os
 import statistics
-import subprocess
 import sys
-import tempfile
+
+import benchlib
 
 PEER_NAMES = {"Ti/16": "ti", "S/16": "s", "B/16": "b"}
-
-
-def run_json(cmd, env):
-    fd, out = tempfile.mkstemp(suffix=".jsonl")
-    os.close(fd)
-    try:
-        proc = subprocess.run(cmd + ["--json", out], capture_output=True, text=True, env=env)
-        if proc.returncode != 0:
-            sys.exit(f"train_bench: {' '.join(cmd)} failed:\n{proc.stderr}")
-        with open(out) as f:
-            return [json.loads(line) for line in f if line.strip()], proc.stdout
-    finally:
-        os.remove(out)
 
 
 def main():
@@ -60,11 +46,11 @@ def main():
     results = {side: {v: [] for v in variants} for side in ("peer", "auto", "haswell")}
     for i in range(args.rounds):
         for v in variants:  # one model at a time, so the three sides of a ratio run minutes apart at most
-            rows, text = run_json([args.python, peer_script, "--variant", PEER_NAMES[v], "--steps", str(args.steps)], peer_env)
+            rows, text = benchlib.run_json([args.python, peer_script, "--variant", PEER_NAMES[v], "--steps", str(args.steps)], peer_env, name="train_bench")
             print(f"-- round {i + 1}: peer\n{text.rstrip()}", flush=True)
             results["peer"][v] += rows
             for side, env in (("auto", auto), ("haswell", haswell)):
-                rows, text = run_json([args.bench, "--train", v, "--reps", str(args.steps)], env)
+                rows, text = benchlib.run_json([args.bench, "--train", v, "--reps", str(args.steps)], env, name="train_bench")
                 print(f"-- round {i + 1}: curate, OpenBLAS {side}\n{text.rstrip()}", flush=True)
                 results[side][v] += rows
 

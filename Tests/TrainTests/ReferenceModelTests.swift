@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import Kernels
+import CurateCore
 @testable import Train
 
 /// curate's whole model against timm's VisionTransformer in PyTorch (Tests/Golden/clippo_reference.py):
@@ -68,16 +69,16 @@ import Kernels
     @Test(arguments: [Pooling.map, .gap]) func wholeModel(pooling: Pooling) throws {
         let config = try ViTConfig(width: 12, depth: 2, heads: 3, patch: 4, imageSize: 8, embedding: 6).overriding(["pooling=\(pooling.rawValue)"])
         let model = CLIPPO(config: config, seed: 3)
-        var rng = Xorshift(seed: 5)
+        var rng = SeededRNG(seed: 5)
         let pairs = 3
-        let pixels = (0..<(2 * pairs * 3 * 8 * 8)).map { _ in rng.uniform() * 2 - 1 }
+        let pixels = (0..<(2 * pairs * 3 * 8 * 8)).map { _ in Float(rng.unit()) * 2 - 1 }
         func loss() -> Double { Double(pixels.withUnsafeBufferPointer { model.lossAndGradients($0.baseAddress!, pairs: pairs) }) }
         _ = loss()
         let analytic = Array(model.gradients.buffer)
         var worst = (name: "", error: 0.0)
         let h: Float = 1e-2
         for spec in model.table.entries {
-            let picks = spec.count <= 4 ? Array(0..<spec.count) : (0..<4).map { _ in Int(rng.uniform() * Float(spec.count)) % spec.count }
+            let picks = spec.count <= 4 ? Array(0..<spec.count) : (0..<4).map { _ in rng.below(spec.count) }
             for i in picks {
                 let p = model.parameters[spec] + i, keep = p.pointee
                 p.pointee = keep + h; let up = loss()
@@ -100,8 +101,8 @@ import Kernels
     @Test func reuseAndThreads() throws {
         let config = try ViTConfig(width: 16, depth: 2, heads: 2, patch: 4, imageSize: 16, embedding: 8).overriding([])
         let model = CLIPPO(config: config, seed: 1)
-        var rng = Xorshift(seed: 9)
-        let pixels = (0..<(8 * 3 * 16 * 16)).map { _ in rng.uniform() * 2 - 1 }
+        var rng = SeededRNG(seed: 9)
+        let pixels = (0..<(8 * 3 * 16 * 16)).map { _ in Float(rng.unit()) * 2 - 1 }
         func run() -> (Float, [Float]) {
             let loss = pixels.withUnsafeBufferPointer { model.lossAndGradients($0.baseAddress!, pairs: 4) }
             return (loss, Array(model.gradients.buffer))
@@ -121,15 +122,5 @@ import Kernels
         // Embedding a different batch size allocates its own buffers and leaves these intact.
         _ = pixels.withUnsafeBufferPointer { model.embed($0.baseAddress!, count: 3) }
         #expect(run().0 == single.0)
-    }
-}
-
-/// A tiny seeded generator for test inputs.
-struct Xorshift {
-    var state: UInt64
-    init(seed: UInt64) { state = seed &* 0x9E37_79B9_7F4A_7C15 | 1 }
-    mutating func uniform() -> Float {
-        state ^= state << 13; state ^= state >> 7; state ^= state << 17
-        return Float(state >> 40) / Float(1 << 24)
     }
 }
