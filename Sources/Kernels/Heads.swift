@@ -117,12 +117,19 @@ public func l2NormalizeBackward(_ dinp: UnsafeMutablePointer<Float>, _ dout: Uns
 /// CLIP's symmetric contrastive loss over the N×N similarities of L2-normalised embeddings:
 /// logits = e^t · a·bᵀ (t the learned log-temperature: big_vision starts at log 10, CoCa at
 /// log(1/0.07)); loss = ½ (mean cross-entropy of each row against its diagonal + the same for
-/// each column). Returns the loss; writes the gradients into da, db (added) and dt (added).
-/// a (N,d), b (N,d), t -> loss; da (N,d), db (N,d), dt
+/// each column). With `weights` (N), pair i's row and column terms count w_i and the means are
+/// taken over Σw (µ-VLA's down-weighting of weak pairs); nil weighs every pair 1. Returns the
+/// loss; writes the gradients into da, db (added) and dt (added).
+/// a (N,d), b (N,d), t, weights (N) -> loss; da (N,d), db (N,d), dt
 @discardableResult
 public func contrastiveLoss(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, logScale t: Float, count: Int, d: Int,
+                            weights: UnsafePointer<Float>? = nil,
                             da: UnsafeMutablePointer<Float>?, db: UnsafeMutablePointer<Float>?, dt: UnsafeMutablePointer<Float>?) -> Float {
     let s = exp(t), nn = count
+    func w(_ i: Int) -> Float { weights?[i] ?? 1 }
+    var total: Float = 0
+    for i in 0..<nn { total += w(i) }
+    precondition(total > 0, "contrastive weights must not all be zero.")
     var sim = [Float](repeating: 0, count: nn * nn)
     sim.withUnsafeMutableBufferPointer { BLAS.sgemm(m: nn, n: nn, k: d, a: a, b: b, transB: true, c: $0.baseAddress!) }
     var rowSoft = [Float](repeating: 0, count: nn * nn), colSoft = rowSoft
@@ -133,7 +140,7 @@ public func contrastiveLoss(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>
         var z: Float = 0
         for j in 0..<nn { rowSoft[i * nn + j] = exp(s * sim[i * nn + j] - m); z += rowSoft[i * nn + j] }
         for j in 0..<nn { rowSoft[i * nn + j] /= z }
-        loss -= Double(log(rowSoft[i * nn + i]))
+        loss -= Double(w(i)) * Double(log(rowSoft[i * nn + i]))
     }
     for j in 0..<nn {  // columns: text j against every image
         var m = -Float.infinity
@@ -141,15 +148,16 @@ public func contrastiveLoss(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>
         var z: Float = 0
         for i in 0..<nn { colSoft[i * nn + j] = exp(s * sim[i * nn + j] - m); z += colSoft[i * nn + j] }
         for i in 0..<nn { colSoft[i * nn + j] /= z }
-        loss -= Double(log(colSoft[j * nn + j]))
+        loss -= Double(w(j)) * Double(log(colSoft[j * nn + j]))
     }
-    loss /= Double(2 * nn)
-    // dL/dlogit[i][j] = (rowSoft + colSoft − 2·[i = j]) / (2N); logit = s·sim.
+    loss /= Double(2 * total)
+    // dL/dlogit[i][j] = (w_i·(rowSoft − [i = j]) + w_j·(colSoft − [i = j])) / (2Σw); logit = s·sim.
     var dsim = [Float](repeating: 0, count: nn * nn)
     var dlogScale: Float = 0
     for i in 0..<nn {
         for j in 0..<nn {
-            let dlogit = (rowSoft[i * nn + j] + colSoft[i * nn + j] - (i == j ? 2 : 0)) / Float(2 * nn)
+            let diagonal: Float = i == j ? 1 : 0
+            let dlogit = (w(i) * (rowSoft[i * nn + j] - diagonal) + w(j) * (colSoft[i * nn + j] - diagonal)) / (2 * total)
             dsim[i * nn + j] = dlogit * s
             dlogScale += dlogit * s * sim[i * nn + j]
         }

@@ -249,6 +249,34 @@ func naiveAttention(_ qkv: [Float], b: Int, n: Int, c: Int, heads: Int) -> [Doub
     }
 }
 
+extension HeadGradientCheckTests {
+    /// Weighted pairs: against a Double computation, gradients by central differences, and equal
+    /// weights give the unweighted loss.
+    @Test func weightedContrastive() {
+        var g = GradientCheck()
+        let (n, d) = (5, 4)
+        var a = g.values(n * d), b = g.values(n * d)
+        let weights: [Float] = [1, 0.5, 1, 0.25, 1]
+        func loss(_ a: [Float], _ b: [Float], _ w: [Float]?) -> Double {
+            Double(w.map { w in contrastiveLoss(a, b, logScale: log(10), count: n, d: d, weights: w, da: nil, db: nil, dt: nil) }
+                   ?? contrastiveLoss(a, b, logScale: log(10), count: n, d: d, da: nil, db: nil, dt: nil))
+        }
+        var reference = 0.0
+        let logits = (0..<n).map { i in (0..<n).map { j in 10 * (0..<d).reduce(0.0) { $0 + Double(a[i * d + $1]) * Double(b[j * d + $1]) } } }
+        for i in 0..<n {
+            let row = logits[i], col = logits.map { $0[i] }
+            reference -= Double(weights[i]) * (row[i] - log(row.map(exp).reduce(0, +)) + col[i] - log(col.map(exp).reduce(0, +)))
+        }
+        reference /= 2 * weights.reduce(0) { $0 + Double($1) }
+        #expect(abs(loss(a, b, weights) - reference) < 1e-5)
+        #expect(abs(loss(a, b, [Float](repeating: 2, count: n)) - loss(a, b, nil)) < 1e-6)
+        var da = [Float](repeating: 0, count: n * d), db = da
+        contrastiveLoss(a, b, logScale: log(10), count: n, d: d, weights: weights, da: &da, db: &db, dt: nil)
+        GradientCheck.check("weighted contrastive da", &a, analytic: da, loss: { loss($0, b, weights) }, h: 1e-3)
+        GradientCheck.check("weighted contrastive db", &b, analytic: db, loss: { loss(a, $0, weights) }, h: 1e-3)
+    }
+}
+
 @Suite struct PatchTests {
     /// A 2-channel 4×6 image in 2×2 patches: patch (row 1, col 2) holds, channel by channel, the
     /// pixels at rows 2-3 and columns 4-5 (values encode channel·100 + row·10 + column).
