@@ -63,7 +63,7 @@ demo:
 	.build/release/curate weak-pairs --work curate-work --detections samples/detections.jsonl
 	@echo "== curate build-shards: WebDataset shards in curate-work/shards =="
 	.build/release/curate build-shards --work curate-work --text-pairs 0.25
-	@echo "== train arrives with issues #9 and #10 =="
+	@echo "== curate train arrives with issue #10 (the model it trains is in Sources/Train: issue #9) =="
 
 ## samples: regenerate the committed samples/ (crawl.warc.gz, mirror/, eval/, truth.jsonl,
 ## detections.jsonl) from its seed; a test checks that this changes nothing.
