@@ -50,7 +50,7 @@ let package = Package(
         .target(name: "Align", dependencies: ["CurateCore", "Catalog"]),
         .target(name: "Shards", dependencies: ["CurateCore", "Catalog", "Imaging", "Render", .product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "Filters", dependencies: ["CurateCore", "Catalog", "Imaging", .product(name: "TOMLKit", package: "TOMLKit")]),
-        .target(name: "Train", dependencies: ["CurateCore", "Kernels"]),
+        .target(name: "Train", dependencies: ["CurateCore", "Kernels", "Imaging", "Render"]),
 
         // Executables.
         .executableTarget(name: "curate", dependencies: [
@@ -66,7 +66,7 @@ let package = Package(
         .testTarget(name: "CatalogTests", dependencies: ["Catalog"]),
         .testTarget(name: "SynthTests", dependencies: ["Synth", "Imaging", "CurateCore", "TestSupport"]),
         .testTarget(name: "KernelsTests", dependencies: ["Kernels"]),
-        .testTarget(name: "TrainTests", dependencies: ["Train", "Kernels", "CurateCore"]),
+        .testTarget(name: "TrainTests", dependencies: ["Train", "Kernels", "CurateCore", "Shards", "Imaging", "Render", "TestSupport"]),
         .testTarget(name: "CrawlTests", dependencies: ["Crawl", "Catalog", "CurateCore", "CZlib", "TestSupport"]),
         .testTarget(name: "FiltersTests", dependencies: ["Filters", "Crawl", "Catalog", "Imaging", "CurateCore", "TestSupport"]),
         .testTarget(name: "AlignTests", dependencies: ["Align", "Filters", "Crawl", "Catalog", "CurateCore", "TestSupport"]),
