@@ -54,7 +54,7 @@ let package = Package(
 
         // Executables.
         .executableTarget(name: "curate", dependencies: [
-            "CurateCore", "Imaging", "Catalog", "Synth", "Crawl", "Render", "Filters", "Align", "Shards",
+            "CurateCore", "Imaging", "Catalog", "Synth", "Crawl", "Render", "Filters", "Align", "Shards", "Train",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "curate-bench", dependencies: ["Imaging", "Kernels", "Train", "Crawl", "Render", "Filters", "Align", "Catalog", "CurateCore"], path: "Benchmarks/curate-bench"),

@@ -7,6 +7,10 @@ public struct SeededRNG: Sendable {
 
     public init(seed: UInt64) { state = seed }
 
+    /// The generator's whole state, to save in a checkpoint and restore with `init(state:)`.
+    public var savedState: UInt64 { state }
+    public init(state: UInt64) { self.state = state }
+
     /// A generator for a sub-stream, independent of this one's future draws.
     public func derived(_ salt: UInt64) -> SeededRNG {
         var copy = SeededRNG(seed: state ^ (salt &* 0x9E37_79B9_7F4A_7C15))

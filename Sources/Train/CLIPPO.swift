@@ -42,15 +42,18 @@ public final class CLIPPO {
 
     /// One training step's forward and backward on `pairs` pairs: `pixels` holds the pairs' first
     /// sides (images) then their second sides (rendered texts), (2·pairs, 3, S, S). Zeroes the
-    /// gradients, fills them, and returns the loss.
-    public func lossAndGradients(_ pixels: UnsafePointer<Float>, pairs: Int) -> Float {
+    /// gradients, fills them, and returns the loss. `weights` (pairs), when given, scales each
+    /// pair's terms of the loss (µ-VLA's down-weighting of weak pairs).
+    public func lossAndGradients(_ pixels: UnsafePointer<Float>, pairs: Int, weights: [Float]? = nil) -> Float {
         let acts = activations(2 * pairs)
         let e = config.embedding, scale = table["logit_scale"]
         forward(pixels, acts)
         gradients.zero()
         acts.dEmbeddings.update(repeating: 0, count: 2 * pairs * e)
-        let loss = contrastiveLoss(acts.embeddings, acts.embeddings + pairs * e, logScale: parameters[scale].pointee,
-                                   count: pairs, d: e, da: acts.dEmbeddings, db: acts.dEmbeddings + pairs * e, dt: gradients[scale])
+        let loss = weights.withOptionalPointer { w in
+            contrastiveLoss(acts.embeddings, acts.embeddings + pairs * e, logScale: parameters[scale].pointee, count: pairs, d: e,
+                            weights: w, da: acts.dEmbeddings, db: acts.dEmbeddings + pairs * e, dt: gradients[scale])
+        }
         backward(pixels, acts)
         return loss
     }
@@ -237,4 +240,14 @@ final class Activations {
     }
 
     deinit { storage.deallocate() }
+}
+
+extension Optional where Wrapped == [Float] {
+    /// The array's base address for the call, or nil.
+    func withOptionalPointer<R>(_ body: (UnsafePointer<Float>?) -> R) -> R {
+        switch self {
+        case .some(let array): array.withUnsafeBufferPointer { body($0.baseAddress) }
+        case .none: body(nil)
+        }
+    }
 }

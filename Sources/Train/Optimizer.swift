@@ -25,7 +25,7 @@ public final class AdamW {
     public var weightDecay: Float
     public let m: Arena, v: Arena
     /// Updates taken so far (bias correction uses it).
-    public private(set) var step = 0
+    public internal(set) var step = 0
     let table: ParameterTable
 
     public init(table: ParameterTable, weightDecay: Float = 1e-4) {
@@ -73,7 +73,7 @@ public final class Adafactor {
     public var epsilon: Float = 1e-30
     public static let minimumFactoredSize = 32
     /// Updates taken so far.
-    public private(set) var step = 0
+    public internal(set) var step = 0
     /// Momentum and, per tensor, either the full second moment (at the tensor's offset in `v`) or
     /// its row and column means (at its offset in `v`: rows first, then columns).
     public let m: Arena, v: Arena

@@ -1,0 +1,321 @@
+// curate train: the CLIPPO training loop on the shards. Each step takes `batch` pairs — image
+// samples (their image and rendered caption) and, at `textPairsFraction`, text/text pairs (two
+// consecutive sentences, both rendered) — through the one tower, the contrastive loss (weak
+// µ-VLA pairs weighted by `weakWeight`), clipping at global norm 1 and the optimizer. Batches are
+// prepared on a background thread while the model runs. Every `checkpointEvery` steps the model,
+// the optimizer state, the step, the generators and the data positions go to a checkpoint, so a
+// resumed run continues exactly; every `evalEvery` steps and at the end, retrieval recall on the
+// val shards. Each step and evaluation is a line of metrics.jsonl.
+import Foundation
+import CurateCore
+import Kernels
+import Render
+
+public struct TrainOptions: Codable, Sendable, Equatable {
+    public var shards: String
+    public var out: String
+    public var model = "mu"
+    public var modelSettings: [String] = []
+    public var steps = 300
+    public var batch = 32
+    public var optimizer = "adafactor"
+    public var learningRate: Float = 1e-3
+    public var weightDecay: Float = 1e-4
+    public var schedule = "cosine"
+    public var warmup = 20
+    /// Text/text pairs per batch, as a fraction; nil: 0.25 when text-pair shards exist (CLIPPO's recommendation).
+    public var textPairsFraction: Double?
+    /// The loss weight of weak (µ-VLA) pairs; alt-text pairs and text pairs weigh 1.
+    public var weakWeight: Float = 0.5
+    public var fit = ModelInput.Fit.resize.rawValue
+    public var seed: UInt64 = 0
+    public var checkpointEvery = 100
+    public var keep = 3
+    public var evalEvery = 100
+    public var shuffleBuffer = 1000
+
+    public init(shards: String, out: String) { self.shards = shards; self.out = out }
+}
+
+public struct TrainError: Error, CustomStringConvertible {
+    public let message: String
+    public var description: String { message }
+}
+
+/// Image→text and text→image recall@1, 5, 10 over the val set, with chance beside them.
+public struct Recall: Codable, Sendable {
+    public var count: Int
+    public var imageToText: [Double]
+    public var textToImage: [Double]
+    public var chance: [Double]
+    public static let ks = [1, 5, 10]
+}
+
+public final class Trainer {
+    public let options: TrainOptions
+    public let model: CLIPPO
+    public let shardSet: ShardSet
+    public private(set) var step = 0
+    let adafactor: Adafactor?
+    let adamW: AdamW?
+    let images: DataStream
+    let textPairs: DataStream?
+    let renderer: TextRenderer
+    let fit: ModelInput.Fit
+    public private(set) var skipped = ReasonCounts()
+    /// The data positions of the last batch the model took.
+    private var consumed = (images: 0, textPairs: 0)
+    public var log: (String) -> Void = { print($0) }
+
+    var textPairsPerBatch: Int {
+        guard textPairs != nil else { return 0 }
+        let fraction = options.textPairsFraction ?? 0.25
+        return min(options.batch - 1, Int((Double(options.batch) * fraction).rounded()))
+    }
+
+    /// A new run, or the continuation of the newest checkpoint in `options.out` when `resume`.
+    public init(options: TrainOptions, resume: Bool) throws {
+        self.options = options
+        shardSet = try ShardSet(folder: options.shards)
+        guard let fit = ModelInput.Fit(rawValue: options.fit) else { throw TrainError(message: "unknown --fit \(options.fit); use resize or center-crop") }
+        self.fit = fit
+        try FileManager.default.createDirectory(atPath: options.out, withIntermediateDirectories: true)
+        let latest = resume ? Self.checkpoints(in: options.out).last : nil
+        if resume && latest == nil { log("no checkpoint in \(options.out): starting afresh") }
+        var file: Safetensors.File?
+        if let latest {
+            let loaded = try Checkpoint.load(latest)
+            model = loaded.model
+            file = loaded.file
+        } else {
+            let config = try ViTConfig.named(options.model).overriding(options.modelSettings)
+            model = CLIPPO(config: config, seed: options.seed)
+        }
+        switch options.optimizer {
+        case "adafactor": adafactor = Adafactor(table: model.table, weightDecay: options.weightDecay); adamW = nil
+        case "adamw": adamW = AdamW(table: model.table, weightDecay: options.weightDecay); adafactor = nil
+        default: throw TrainError(message: "unknown --optimizer \(options.optimizer); use adafactor or adamw")
+        }
+        guard options.textPairsFraction.map({ (0..<1).contains($0) }) ?? true else {
+            throw TrainError(message: "--text-pairs-fraction must be in [0, 1)")
+        }
+        images = DataStream(shards: shardSet.train, seed: options.seed &+ 1, bufferSize: options.shuffleBuffer)
+        let wantText = (options.textPairsFraction ?? 0.25) > 0 && !shardSet.textPairs.isEmpty
+        textPairs = wantText ? DataStream(shards: shardSet.textPairs, seed: options.seed &+ 2, bufferSize: options.shuffleBuffer) : nil
+        var renderOptions = RenderOptions.clippo
+        renderOptions.imageSize = model.config.imageSize
+        renderer = try TextRenderer(font: try Unifont.load(), options: renderOptions)
+        if let file { try restore(file) }
+    }
+
+    static func checkpoints(in folder: String) -> [String] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
+        return names.filter { $0.hasPrefix("step-") && $0.hasSuffix(".safetensors") }.sorted().map { folder + "/" + $0 }
+    }
+
+    // MARK: Batches
+
+    /// One batch's pixels (images then texts), its loss weights, and how many of it were weak pairs.
+    struct Batch {
+        var pixels: [Float]
+        var weights: [Float]
+        var weak: Int
+        /// The streams' positions after this batch: what a checkpoint taken after it records (the
+        /// prefetcher reads ahead, so the streams themselves are further on).
+        var imagesPosition = 0, textPairsPosition = 0
+    }
+
+    /// The next batch from the streams, skipping (and counting) samples that do not decode.
+    func nextBatch() throws -> Batch {
+        let pairs = options.batch, size = model.config.imageSize, plane = 3 * size * size
+        var batch = Batch(pixels: [Float](repeating: 0, count: 2 * pairs * plane), weights: [Float](repeating: 1, count: pairs), weak: 0)
+        let texts = textPairsPerBatch
+        try batch.pixels.withUnsafeMutableBufferPointer { out in
+            var filled = 0
+            while filled < pairs - texts {
+                guard let sample = images.next() else { throw TrainError(message: "the train shards in \(options.shards) hold no readable sample") }
+                guard let jpg = sample.members["jpg"], let txt = sample.members["txt"] else { skipped.drop(.sampleIncomplete); continue }
+                do { try ModelInput.image(jpg, size: size, fit: fit, into: out.baseAddress! + filled * plane) } catch {
+                    skipped.drop(.imageUndecodable); continue
+                }
+                ModelInput.text(String(decoding: txt, as: UTF8.self), stored: sample.members["render.png"], size: size, renderer: renderer,
+                                into: out.baseAddress! + (pairs + filled) * plane)
+                if let json = sample.members["json"], String(decoding: json, as: UTF8.self).contains("\"tags\"") {
+                    batch.weights[filled] = options.weakWeight
+                    batch.weak += 1
+                }
+                filled += 1
+            }
+            while filled < pairs {
+                guard let sample = textPairs?.next() else { throw TrainError(message: "the text-pair shards hold no readable pair") }
+                guard let first = sample.members["txt"], let second = sample.members["next.txt"] else { skipped.drop(.sampleIncomplete); continue }
+                ModelInput.text(String(decoding: first, as: UTF8.self), stored: sample.members["render.png"], size: size, renderer: renderer,
+                                into: out.baseAddress! + filled * plane)
+                ModelInput.text(String(decoding: second, as: UTF8.self), stored: sample.members["next.render.png"], size: size,
+                                renderer: renderer, into: out.baseAddress! + (pairs + filled) * plane)
+                filled += 1
+            }
+        }
+        batch.imagesPosition = images.position
+        batch.textPairsPosition = textPairs?.position ?? 0
+        return batch
+    }
+
+    // MARK: The loop
+
+    public func learningRate(_ step: Int) -> Float {
+        let schedule: Schedule = options.schedule == "rsqrt"
+            ? .rsqrt(warmup: options.warmup, timescale: max(options.steps / 10, 1), cooldown: options.steps / 10)
+            : .cosine(warmup: options.warmup)
+        return schedule.rate(step, peak: options.learningRate, total: options.steps)
+    }
+
+    /// Trains until `options.steps`, or until `stopAfter` more steps (tests stop a run midway).
+    public func run(stopAfter: Int? = nil) throws {
+        let metricsPath = options.out + "/metrics.jsonl"
+        try trimMetrics(metricsPath)
+        let metrics = try MetricsLog(path: metricsPath)
+        let last = min(options.steps, stopAfter.map { step + $0 } ?? options.steps)
+        let prefetch = BatchPrefetcher(count: last - step) { try self.nextBatch() }
+        let start = Date()
+        let startStep = step
+        while step < last {
+            let batch = try prefetch.next()
+            consumed = (batch.imagesPosition, batch.textPairsPosition)
+            let stepStart = Date()
+            let loss = batch.pixels.withUnsafeBufferPointer {
+                model.lossAndGradients($0.baseAddress!, pairs: options.batch, weights: batch.weak > 0 ? batch.weights : nil)
+            }
+            let norm = clipGlobalNorm(model.gradients, maxNorm: 1)
+            let lr = learningRate(step)
+            adafactor?.update(model.parameters, model.gradients, learningRate: lr)
+            adamW?.update(model.parameters, model.gradients, learningRate: lr)
+            step += 1
+            let seconds = Date().timeIntervalSince(stepStart)
+            try metrics.write(["step": step, "loss": Double(loss), "lr": Double(lr), "temperature": Double(exp(model.logitScale)),
+                               "grad_norm": Double(norm), "pairs_per_s": Double(options.batch) / seconds, "weak_pairs": batch.weak])
+            Progress.show(step: step, of: options.steps, batch: options.batch, loss: loss, pairsPerSecond: Double(options.batch * (step - startStep)) / Date().timeIntervalSince(start))
+            if step % options.evalEvery == 0 || step == options.steps, let recall = try evaluate() {
+                try metrics.write(["step": step, "eval": recall.dictionary])
+                Progress.clear()
+                log("step \(step): " + recall.summary)
+            }
+            if step % options.checkpointEvery == 0 || step == options.steps { try saveCheckpoint() }
+        }
+        Progress.clear()
+        skipped.merge(images.counts)
+        if let textPairs { skipped.merge(textPairs.counts) }
+    }
+
+    // MARK: Evaluation
+
+    /// Recall over the val shards' image samples (nil without val shards).
+    public func evaluate() throws -> Recall? {
+        guard !shardSet.val.isEmpty else { return nil }
+        let size = model.config.imageSize, plane = 3 * size * size, e = model.config.embedding
+        let reader = SampleReader(shards: shardSet.val)
+        var imageEmbeddings: [Float] = [], textEmbeddings: [Float] = []
+        var chunk = [Float](), texts = [Float](), count = 0
+        func flush() {
+            let n = chunk.count / plane
+            guard n > 0 else { return }
+            imageEmbeddings += chunk.withUnsafeBufferPointer { model.embed($0.baseAddress!, count: n) }
+            textEmbeddings += texts.withUnsafeBufferPointer { model.embed($0.baseAddress!, count: n) }
+            chunk.removeAll(keepingCapacity: true); texts.removeAll(keepingCapacity: true)
+        }
+        var image = [Float](repeating: 0, count: plane), text = image
+        while let sample = reader.next() {
+            guard let jpg = sample.members["jpg"], let txt = sample.members["txt"] else { continue }
+            guard (try? ModelInput.image(jpg, size: size, fit: fit, into: &image)) != nil else { continue }
+            ModelInput.text(String(decoding: txt, as: UTF8.self), stored: sample.members["render.png"], size: size, renderer: renderer, into: &text)
+            chunk += image; texts += text; count += 1
+            if count % 64 == 0 { flush() }
+        }
+        flush()
+        guard count > 1 else { return nil }
+        return Self.recall(images: imageEmbeddings, texts: textEmbeddings, count: count, d: e)
+    }
+
+    /// Recall@k from L2-normalised embeddings: item i's match is item i.
+    public static func recall(images: [Float], texts: [Float], count n: Int, d: Int) -> Recall {
+        var similarity = [Float](repeating: 0, count: n * n)
+        images.withUnsafeBufferPointer { a in
+            texts.withUnsafeBufferPointer { b in
+                similarity.withUnsafeMutableBufferPointer { BLAS.sgemm(m: n, n: n, k: d, a: a.baseAddress!, b: b.baseAddress!, transB: true, c: $0.baseAddress!) }
+            }
+        }
+        func rank(_ row: (Int) -> Float, correct: Int) -> Int {
+            let target = row(correct)
+            return (0..<n).filter { $0 != correct && row($0) > target }.count
+        }
+        let imageRanks = (0..<n).map { i in rank({ similarity[i * n + $0] }, correct: i) }
+        let textRanks = (0..<n).map { j in rank({ similarity[$0 * n + j] }, correct: j) }
+        func recallAt(_ ranks: [Int]) -> [Double] { Recall.ks.map { k in Double(ranks.filter { $0 < k }.count) / Double(n) } }
+        return Recall(count: n, imageToText: recallAt(imageRanks), textToImage: recallAt(textRanks),
+                      chance: Recall.ks.map { min(1, Double($0) / Double(n)) })
+    }
+
+    // MARK: Checkpoints
+
+    func saveCheckpoint() throws {
+        let path = options.out + String(format: "/step-%09d.safetensors", step)
+        let optimizerState = [adafactor?.m, adafactor?.v, adamW?.m, adamW?.v].compactMap { $0 }
+        let names = adafactor != nil ? ["optimizer.m", "optimizer.v"] : ["optimizer.m", "optimizer.v"]
+        let extra = zip(names, optimizerState).map { Safetensors.Entry(name: $0, shape: [$1.count], values: UnsafeBufferPointer($1.buffer)) }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let state: [String: String] = [
+            "curate.train.options": String(decoding: try encoder.encode(options), as: UTF8.self),
+            "curate.train.step": String(step),
+            "curate.train.optimizer_step": String(adafactor?.step ?? adamW?.step ?? 0),
+            "curate.train.images_position": String(consumed.images),
+            "curate.train.text_pairs_position": String(consumed.textPairs),
+        ]
+        try Checkpoint.save(model, to: path, extra: extra, metadata: state)
+        let all = Self.checkpoints(in: options.out)
+        for old in all.dropLast(max(options.keep, 1)) { try? FileManager.default.removeItem(atPath: old) }
+    }
+
+    func restore(_ file: Safetensors.File) throws {
+        func number(_ key: String) throws -> Int {
+            guard let text = file.metadata[key], let value = Int(text) else { throw TrainError(message: "the checkpoint lacks \(key); it was not written by curate train") }
+            return value
+        }
+        step = try number("curate.train.step")
+        let arenas = [adafactor?.m ?? adamW!.m, adafactor?.v ?? adamW!.v]
+        for (name, arena) in zip(["optimizer.m", "optimizer.v"], arenas) {
+            guard let tensor = file.tensors[name], tensor.values.count == arena.count else {
+                throw TrainError(message: "the checkpoint's \(name) is missing or of another size; resume with the same --optimizer")
+            }
+            tensor.values.withUnsafeBufferPointer { arena.pointer.update(from: $0.baseAddress!, count: arena.count) }
+        }
+        let optimizerStep = try number("curate.train.optimizer_step")
+        adafactor?.restore(step: optimizerStep)
+        adamW?.restore(step: optimizerStep)
+        consumed = (try number("curate.train.images_position"), try number("curate.train.text_pairs_position"))
+        images.advance(by: consumed.images)
+        textPairs?.advance(by: consumed.textPairs)
+        log("resumed at step \(step) from \(options.out)")
+    }
+
+    /// Drops metrics lines of steps after the checkpoint a resumed run starts from.
+    func trimMetrics(_ path: String) throws {
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return }
+        let kept = text.split(separator: "\n").filter { line in
+            guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any], let s = object["step"] as? Int else { return false }
+            return s <= step
+        }
+        try AtomicFile.write(Array((kept.joined(separator: "\n") + (kept.isEmpty ? "" : "\n")).utf8), to: path)
+    }
+}
+
+extension Recall {
+    var dictionary: [String: Any] {
+        ["count": count, "image_to_text": imageToText, "text_to_image": textToImage, "chance": chance]
+    }
+
+    public var summary: String {
+        func f(_ v: [Double]) -> String { zip(Recall.ks, v).map { String(format: "R@%d %.3f", $0, $1) }.joined(separator: " ") }
+        return "val recall over \(count): image→text \(f(imageToText)); text→image \(f(textToImage)); chance \(f(chance))"
+    }
+}

@@ -1,0 +1,87 @@
+import ArgumentParser
+import Foundation
+import Train
+
+extension Curate {
+    struct TrainCommand: ParsableCommand, Exemplified {
+        static let example = "curate train --shards curate-work/shards --steps 300    # CLIPPO on the shards, mu model"
+        static let configuration = CommandConfiguration(
+            commandName: "train",
+            abstract: "Train a CLIPPO model (one ViT for images and rendered text) on the shards of curate build-shards.",
+            discussion: """
+            Reads train-*.tar (image samples: the image and its rendered caption) and textpairs-*.tar
+            (two consecutive sentences, both rendered; mixed in at --text-pairs-fraction, 0.25 when
+            they exist), through a seeded shuffle buffer. Weak µ-VLA pairs count --weak-weight in the
+            loss. Writes OUT/step-NNNNNNNNN.safetensors every --checkpoint-every steps (the last
+            --keep kept; model, optimizer state, step and data position) and OUT/metrics.jsonl;
+            evaluates image<->text recall@1/5/10 on val-*.tar every --eval-every steps and at the end.
+            --resume continues the newest checkpoint in OUT exactly.
+
+            Examples:
+              \(example)
+              curate train --shards curate-work/shards --model Ti/16 --set image-size=112 --batch 64 --optimizer adamw
+              curate train --shards curate-work/shards --out curate-work/model --resume
+            """
+        )
+
+        @Option(help: "The folder curate build-shards wrote.")
+        var shards = "curate-work/shards"
+
+        @Option(help: "Where checkpoints and metrics.jsonl go.")
+        var out = "curate-work/model"
+
+        @Option(help: "mu, Ti/16, S/16 or B/16.")
+        var model = "mu"
+
+        @Option(name: .customLong("set"), help: "A model setting, key=value (width, depth, heads, mlp-ratio, patch, image-size, pooling, embedding, initial-scale).")
+        var settings: [String] = []
+
+        @Option(help: "Training steps.") var steps = 300
+        @Option(help: "Pairs per step.") var batch = 32
+        @Option(help: "adafactor (big_vision's, CLIPPO's) or adamw.") var optimizer = "adafactor"
+        @Option(help: "Peak learning rate.") var learningRate: Float = 1e-3
+        @Option(help: "Decoupled weight decay (matrices and embeddings only).") var weightDecay: Float = 1e-4
+        @Option(help: "cosine (linear warm-up then cosine) or rsqrt (big_vision's, with cool-down).") var schedule = "cosine"
+        @Option(help: "Warm-up steps.") var warmup = 20
+        @Option(help: "Text/text pairs per batch (0 to 0.99; default 0.25 when text-pair shards exist).") var textPairsFraction: Double?
+        @Option(help: "Loss weight of weak (µ-VLA) pairs.") var weakWeight: Float = 0.5
+        @Option(help: "resize (big_vision's plain resize) or center-crop.") var fit = "resize"
+        @Option(help: "Seed of the initialisation and the data order.") var seed: UInt64 = 0
+        @Option(help: "Steps between checkpoints.") var checkpointEvery = 100
+        @Option(help: "Checkpoints kept.") var keep = 3
+        @Option(help: "Steps between evaluations.") var evalEvery = 100
+        @Flag(help: "Continue the newest checkpoint in --out.") var resume = false
+
+        func validate() throws {
+            guard steps > 0, batch >= 2, checkpointEvery > 0, evalEvery > 0, keep > 0, warmup >= 0 else {
+                throw CommandFailure("--steps, --checkpoint-every, --eval-every and --keep must be positive and --batch at least 2")
+            }
+        }
+
+        func run() throws {
+            var options = TrainOptions(shards: shards, out: out)
+            options.model = model; options.modelSettings = settings; options.steps = steps; options.batch = batch
+            options.optimizer = optimizer; options.learningRate = learningRate; options.weightDecay = weightDecay
+            options.schedule = schedule; options.warmup = warmup; options.textPairsFraction = textPairsFraction
+            options.weakWeight = weakWeight; options.fit = fit; options.seed = seed
+            options.checkpointEvery = checkpointEvery; options.keep = keep; options.evalEvery = evalEvery
+            do {
+                let trainer = try Trainer(options: options, resume: resume)
+                print("model \(trainer.model.config.summary); \(trainer.model.table.count) parameters; batch \(batch) pairs")
+                let started = Date()
+                try trainer.run()
+                let skipped = trainer.skipped.dropped.map { "\($0.key) \($0.value)" }.sorted().joined(separator: ", ")
+                print(String(format: "trained to step %d in %.0f s; skipped: %@; checkpoints and metrics.jsonl in %@",
+                             trainer.step, Date().timeIntervalSince(started), skipped.isEmpty ? "none" : skipped, out))
+            } catch let error as TrainError {
+                throw CommandFailure(error.description)
+            } catch let error as ShardDataError {
+                throw CommandFailure(error.description)
+            } catch let error as ModelError {
+                throw CommandFailure(error.description)
+            } catch let error as SafetensorsError {
+                throw CommandFailure(error.description)
+            }
+        }
+    }
+}

@@ -1,0 +1,103 @@
+import Foundation
+import Testing
+import CurateCore
+import Imaging
+import Shards
+@testable import Train
+
+/// The training loop on small hand-made shards: deterministic data, exact resume, recall.
+@Suite struct TrainerTests {
+    /// Shards of `count` image samples (solid colours, captions naming them), 6 text pairs and 8
+    /// val samples.
+    static func shards() throws -> String {
+        let folder = ShardDataTests.folder()
+        let colours: [(String, RGB)] = [("red", RGB(255, 0, 0)), ("green", RGB(0, 200, 0)), ("blue", RGB(0, 0, 255)), ("yellow", RGB(250, 250, 0))]
+        func image(_ i: Int) throws -> [UInt8] { try RGBImage(width: 20 + i % 5, height: 18, fill: colours[i % 4].1).encoded(.png) }
+        let train = try ShardWriter(folder: folder, prefix: "train", maxSamples: 7, maxBytes: 1 << 20)
+        for i in 0..<20 {
+            let json = i % 3 == 0 ? "{\"tags\":[\"x\"]}" : "{}"
+            try train.add(Sample(key: String(format: "t%09d", i), members: [("jpg", try image(i)), ("txt", Array("a \(colours[i % 4].0) square".utf8)), ("json", Array(json.utf8))]))
+        }
+        try train.finish()
+        let pairs = try ShardWriter(folder: folder, prefix: "textpairs", maxSamples: 100, maxBytes: 1 << 20)
+        for i in 0..<6 { try pairs.add(Sample(key: String(format: "p%09d", i), members: [("txt", Array("sentence \(i)".utf8)), ("next.txt", Array("then \(i)".utf8))])) }
+        try pairs.finish()
+        let val = try ShardWriter(folder: folder, prefix: "val", maxSamples: 100, maxBytes: 1 << 20)
+        for i in 0..<8 { try val.add(Sample(key: String(format: "v%09d", i), members: [("jpg", try image(i + 1)), ("txt", Array("a \(colours[(i + 1) % 4].0) square".utf8))])) }
+        try val.finish()
+        return folder
+    }
+
+    static func options(_ shards: String) -> TrainOptions {
+        var options = TrainOptions(shards: shards, out: ShardDataTests.folder())
+        options.modelSettings = ["width=16", "depth=1", "heads=2", "image-size=32", "patch=16", "embedding=8"]
+        options.steps = 12
+        options.batch = 4
+        options.warmup = 2
+        options.checkpointEvery = 4
+        options.evalEvery = 6
+        options.shuffleBuffer = 5
+        return options
+    }
+
+    @Test func aStreamAdvancedToAPositionContinuesAsTheOriginal() throws {
+        let set = try ShardSet(folder: try Self.shards())
+        let original = DataStream(shards: set.train, seed: 3, bufferSize: 5)
+        let keys = (0..<50).map { _ in original.next()!.key }
+        #expect(Set(keys.prefix(20)).count == 20)  // the first epoch hands out every sample once
+        #expect(original.epoch == 2)
+        let resumed = DataStream(shards: set.train, seed: 3, bufferSize: 5)
+        resumed.advance(by: 23)
+        #expect((23..<50).map { _ in resumed.next()!.key } == Array(keys[23...]))
+    }
+
+    /// 12 steps at once, and 4 + 8 with a new Trainer resuming from the step-4 checkpoint (as
+    /// after a kill): the same parameters to the bit, the same metrics lines.
+    @Test func resumingContinuesExactly() throws {
+        let shards = try Self.shards()
+        var whole = Self.options(shards)
+        let straight = try Trainer(options: whole, resume: false)
+        straight.log = { _ in }
+        try straight.run()
+
+        whole.out = ShardDataTests.folder()
+        let first = try Trainer(options: whole, resume: false)
+        first.log = { _ in }
+        try first.run(stopAfter: 6)  // a checkpoint at step 4; steps 5 and 6 are lost with the "kill"
+        let second = try Trainer(options: whole, resume: true)
+        second.log = { _ in }
+        #expect(second.step == 4)
+        try second.run()
+        #expect(second.step == 12)
+        let same = Array(second.model.parameters.buffer) == Array(straight.model.parameters.buffer)
+        #expect(same, "the resumed run's parameters differ from the uninterrupted run's")
+        let lines = { (folder: String) in try String(contentsOfFile: folder + "/metrics.jsonl", encoding: .utf8).split(separator: "\n").map(String.init) }
+        func withoutSpeed(_ line: String) -> String { line.replacingOccurrences(of: #""pairs_per_s":[0-9.e+-]+,"#, with: "", options: .regularExpression) }
+        let sameLines = try lines(whole.out).map(withoutSpeed) == lines(straight.options.out).map(withoutSpeed)
+        #expect(sameLines, "the resumed run's metrics differ")
+        // The last --keep checkpoints are kept: steps 4, 8, 12.
+        #expect(Trainer.checkpoints(in: whole.out).map { URL(fileURLWithPath: $0).lastPathComponent }
+                == ["step-000000004.safetensors", "step-000000008.safetensors", "step-000000012.safetensors"])
+        // A checkpoint loads as a model (the trainer's extra tensors are ignored).
+        #expect(try Checkpoint.load(Trainer.checkpoints(in: whole.out).last!).model.config == straight.model.config)
+    }
+
+    @Test func recallCountsRanks() {
+        // Three items in 2-D. Image 2's own text scores 0.96 but text 1 scores 1.0 (rank 2); text 1's
+        // own image scores 0.8 but image 2 scores 1.0. Everything else ranks first.
+        let images: [Float] = [1, 0, 0, 1, 0.6, 0.8], texts: [Float] = [1, 0, 0.6, 0.8, 0.8, 0.6]
+        let recall = Trainer.recall(images: images, texts: texts, count: 3, d: 2)
+        #expect(recall.imageToText == [2.0 / 3, 1, 1] && recall.textToImage == [2.0 / 3, 1, 1])
+        #expect(recall.chance == [1.0 / 3, 1, 1])
+    }
+
+    @Test func badInputsAreOneLineErrors() throws {
+        var options = Self.options(try Self.shards())
+        options.optimizer = "sgd"
+        #expect(throws: TrainError.self) { try Trainer(options: options, resume: false) }
+        options.optimizer = "adamw"
+        options.fit = "squash"
+        #expect(throws: TrainError.self) { try Trainer(options: options, resume: false) }
+        #expect(throws: ShardDataError.self) { try Trainer(options: TrainOptions(shards: "/nonexistent", out: ShardDataTests.folder()), resume: false) }
+    }
+}
