@@ -200,7 +200,10 @@ public final class Trainer {
                 Progress.clear()
                 log("step \(step): " + recall.summary)
             }
-            if step % options.checkpointEvery == 0 || step == options.steps { try saveCheckpoint() }
+            if step % options.checkpointEvery == 0 || step == options.steps {
+                try saveCheckpoint()
+                try MetricsPlot.write(metrics: metricsPath, to: options.out + "/metrics.png")
+            }
         }
         Progress.clear()
         skipped.merge(images.counts)

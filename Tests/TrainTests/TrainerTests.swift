@@ -101,3 +101,41 @@ import Shards
         #expect(throws: ShardDataError.self) { try Trainer(options: TrainOptions(shards: "/nonexistent", out: ShardDataTests.folder()), resume: false) }
     }
 }
+
+@Suite struct TrainerInputsTests {
+    /// A sample whose image does not decode and one without a caption are counted and skipped;
+    /// training goes on.
+    @Test func badSamplesAreCountedAndSkipped() throws {
+        let folder = try TrainerTests.shards()
+        let extra = try ShardWriter(folder: folder, prefix: "train-bad", maxSamples: 100, maxBytes: 1 << 20)
+        try extra.add(Sample(key: "b000000000", members: [("jpg", Array("not an image".utf8)), ("txt", Array("a caption".utf8))]))
+        try extra.add(Sample(key: "b000000001", members: [("jpg", try RGBImage(width: 20, height: 20).encoded(.png))]))
+        try extra.finish()
+        // `train-bad-*.tar` also matches train-*.tar: the bad samples come first in name order.
+        var options = TrainerTests.options(folder)
+        options.steps = 8
+        let trainer = try Trainer(options: options, resume: false)
+        trainer.log = { _ in }
+        try trainer.run()
+        #expect(trainer.step == 8)
+        #expect(trainer.skipped.dropped[.imageUndecodable] ?? 0 >= 1)
+        #expect(trainer.skipped.dropped[.sampleIncomplete] ?? 0 >= 1)
+        // The plot was written beside the metrics.
+        let plot = try ImageDecoder.decode([UInt8](FileManager.default.contents(atPath: options.out + "/metrics.png")!))
+        #expect(plot.width == 960 && plot.height == 300)
+    }
+
+    @Test func embeddingsAndSearch() throws {
+        var options = TrainerTests.options(try TrainerTests.shards())
+        options.steps = 4
+        let trainer = try Trainer(options: options, resume: false)
+        trainer.log = { _ in }
+        try trainer.run()
+        let embedder = try Embedder(checkpoint: Trainer.checkpoints(in: options.out).last!)
+        let texts = embedder.embed(texts: ["a red square", "a blue square", ""])
+        #expect(texts.count == 3 && texts.allSatisfy { abs($0.reduce(0) { $0 + $1 * $1 } - 1) < 1e-4 })
+        let hits = try embedder.search("a red square", shards: ShardSet(folder: options.shards), top: 5)
+        #expect(hits.count == 5 && zip(hits, hits.dropFirst()).allSatisfy { $0.score >= $1.score })
+        #expect(hits.allSatisfy { $0.key.hasPrefix("v") && $0.caption.hasSuffix("square") })
+    }
+}

@@ -1,0 +1,94 @@
+import ArgumentParser
+import Foundation
+import Train
+
+extension Curate {
+    struct SearchCommand: ParsableCommand, Exemplified {
+        static let example = "curate search --checkpoint curate-work/model/step-000000300.safetensors \"a red circle\""
+        static let configuration = CommandConfiguration(
+            commandName: "search",
+            abstract: "Rank the val shards' images for a text query with a trained model.",
+            discussion: """
+            Renders the query with Unifont as in training, embeds it and every image of the val
+            shards (the train shards when there are none), and prints the best matches: score, key,
+            and the image's own caption.
+
+            Examples:
+              \(example)
+              curate search --checkpoint model.safetensors --shards curate-work/shards -k 10 "two blue squares"
+            """
+        )
+
+        @Option(help: "A checkpoint of curate train.") var checkpoint: String
+        @Option(help: "The folder curate build-shards wrote.") var shards = "curate-work/shards"
+        @Option(name: .short, help: "How many images to print.") var k = 5
+        @Argument(help: "The text to search for.") var query: String
+
+        func run() throws {
+            do {
+                let embedder = try Embedder(checkpoint: checkpoint)
+                for (rank, hit) in try embedder.search(query, shards: try ShardSet(folder: shards), top: k).enumerated() {
+                    print(String(format: "%2d  %.3f  %@  %@", rank + 1, hit.score, hit.key, hit.caption))
+                }
+            } catch let error as ShardDataError {
+                throw CommandFailure(error.description)
+            } catch let error as SafetensorsError {
+                throw CommandFailure(error.description)
+            }
+        }
+    }
+
+    struct EmbedCommand: ParsableCommand, Exemplified {
+        static let example = "curate embed --checkpoint model.safetensors --texts captions.txt --out embeddings.jsonl"
+        static let configuration = CommandConfiguration(
+            commandName: "embed",
+            abstract: "Write a trained model's embeddings of images or texts, one JSON line each.",
+            discussion: """
+            Each line is {"input": path or text, "embedding": [...]} with the L2-normalised
+            embedding. Texts come one per line from --texts (or - for standard input) and are
+            rendered with Unifont as in training. Images that do not decode are reported and skipped.
+
+            Examples:
+              \(example)
+              curate embed --checkpoint model.safetensors --images samples/images/*.jpg --out images.jsonl
+            """
+        )
+
+        @Option(help: "A checkpoint of curate train.") var checkpoint: String
+        @Option(parsing: .upToNextOption, help: "Image files.") var images: [String] = []
+        @Option(help: "A file of texts, one per line (- for standard input).") var texts: String?
+        @Option(help: "Where the JSON lines go (- for standard output).") var out = "-"
+
+        func validate() throws {
+            guard images.isEmpty != (texts == nil) else { throw CommandFailure("give either --images or --texts") }
+        }
+
+        func run() throws {
+            let embedder: Embedder
+            do { embedder = try Embedder(checkpoint: checkpoint) } catch let error as SafetensorsError { throw CommandFailure(error.description) }
+            var lines: [String] = []
+            func line(_ input: String, _ embedding: [Float]) throws -> String {
+                String(decoding: try JSONSerialization.data(withJSONObject: ["input": input, "embedding": embedding.map(Double.init)], options: [.sortedKeys]), as: UTF8.self)
+            }
+            if let texts {
+                let source = texts == "-" ? String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self)
+                    : try String(contentsOfFile: texts, encoding: .utf8)
+                let all = source.split(separator: "\n", omittingEmptySubsequences: true).map(String.init)
+                for (text, embedding) in zip(all, embedder.embed(texts: all)) { lines.append(try line(text, embedding)) }
+            } else {
+                var skipped = 0
+                for path in images {
+                    guard let bytes = FileManager.default.contents(atPath: path), let embedding = try? embedder.embed(images: [[UInt8](bytes)]).first else {
+                        FileHandle.standardError.write(Data("skipped \(path): unreadable or not a decodable image\n".utf8))
+                        skipped += 1
+                        continue
+                    }
+                    lines.append(try line(path, embedding))
+                }
+                if skipped > 0 { FileHandle.standardError.write(Data("\(skipped) of \(images.count) images skipped\n".utf8)) }
+            }
+            let text = lines.joined(separator: "\n") + (lines.isEmpty ? "" : "\n")
+            if out == "-" { print(text, terminator: "") } else { try text.write(toFile: out, atomically: true, encoding: .utf8) }
+        }
+    }
+}
