@@ -22,9 +22,13 @@ public enum MetricsPlot {
         }
         var canvas = RGBImage(width: 2 * panel.width, height: panel.height, fill: .white)
         let font = try? Unifont.load()
-        draw(&canvas, x0: 0, series: [(loss, RGB(40, 40, 40))], title: "training loss", font: font, yRange: nil)
+        // Both panels start at 0; their tops are the largest value shown (named in the title).
+        let lossTop = max(loss.map(\.1).max() ?? 1, 1e-6)
+        let recallTop = min(1, max((imageToText + textToImage + chance).map(\.1).max() ?? 0.05, 0.01) * 1.15)
+        draw(&canvas, x0: 0, series: [(loss, RGB(40, 40, 40))], title: String(format: "training loss (axis 0 to %.2f)", lossTop),
+             font: font, yRange: (0, lossTop))
         draw(&canvas, x0: panel.width, series: [(imageToText, RGB(210, 40, 40)), (textToImage, RGB(40, 80, 220)), (chance, RGB(150, 150, 150))],
-             title: "val R@1: image>text red, text>image blue, chance grey", font: font, yRange: (0, 1))
+             title: String(format: "val R@1 (0 to %.3f): image>text red, text>image blue, chance grey", recallTop), font: font, yRange: (0, recallTop))
         try AtomicFile.write(try canvas.encoded(.png), to: path)
     }
 

@@ -80,6 +80,9 @@ public final class Trainer {
         guard let fit = ModelInput.Fit(rawValue: options.fit) else { throw TrainError(message: "unknown --fit \(options.fit); use resize or center-crop") }
         self.fit = fit
         try FileManager.default.createDirectory(atPath: options.out, withIntermediateDirectories: true)
+        if !resume && !Self.checkpoints(in: options.out).isEmpty {
+            throw TrainError(message: "\(options.out) already holds checkpoints of a run; pass --resume to continue it or choose another --out")
+        }
         let latest = resume ? Self.checkpoints(in: options.out).last : nil
         if resume && latest == nil { log("no checkpoint in \(options.out): starting afresh") }
         var file: Safetensors.File?

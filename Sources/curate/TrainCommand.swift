@@ -67,6 +67,8 @@ extension Curate {
             options.checkpointEvery = checkpointEvery; options.keep = keep; options.evalEvery = evalEvery
             do {
                 let trainer = try Trainer(options: options, resume: resume)
+                // Unbuffered, so evaluation lines appear as they happen, also in a log file.
+                trainer.log = { FileHandle.standardOutput.write(Data(($0 + "\n").utf8)) }
                 print("model \(trainer.model.config.summary); \(trainer.model.table.count) parameters; batch \(batch) pairs")
                 let started = Date()
                 try trainer.run()
