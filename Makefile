@@ -165,3 +165,5 @@ bench-train: bench-torch
 	$(SWIFT) build -c release --product curate-bench
 	.build/release/curate-bench --kernels 1
 	$(PEERS_VENV)/bin/python3 bench/train_bench.py --shared $(SHARED) --python $(PEERS_VENV)/bin/python3 --rounds $(TRAIN_ROUNDS)
+	$(SWIFT) build -c release --product curate
+	python3 bench/train_e2e_bench.py --curate .build/release/curate --bench .build/release/curate-bench

@@ -63,6 +63,12 @@ public final class Trainer {
     let renderer: TextRenderer
     let fit: ModelInput.Fit
     public private(set) var skipped = ReasonCounts()
+    /// Seconds the model waited for the background batch preparation (the loader's cost in the step).
+    public private(set) var loaderWait: Double = 0
+    /// Seconds of the whole loop, batches included.
+    public private(set) var loopSeconds: Double = 0
+    /// Steps this process ran (a resumed run starts counting at its checkpoint).
+    public private(set) var stepsRun = 0
     /// The data positions of the last batch the model took.
     private var consumed = (images: 0, textPairs: 0)
     public var log: (String) -> Void = { print($0) }
@@ -182,8 +188,12 @@ public final class Trainer {
         let prefetch = BatchPrefetcher(count: last - step) { try self.nextBatch() }
         let start = Date()
         let startStep = step
+        defer { stepsRun += step - startStep }
+        var previousEnd = Date()
         while step < last {
+            let waitStart = Date()
             let batch = try prefetch.next()
+            loaderWait += Date().timeIntervalSince(waitStart)
             consumed = (batch.imagesPosition, batch.textPairsPosition)
             let stepStart = Date()
             let loss = batch.pixels.withUnsafeBufferPointer {
@@ -194,9 +204,12 @@ public final class Trainer {
             adafactor?.update(model.parameters, model.gradients, learningRate: lr)
             adamW?.update(model.parameters, model.gradients, learningRate: lr)
             step += 1
-            let seconds = Date().timeIntervalSince(stepStart)
+            let seconds = Date().timeIntervalSince(stepStart), wall = Date().timeIntervalSince(previousEnd)
+            previousEnd = Date()
+            // pairs_per_s: the model's step alone; step_seconds: wall time since the previous step, waits included.
             try metrics.write(["step": step, "loss": Double(loss), "lr": Double(lr), "temperature": Double(exp(model.logitScale)),
-                               "grad_norm": Double(norm), "pairs_per_s": Double(options.batch) / seconds, "weak_pairs": batch.weak])
+                               "grad_norm": Double(norm), "pairs_per_s": Double(options.batch) / seconds, "step_seconds": wall,
+                               "weak_pairs": batch.weak])
             Progress.show(step: step, of: options.steps, batch: options.batch, loss: loss, pairsPerSecond: Double(options.batch * (step - startStep)) / Date().timeIntervalSince(start))
             if step % options.evalEvery == 0 || step == options.steps, let recall = try evaluate() {
                 try metrics.write(["step": step, "eval": recall.dictionary])
@@ -209,6 +222,7 @@ public final class Trainer {
             }
         }
         Progress.clear()
+        loopSeconds += Date().timeIntervalSince(start)
         skipped.merge(images.counts)
         if let textPairs { skipped.merge(textPairs.counts) }
     }

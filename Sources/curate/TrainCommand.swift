@@ -73,8 +73,9 @@ extension Curate {
                 let started = Date()
                 try trainer.run()
                 let skipped = trainer.skipped.dropped.map { "\($0.key) \($0.value)" }.sorted().joined(separator: ", ")
-                print(String(format: "trained to step %d in %.0f s; skipped: %@; checkpoints and metrics.jsonl in %@",
-                             trainer.step, Date().timeIntervalSince(started), skipped.isEmpty ? "none" : skipped, out))
+                print(String(format: "trained to step %d in %.0f s (%.1f pairs/s; the model waited %.1f s for batches); skipped: %@; checkpoints and metrics.jsonl in %@",
+                             trainer.step, Date().timeIntervalSince(started), Double(batch * trainer.stepsRun) / max(trainer.loopSeconds, 1e-9),
+                             trainer.loaderWait, skipped.isEmpty ? "none" : skipped, out))
             } catch let error as TrainError {
                 throw CommandFailure(error.description)
             } catch let error as ShardDataError {
