@@ -72,7 +72,9 @@ import Shards
         let same = Array(second.model.parameters.buffer) == Array(straight.model.parameters.buffer)
         #expect(same, "the resumed run's parameters differ from the uninterrupted run's")
         let lines = { (folder: String) in try String(contentsOfFile: folder + "/metrics.jsonl", encoding: .utf8).split(separator: "\n").map(String.init) }
-        func withoutSpeed(_ line: String) -> String { line.replacingOccurrences(of: #""pairs_per_s":[0-9.e+-]+,"#, with: "", options: .regularExpression) }
+        func withoutSpeed(_ line: String) -> String {
+            line.replacingOccurrences(of: #""(pairs_per_s|step_seconds)":[0-9.e+-]+,"#, with: "", options: .regularExpression)
+        }
         let sameLines = try lines(whole.out).map(withoutSpeed) == lines(straight.options.out).map(withoutSpeed)
         #expect(sameLines, "the resumed run's metrics differ")
         // The last --keep checkpoints are kept: steps 4, 8, 12.
