@@ -10,9 +10,15 @@ public final class Embedder {
     let fit: ModelInput.Fit
 
     public init(checkpoint: String, fit: ModelInput.Fit = .resize) throws {
-        model = try Checkpoint.load(checkpoint).model
+        let (model, file) = try Checkpoint.load(checkpoint)
+        self.model = model
         var options = RenderOptions.clippo
         options.imageSize = model.config.imageSize
+        // Texts are rendered as in training: the font size the run used, when it says.
+        if let json = file.metadata["curate.train.options"],
+           let object = try? JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any], let size = object["fontSize"] as? Int {
+            options.fontSize = size
+        }
         renderer = try TextRenderer(font: try Unifont.load(), options: options)
         self.fit = fit
     }

@@ -124,10 +124,12 @@ public enum ModelInput {
         planes(image, size: size, into: out)
     }
 
-    /// A text's render: the stored `render.png` when it is size×size, else rendered now.
+    /// A text's render: the stored `render.png` when it is size×size and the renderer uses
+    /// CLIPPO's font size (the size build-shards renders at), else rendered now.
     public static func text(_ text: String, stored: [UInt8]?, size: Int, renderer: TextRenderer,
                             into out: UnsafeMutablePointer<Float>) {
-        if let stored, let image = try? ImageDecoder.decode(stored), image.width == size, image.height == size {
+        if let stored, renderer.options.fontSize == RenderOptions.clippo.fontSize,
+           let image = try? ImageDecoder.decode(stored), image.width == size, image.height == size {
             planes(image, size: size, into: out)
             return
         }

@@ -28,6 +28,8 @@ public struct TrainOptions: Codable, Sendable, Equatable {
     /// The loss weight of weak (µ-VLA) pairs; alt-text pairs and text pairs weigh 1.
     public var weakWeight: Float = 0.5
     public var fit = ModelInput.Fit.resize.rawValue
+    /// Unifont's size when captions are rendered for the model (big_vision's CLIPPO: 16 at 224).
+    public var fontSize = 16
     public var seed: UInt64 = 0
     public var checkpointEvery = 100
     public var keep = 3
@@ -113,6 +115,7 @@ public final class Trainer {
         textPairs = wantText ? DataStream(shards: shardSet.textPairs, seed: options.seed &+ 2, bufferSize: options.shuffleBuffer) : nil
         var renderOptions = RenderOptions.clippo
         renderOptions.imageSize = model.config.imageSize
+        renderOptions.fontSize = options.fontSize
         renderer = try TextRenderer(font: try Unifont.load(), options: renderOptions)
         if let file { try restore(file) }
     }

@@ -46,6 +46,7 @@ extension Curate {
         @Option(help: "Text/text pairs per batch (0 to 0.99; default 0.25 when text-pair shards exist).") var textPairsFraction: Double?
         @Option(help: "Loss weight of weak (µ-VLA) pairs.") var weakWeight: Float = 0.5
         @Option(help: "resize (big_vision's plain resize) or center-crop.") var fit = "resize"
+        @Option(help: "Unifont's size for rendered captions (CLIPPO: 16 at 224; smaller fits more text on small inputs).") var fontSize = 16
         @Option(help: "Seed of the initialisation and the data order.") var seed: UInt64 = 0
         @Option(help: "Steps between checkpoints.") var checkpointEvery = 100
         @Option(help: "Checkpoints kept.") var keep = 3
@@ -63,7 +64,7 @@ extension Curate {
             options.model = model; options.modelSettings = settings; options.steps = steps; options.batch = batch
             options.optimizer = optimizer; options.learningRate = learningRate; options.weightDecay = weightDecay
             options.schedule = schedule; options.warmup = warmup; options.textPairsFraction = textPairsFraction
-            options.weakWeight = weakWeight; options.fit = fit; options.seed = seed
+            options.weakWeight = weakWeight; options.fit = fit; options.seed = seed; options.fontSize = fontSize
             options.checkpointEvery = checkpointEvery; options.keep = keep; options.evalEvery = evalEvery
             do {
                 let trainer = try Trainer(options: options, resume: resume)
