@@ -44,7 +44,11 @@ release:
 test:
 	CURATE_SHARED=$(abspath $(SHARED)) CURATE_TEST_PYTHON=$(TEST_VENV)/bin/python3 $(SWIFT) test --parallel --num-workers 2
 
-## demo: the main job on the bundled sample (installs missing packages first).
+## demo: the main job on the bundled sample (installs missing packages first), then the trainer
+## on the demo-size synthetic crawl (a small model, a few minutes here).
+DEMO_STEPS ?= 2500
+DEMO_TRAIN ?= --model mu --steps $(DEMO_STEPS) --batch 32 --optimizer adamw --learning-rate 5e-4 --warmup 100 \
+              --text-pairs-fraction 0 --eval-every 500 --checkpoint-every 500
 demo:
 	@$(MAKE) --no-print-directory check-setup >/dev/null 2>&1 || $(MAKE) --no-print-directory setup
 	$(SWIFT) build -c release --product curate
@@ -63,7 +67,16 @@ demo:
 	.build/release/curate weak-pairs --work curate-work --detections samples/detections.jsonl
 	@echo "== curate build-shards: WebDataset shards in curate-work/shards =="
 	.build/release/curate build-shards --work curate-work --text-pairs 0.25
-	@echo "== curate train arrives with issue #10 (the model it trains is in Sources/Train: issue #9) =="
+	@echo "== curate train on the demo-size synthetic crawl (issue #3's demo size: 1,600 pages, about 3 minutes to write and shard) =="
+	@[ -f curate-demo/work/shards/sizes.json ] || { rm -rf curate-demo && \
+	  .build/release/curate synth-crawl --size demo --out curate-demo/crawl && \
+	  .build/release/curate crawl-dump curate-demo/crawl/crawl.warc.gz --work curate-demo/work | tail -1 && \
+	  .build/release/curate filter --work curate-demo/work --eval-images curate-demo/crawl/eval | tail -1 && \
+	  .build/release/curate build-shards --work curate-demo/work --detections curate-demo/crawl/detections.jsonl --text-pairs 0.25 | tail -1; }
+	rm -rf curate-demo/model
+	.build/release/curate train --shards curate-demo/work/shards --out curate-demo/model $(DEMO_TRAIN)
+	.build/release/curate search --checkpoint curate-demo/model/step-$$(printf %09d $(DEMO_STEPS)).safetensors --shards curate-demo/work/shards -k 3 "a large pink circle"
+	@echo "== curves: curate-demo/model/metrics.png; metrics: curate-demo/model/metrics.jsonl =="
 
 ## samples: regenerate the committed samples/ (crawl.warc.gz, mirror/, eval/, truth.jsonl,
 ## detections.jsonl) from its seed; a test checks that this changes nothing.

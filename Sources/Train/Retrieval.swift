@@ -15,10 +15,7 @@ public final class Embedder {
         var options = RenderOptions.clippo
         options.imageSize = model.config.imageSize
         // Texts are rendered as in training: the font size the run used, when it says.
-        if let json = file.metadata["curate.train.options"],
-           let object = try? JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any], let size = object["fontSize"] as? Int {
-            options.fontSize = size
-        }
+        if let size = file.metadata["curate.train.font_size"].flatMap({ Int($0) }) { options.fontSize = size }
         renderer = try TextRenderer(font: try Unifont.load(), options: options)
         self.fit = fit
     }

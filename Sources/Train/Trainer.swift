@@ -28,8 +28,9 @@ public struct TrainOptions: Codable, Sendable, Equatable {
     /// The loss weight of weak (µ-VLA) pairs; alt-text pairs and text pairs weigh 1.
     public var weakWeight: Float = 0.5
     public var fit = ModelInput.Fit.resize.rawValue
-    /// Unifont's size when captions are rendered for the model (big_vision's CLIPPO: 16 at 224).
-    public var fontSize = 16
+    /// Unifont's size when captions are rendered for the model; nil: CLIPPO's 16 for inputs of
+    /// 224 pixels and more, 8 below (at 64 pixels, size 16 shows only ~28 characters of a caption).
+    public var fontSize: Int?
     public var seed: UInt64 = 0
     public var checkpointEvery = 100
     public var keep = 3
@@ -115,7 +116,7 @@ public final class Trainer {
         textPairs = wantText ? DataStream(shards: shardSet.textPairs, seed: options.seed &+ 2, bufferSize: options.shuffleBuffer) : nil
         var renderOptions = RenderOptions.clippo
         renderOptions.imageSize = model.config.imageSize
-        renderOptions.fontSize = options.fontSize
+        renderOptions.fontSize = options.fontSize ?? (model.config.imageSize >= 224 ? 16 : 8)
         renderer = try TextRenderer(font: try Unifont.load(), options: renderOptions)
         if let file { try restore(file) }
     }
@@ -290,6 +291,7 @@ public final class Trainer {
         let state: [String: String] = [
             "curate.train.options": String(decoding: try encoder.encode(options), as: UTF8.self),
             "curate.train.step": String(step),
+            "curate.train.font_size": String(renderer.options.fontSize),
             "curate.train.optimizer_step": String(adafactor?.step ?? adamW?.step ?? 0),
             "curate.train.images_position": String(consumed.images),
             "curate.train.text_pairs_position": String(consumed.textPairs),

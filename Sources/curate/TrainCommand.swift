@@ -46,7 +46,7 @@ extension Curate {
         @Option(help: "Text/text pairs per batch (0 to 0.99; default 0.25 when text-pair shards exist).") var textPairsFraction: Double?
         @Option(help: "Loss weight of weak (µ-VLA) pairs.") var weakWeight: Float = 0.5
         @Option(help: "resize (big_vision's plain resize) or center-crop.") var fit = "resize"
-        @Option(help: "Unifont's size for rendered captions (CLIPPO: 16 at 224; smaller fits more text on small inputs).") var fontSize = 16
+        @Option(help: "Unifont's size for rendered captions (default: CLIPPO's 16 for inputs of 224 and more, 8 below).") var fontSize: Int?
         @Option(help: "Seed of the initialisation and the data order.") var seed: UInt64 = 0
         @Option(help: "Steps between checkpoints.") var checkpointEvery = 100
         @Option(help: "Checkpoints kept.") var keep = 3
