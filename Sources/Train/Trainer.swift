@@ -281,11 +281,14 @@ public final class Trainer {
 
     // MARK: Checkpoints
 
+    /// The optimizer's two state arenas (momentum, second moments), whichever optimizer runs.
+    var optimizerArenas: [Arena] { adafactor.map { [$0.m, $0.v] } ?? [adamW!.m, adamW!.v] }
+
     func saveCheckpoint() throws {
         let path = options.out + String(format: "/step-%09d.safetensors", step)
-        let optimizerState = [adafactor?.m, adafactor?.v, adamW?.m, adamW?.v].compactMap { $0 }
-        let names = adafactor != nil ? ["optimizer.m", "optimizer.v"] : ["optimizer.m", "optimizer.v"]
-        let extra = zip(names, optimizerState).map { Safetensors.Entry(name: $0, shape: [$1.count], values: UnsafeBufferPointer($1.buffer)) }
+        let extra = zip(["optimizer.m", "optimizer.v"], optimizerArenas).map {
+            Safetensors.Entry(name: $0, shape: [$1.count], values: UnsafeBufferPointer($1.buffer))
+        }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         let state: [String: String] = [
@@ -307,8 +310,7 @@ public final class Trainer {
             return value
         }
         step = try number("curate.train.step")
-        let arenas = [adafactor?.m ?? adamW!.m, adafactor?.v ?? adamW!.v]
-        for (name, arena) in zip(["optimizer.m", "optimizer.v"], arenas) {
+        for (name, arena) in zip(["optimizer.m", "optimizer.v"], optimizerArenas) {
             guard let tensor = file.tensors[name], tensor.values.count == arena.count else {
                 throw TrainError(message: "the checkpoint's \(name) is missing or of another size; resume with the same --optimizer")
             }
