@@ -46,17 +46,13 @@ public func probeAttentionForward(_ out: UnsafeMutablePointer<Float>, _ att: Uns
     for bi in 0..<b {
         for h in 0..<heads {
             let a = att + (bi * heads + h) * n
-            var maximum = -Float.infinity
             for s in 0..<n {
                 let k = kv + (bi * n + s) * 2 * c + h * hs
                 var dot: Float = 0
                 for i in 0..<hs { dot += q[h * hs + i] * k[i] }
                 a[s] = dot * scale
-                maximum = max(maximum, a[s])
             }
-            var sum: Float = 0
-            for s in 0..<n { a[s] = exp(a[s] - maximum); sum += a[s] }
-            for s in 0..<n { a[s] /= sum }
+            softmaxRow(a, n)
             let o = out + bi * c + h * hs
             for i in 0..<hs { o[i] = 0 }
             for s in 0..<n {
@@ -132,24 +128,15 @@ public func contrastiveLoss(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>
     precondition(total > 0, "contrastive weights must not all be zero.")
     var sim = [Float](repeating: 0, count: nn * nn)
     sim.withUnsafeMutableBufferPointer { BLAS.sgemm(m: nn, n: nn, k: d, a: a, b: b, transB: true, c: $0.baseAddress!) }
-    var rowSoft = [Float](repeating: 0, count: nn * nn), colSoft = rowSoft
+    // Softmax of each row (image i against every text) and of each column (text j against every
+    // image, computed as rows of the transpose), both laid out as sim.
+    var rowSoft = sim.map { $0 * s }
+    var colSoftT = (0..<(nn * nn)).map { rowSoft[($0 % nn) * nn + $0 / nn] }
+    rowSoft.withUnsafeMutableBufferPointer { p in for i in 0..<nn { softmaxRow(p.baseAddress! + i * nn, nn) } }
+    colSoftT.withUnsafeMutableBufferPointer { p in for j in 0..<nn { softmaxRow(p.baseAddress! + j * nn, nn) } }
+    let colSoft = (0..<(nn * nn)).map { colSoftT[($0 % nn) * nn + $0 / nn] }
     var loss: Double = 0
-    for i in 0..<nn {  // rows: image i against every text
-        var m = -Float.infinity
-        for j in 0..<nn { m = max(m, s * sim[i * nn + j]) }
-        var z: Float = 0
-        for j in 0..<nn { rowSoft[i * nn + j] = exp(s * sim[i * nn + j] - m); z += rowSoft[i * nn + j] }
-        for j in 0..<nn { rowSoft[i * nn + j] /= z }
-        loss -= Double(w(i)) * Double(log(rowSoft[i * nn + i]))
-    }
-    for j in 0..<nn {  // columns: text j against every image
-        var m = -Float.infinity
-        for i in 0..<nn { m = max(m, s * sim[i * nn + j]) }
-        var z: Float = 0
-        for i in 0..<nn { colSoft[i * nn + j] = exp(s * sim[i * nn + j] - m); z += colSoft[i * nn + j] }
-        for i in 0..<nn { colSoft[i * nn + j] /= z }
-        loss -= Double(w(j)) * Double(log(colSoft[j * nn + j]))
-    }
+    for i in 0..<nn { loss -= Double(w(i)) * (Double(log(rowSoft[i * nn + i])) + Double(log(colSoft[i * nn + i]))) }
     loss /= Double(2 * total)
     // dL/dlogit[i][j] = (w_i·(rowSoft − [i = j]) + w_j·(colSoft − [i = j])) / (2Σw); logit = s·sim.
     var dsim = [Float](repeating: 0, count: nn * nn)

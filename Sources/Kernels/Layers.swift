@@ -138,14 +138,15 @@ public func layerNormBackward(_ dinp: UnsafeMutablePointer<Float>, _ dweight: Un
 
 // MARK: GELU (the exact erf form, as PyTorch's nn.GELU() and timm's ViT use by default)
 
+/// x · Φ(x) = x · ½(1 + erf(x/√2)).
+@inline(__always)
+func gelu(_ x: Float) -> Float { 0.5 * x * (1 + fastErf(x * 0.70710678118654752)) }
+
 /// out = x · Φ(x) = x · ½(1 + erf(x/√2)) (Vector.swift's erf, vectorised by the compiler).
 /// inp (n) -> out (n)
 public func geluForward(_ out: UnsafeMutablePointer<Float>, _ inp: UnsafePointer<Float>, count: Int) {
     parallelRanges(count, grain: 4096) { range in
-        for i in range {
-            let x = inp[i]
-            out[i] = 0.5 * x * (1 + fastErf(x * 0.70710678118654752))
-        }
+        for i in range { out[i] = gelu(inp[i]) }
     }
 }
 
@@ -162,7 +163,7 @@ public func linearGeluForward(_ pre: UnsafeMutablePointer<Float>, _ out: UnsafeM
             for o in 0..<oc {
                 let v = x[o] + bias[o]
                 x[o] = v
-                y[o] = 0.5 * v * (1 + fastErf(v * 0.70710678118654752))
+                y[o] = gelu(v)
             }
         }
     }

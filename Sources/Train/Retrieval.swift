@@ -22,15 +22,20 @@ public final class Embedder {
 
     var plane: Int { 3 * model.config.imageSize * model.config.imageSize }
 
-    /// L2-normalised embeddings of images given as encoded bytes (PNG, JPEG, WebP, GIF).
-    public func embed(images: [[UInt8]]) throws -> [[Float]] {
-        var pixels = [Float](repeating: 0, count: images.count * plane)
-        try pixels.withUnsafeMutableBufferPointer { out in
+    /// L2-normalised embeddings of images given as encoded bytes (PNG, JPEG, WebP, GIF); nil
+    /// for an image that does not decode.
+    public func embed(images: [[UInt8]]) -> [[Float]?] {
+        var pixels = [Float](repeating: 0, count: images.count * plane), decoded: [Int] = []
+        pixels.withUnsafeMutableBufferPointer { out in
             for (i, bytes) in images.enumerated() {
-                try ModelInput.image(bytes, size: model.config.imageSize, fit: fit, into: out.baseAddress! + i * plane)
+                if (try? ModelInput.image(bytes, size: model.config.imageSize, fit: fit, into: out.baseAddress! + decoded.count * plane)) != nil {
+                    decoded.append(i)
+                }
             }
         }
-        return split(pixels, count: images.count)
+        var result = [[Float]?](repeating: nil, count: images.count)
+        for (i, embedding) in zip(decoded, split(pixels, count: decoded.count)) { result[i] = embedding }
+        return result
     }
 
     /// L2-normalised embeddings of texts, each rendered with Unifont as in training.
@@ -72,12 +77,10 @@ public final class Embedder {
             captions.append(sample.members["txt"].map { String(decoding: $0, as: UTF8.self) } ?? "")
             images.append(jpg)
         }
-        var usable: [Int] = [], embeddings: [[Float]] = []
-        for (i, bytes) in images.enumerated() {
-            if let e = try? embed(images: [bytes]).first { usable.append(i); embeddings.append(e) }
-        }
         let q = embed(texts: [query])[0]
-        let scored = zip(usable, embeddings).map { (i, e) in Hit(key: keys[i], caption: captions[i], score: zip(q, e).reduce(0) { $0 + $1.0 * $1.1 }) }
+        let scored = embed(images: images).enumerated().compactMap { i, e in
+            e.map { Hit(key: keys[i], caption: captions[i], score: zip(q, $0).reduce(0) { $0 + $1.0 * $1.1 }) }
+        }
         return Array(scored.sorted { $0.score > $1.score }.prefix(k))
     }
 }

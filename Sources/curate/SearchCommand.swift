@@ -77,8 +77,9 @@ extension Curate {
                 for (text, embedding) in zip(all, embedder.embed(texts: all)) { lines.append(try line(text, embedding)) }
             } else {
                 var skipped = 0
-                for path in images {
-                    guard let bytes = FileManager.default.contents(atPath: path), let embedding = try? embedder.embed(images: [[UInt8](bytes)]).first else {
+                let embeddings = embedder.embed(images: images.map { [UInt8](FileManager.default.contents(atPath: $0) ?? Data()) })
+                for (path, embedding) in zip(images, embeddings) {
+                    guard let embedding else {
                         FileHandle.standardError.write(Data("skipped \(path): unreadable or not a decodable image\n".utf8))
                         skipped += 1
                         continue

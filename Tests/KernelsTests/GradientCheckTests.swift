@@ -104,6 +104,19 @@ func dot(_ a: [Float], _ b: [Float]) -> Double { zip(a, b).reduce(0) { $0 + Doub
         GradientCheck.check("gelu", &inp, analytic: dinp, loss: { dot(forward($0), dout) }, h: 1e-2, tolerance: 2e-3)
     }
 
+    /// out = a + b: both gradients receive dout (added to what they hold). The model itself
+    /// carries the stream's gradient through its residual adds without calling this.
+    @Test func residual() {
+        var g = GradientCheck()
+        var a = g.values(9), b = g.values(9)
+        let dout = g.values(9)
+        func forward(_ x: [Float], _ y: [Float]) -> [Float] { var out = x; residualForward(&out, x, y, count: 9); return out }
+        var da = [Float](repeating: 0, count: 9), db = da
+        residualBackward(&da, &db, dout, count: 9)
+        GradientCheck.check("residual da", &a, analytic: da) { dot(forward($0, b), dout) }
+        GradientCheck.check("residual db", &b, analytic: db) { dot(forward(a, $0), dout) }
+    }
+
     /// The fused kernel is the two kernels composed, to the bit.
     @Test func linearGeluIsLinearThenGelu() {
         var g = GradientCheck()
