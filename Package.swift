@@ -51,10 +51,11 @@ let package = Package(
         .target(name: "Shards", dependencies: ["CurateCore", "Catalog", "Imaging", "Render", .product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "Filters", dependencies: ["CurateCore", "Catalog", "Imaging", .product(name: "TOMLKit", package: "TOMLKit")]),
         .target(name: "Train", dependencies: ["CurateCore", "Kernels", "Imaging", "Render"]),
+        .target(name: "Report", dependencies: ["CurateCore", "Catalog", "Imaging"]),
 
         // Executables.
         .executableTarget(name: "curate", dependencies: [
-            "CurateCore", "Imaging", "Catalog", "Synth", "Crawl", "Render", "Filters", "Align", "Shards", "Train",
+            "CurateCore", "Imaging", "Catalog", "Synth", "Crawl", "Render", "Filters", "Align", "Shards", "Train", "Report",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "curate-bench", dependencies: ["Imaging", "Kernels", "Train", "Crawl", "Render", "Filters", "Align", "Catalog", "CurateCore"], path: "Benchmarks/curate-bench"),

@@ -65,21 +65,80 @@ public final class Embedder {
         public let key: String
         public let caption: String
         public let score: Float
+        /// The image's encoded bytes, as the shard holds them.
+        public let image: [UInt8]
     }
 
     /// The val shards' images ranked by similarity to `query`, best first.
     public func search(_ query: String, shards: ShardSet, top k: Int) throws -> [Hit] {
+        let gallery = Gallery(shards: shards, embedder: self)
+        return gallery.rank(embed(texts: [query])[0], top: k)
+    }
+
+    /// What `curate report` shows of a trained model: recall over the val shards (all pairs,
+    /// and the alt-text pairs alone, since weak pairs' sentences describe other images with the
+    /// same objects), and text queries with their best images. The automatic queries are the
+    /// captions of `automatic` alt-text val samples spread over the split, each with the key of
+    /// the image it came from; `queries` are the user's own.
+    public func examples(shards: ShardSet, queries: [String], automatic: Int, top k: Int) -> RetrievalSummary {
+        let gallery = Gallery(shards: shards, embedder: self)
+        let texts = embed(texts: gallery.captions)
+        let d = model.config.embedding
+        func recall(_ indices: [Int]) -> Recall? {
+            guard !indices.isEmpty else { return nil }
+            return Trainer.recall(images: indices.flatMap { gallery.embeddings[$0]! }, texts: indices.flatMap { texts[$0] }, count: indices.count, d: d)
+        }
+        let embedded = gallery.embeddings.indices.filter { gallery.embeddings[$0] != nil }
+        let alt = embedded.filter { gallery.sources[$0] != "weak" }
+        var recalls: [(String, Recall)] = []
+        if let all = recall(embedded) { recalls.append(("all val pairs", all)) }
+        if alt.count < embedded.count, let r = recall(alt) { recalls.append(("alt-text val pairs only", r)) }
+        let picked = automatic > 0 && !alt.isEmpty ? (0..<min(automatic, alt.count)).map { alt[$0 * alt.count / min(automatic, alt.count)] } : []
+        var examples = picked.map { i in
+            RetrievalExample(query: gallery.captions[i], expectedKey: gallery.keys[i], hits: gallery.rank(texts[i], top: k))
+        }
+        examples += zip(queries, embed(texts: queries)).map { RetrievalExample(query: $0, expectedKey: nil, hits: gallery.rank($1, top: k)) }
+        return RetrievalSummary(samples: embedded.count, recalls: recalls, examples: examples)
+    }
+}
+
+/// A text query and the val images it ranked first.
+public struct RetrievalExample: Sendable {
+    public let query: String
+    /// The key of the image the query's caption belongs to (automatic queries only).
+    public let expectedKey: String?
+    public let hits: [Embedder.Hit]
+}
+
+public struct RetrievalSummary: Sendable {
+    /// Val samples whose image decoded.
+    public let samples: Int
+    public let recalls: [(name: String, recall: Recall)]
+    public let examples: [RetrievalExample]
+}
+
+/// The val shards' samples (the train shards' when there are none), their images embedded once.
+struct Gallery {
+    var keys: [String] = [], captions: [String] = [], sources: [String] = [], images: [[UInt8]] = []
+    var embeddings: [[Float]?] = []
+
+    init(shards: ShardSet, embedder: Embedder) {
         let reader = SampleReader(shards: shards.val.isEmpty ? shards.train : shards.val)
-        var keys: [String] = [], captions: [String] = [], images: [[UInt8]] = []
         while let sample = reader.next() {
             guard let jpg = sample.members["jpg"] else { continue }
             keys.append(sample.key)
             captions.append(sample.members["txt"].map { String(decoding: $0, as: UTF8.self) } ?? "")
+            let json = sample.members["json"].flatMap { try? JSONSerialization.jsonObject(with: Data($0)) as? [String: Any] }
+            sources.append(json?["text_source"] as? String ?? "")
             images.append(jpg)
         }
-        let q = embed(texts: [query])[0]
-        let scored = embed(images: images).enumerated().compactMap { i, e in
-            e.map { Hit(key: keys[i], caption: captions[i], score: zip(q, $0).reduce(0) { $0 + $1.0 * $1.1 }) }
+        embeddings = embedder.embed(images: images)
+    }
+
+    /// The images ranked by cosine similarity to `query` (an L2-normalised embedding), best first.
+    func rank(_ query: [Float], top k: Int) -> [Embedder.Hit] {
+        let scored = embeddings.enumerated().compactMap { i, e in
+            e.map { Embedder.Hit(key: keys[i], caption: captions[i], score: zip(query, $0).reduce(0) { $0 + $1.0 * $1.1 }, image: images[i]) }
         }
         return Array(scored.sorted { $0.score > $1.score }.prefix(k))
     }

@@ -1,0 +1,177 @@
+// The sections read from the stages' files: kept samples from the shards, the training curves
+// and recall from the model folder's metrics.jsonl, and retrieval with the last checkpoint.
+import Foundation
+import CurateCore
+
+extension Report {
+    // MARK: Kept samples
+
+    /// One shard sample: its members by extension (the name after the key's first dot).
+    struct ShardSample {
+        var key: String
+        var members: [String: [UInt8]] = [:]
+    }
+
+    /// The first `count` samples of the shards whose names start with `prefix`, in shard order;
+    /// a damaged shard gives the samples before the damage and a warning.
+    func shardSamples(prefix: String, count: Int) -> [ShardSample] {
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: options.shardFolder) else { return [] }
+        var samples: [ShardSample] = []
+        for name in names.filter({ $0.hasPrefix(prefix) && $0.hasSuffix(".tar") }).sorted() where samples.count <= count {
+            guard let reader = try? TarReader(path: options.shardFolder + "/" + name) else { continue }
+            do {
+                while samples.count <= count, let member = try reader.next() {
+                    let key = String(member.name.prefix { $0 != "." }), ext = String(member.name.dropFirst(key.count + 1))
+                    if samples.last?.key != key { samples.append(ShardSample(key: key)) }
+                    samples[samples.count - 1].members[ext] = member.bytes
+                }
+            } catch { warnings.append("\(error)") }
+        }
+        // The last sample may be cut at `count`: drop it unless the shards ended there.
+        return Array(samples.prefix(count))
+    }
+
+    func keptSection(_ assets: Assets) -> HTML.Section {
+        let title = "Kept samples (train shards)"
+        guard shardManifest() != nil else {
+            return .notRun(id: "kept", title: title, "curate build-shards has not written \(options.shardFolder)/manifest.json; run curate build-shards --work \(options.work)")
+        }
+        var body = "<p class=\"muted\">The first train samples in shard order (shards are shuffled): the image as stored, its caption and the caption as CLIPPO renders it (<code>render.png</code>, Unifont).</p><div class=\"grid\">"
+        for sample in shardSamples(prefix: "train-", count: options.examples * 2) {
+            let caption = sample.members["txt"].map { String(decoding: $0, as: UTF8.self) } ?? ""
+            let json = sample.members["json"].flatMap { try? JSONSerialization.jsonObject(with: Data($0)) as? [String: Any] }
+            let source = json?["text_source"] as? String ?? "?"
+            let image = sample.members["jpg"].flatMap { assets.thumbnail($0, name: "s\(sample.key)") }
+            let render = sample.members["render.png"].flatMap { assets.copy($0, name: "s\(sample.key).render.png") }
+            let tags = (json?["tags"] as? [String]).map { " · tags " + $0.map(HTML.escape).joined(separator: ", ") } ?? ""
+            body += "<div class=\"card\">\(HTML.image(image, alt: caption, why: "image does not decode"))<div>“\(HTML.escape(caption))”</div>"
+                + "<div class=\"muted\">\(sample.key) · \(HTML.escape(source))\(tags)</div>"
+                + (render.map { "<img class=\"render\" src=\"\($0)\" alt=\"rendered caption\">" } ?? "<div class=\"noimg\">no render.png</div>") + "</div>"
+        }
+        body += "</div>"
+        let textPairs = shardSamples(prefix: "textpairs-", count: 3)
+        if !textPairs.isEmpty {
+            body += "<h3>Text pairs (consecutive sentences, CLIPPO's co-training)</h3><div class=\"grid\">"
+            for pair in textPairs {
+                let a = pair.members["txt"].map { String(decoding: $0, as: UTF8.self) } ?? "", b = pair.members["next.txt"].map { String(decoding: $0, as: UTF8.self) } ?? ""
+                body += "<div class=\"card\"><div>“\(HTML.escape(a))” → “\(HTML.escape(b))”</div><div class=\"muted\">\(pair.key)</div></div>"
+            }
+            body += "</div>"
+        }
+        return HTML.Section(id: "kept", title: title, ran: true, body: body)
+    }
+
+    // MARK: Training
+
+    /// metrics.jsonl's lines: per-step lines and evaluation lines.
+    func metrics() -> (steps: [[String: Any]], evals: [[String: Any]])? {
+        guard let text = try? String(contentsOfFile: options.modelFolder + "/metrics.jsonl", encoding: .utf8) else { return nil }
+        var steps: [[String: Any]] = [], evals: [[String: Any]] = []
+        for line in text.split(separator: "\n") {
+            guard let json = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else { continue }
+            if json["eval"] != nil { evals.append(json) } else if json["loss"] != nil { steps.append(json) }
+        }
+        return steps.isEmpty && evals.isEmpty ? nil : (steps, evals)
+    }
+
+    func trainingSection() -> HTML.Section {
+        let title = "Training"
+        guard let (steps, evals) = metrics() else {
+            return .notRun(id: "training", title: title, "no \(options.modelFolder)/metrics.jsonl; run curate train --shards \(options.shardFolder) --out \(options.modelFolder)")
+        }
+        func series(_ key: String) -> [(Double, Double)] {
+            steps.compactMap { line in (line["step"] as? Double).flatMap { s in (line[key] as? Double).map { (s, $0) } } }
+        }
+        let loss = series("loss")
+        // The loss of one batch is noisy: a moving average over 1/50 of the run shows its trend.
+        let window = max(1, loss.count / 50)
+        let smooth = loss.indices.map { i in
+            let part = loss[max(0, i - window + 1)...i]
+            return (loss[i].0, part.reduce(0) { $0 + $1.1 } / Double(part.count))
+        }
+        func recall(_ direction: String) -> [(Double, Double)] {
+            evals.compactMap { line in
+                guard let step = line["step"] as? Double, let eval = line["eval"] as? [String: Any], let r = eval[direction] as? [Double], let first = r.first else { return nil }
+                return (step, first)
+            }
+        }
+        var body = "<div class=\"charts\">"
+        body += HTML.chart(title: "loss (batch; moving average)", series: [("batch", "#b8c7dd", loss), ("average", "#1f4e8c", smooth)])
+        if !evals.isEmpty {
+            body += HTML.chart(title: "val recall@1", series: [("image→text", "#c0392b", recall("image_to_text")), ("text→image", "#27ae60", recall("text_to_image"))], zeroBased: true)
+        }
+        body += HTML.chart(title: "learning rate", series: [("lr", "#8e44ad", series("lr"))], zeroBased: true)
+        body += HTML.chart(title: "temperature", series: [("1/τ", "#d35400", series("temperature"))])
+        body += "</div>"
+        let seconds = steps.reduce(0.0) { $0 + ($1["step_seconds"] as? Double ?? 0) }
+        let rates = steps.compactMap { $0["pairs_per_s"] as? Double }.sorted()
+        let lastStep = steps.last?["step"] as? Int ?? evals.last?["step"] as? Int ?? 0
+        body += "<p>\(HTML.number(lastStep)) steps in \(HTML.number(Int(seconds.rounded()))) s of steps"
+            + (rates.isEmpty ? "" : ", median \(HTML.number(Int(rates[rates.count / 2].rounded()))) pairs/s") + ".</p>"
+        if let last = evals.last, let eval = last["eval"] as? [String: Any] {
+            body += "<h3>Final recall (step \(last["step"] as? Int ?? 0), \(eval["count"] as? Int ?? 0) val pairs)</h3>" + recallTable([
+                ("image → text", eval["image_to_text"] as? [Double] ?? []), ("text → image", eval["text_to_image"] as? [Double] ?? []),
+                ("chance", eval["chance"] as? [Double] ?? []),
+            ])
+        }
+        if let options = checkpointMetadata()?["curate.train.options"] {
+            body += "<details><summary>Training options (from the last checkpoint)</summary><pre>\(HTML.escape(options))</pre></details>"
+        }
+        return HTML.Section(id: "training", title: title, ran: true, body: body)
+    }
+
+    func recallTable(_ rows: [(String, [Double])]) -> String {
+        HTML.table(["", "R@1", "R@5", "R@10"], rows.map { [HTML.escape($0.0)] + $0.1.map { HTML.fixed($0) } }, numeric: [1, 2, 3])
+    }
+
+    /// The checkpoint with the highest step in the model folder.
+    func lastCheckpoint() -> String? {
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: options.modelFolder) else { return nil }
+        return names.filter { $0.hasPrefix("step-") && $0.hasSuffix(".safetensors") }.max().map { options.modelFolder + "/" + $0 }
+    }
+
+    /// The string metadata of the last checkpoint's safetensors header (8-byte length, JSON).
+    func checkpointMetadata() -> [String: String]? {
+        guard let path = lastCheckpoint(), let handle = FileHandle(forReadingAtPath: path) else { return nil }
+        defer { try? handle.close() }
+        guard let prefix = try? handle.read(upToCount: 8), prefix.count == 8 else { return nil }
+        let length = prefix.withUnsafeBytes { $0.loadUnaligned(as: UInt64.self) }.littleEndian
+        guard length < 100_000_000, let header = try? handle.read(upToCount: Int(length)),
+              let json = try? JSONSerialization.jsonObject(with: header) as? [String: Any] else { return nil }
+        return json["__metadata__"] as? [String: String]
+    }
+
+    // MARK: Retrieval
+
+    func retrievalSection(_ assets: Assets) -> HTML.Section {
+        let title = "Retrieval with the trained model"
+        guard let checkpoint = lastCheckpoint() else {
+            return .notRun(id: "retrieval", title: title, "no checkpoint in \(options.modelFolder); run curate train")
+        }
+        guard let retriever else {
+            return .notRun(id: "retrieval", title: title, "this report was written without a model")
+        }
+        let results: RetrievalResults
+        do { results = try retriever(checkpoint, options.shardFolder, options.queries, options.automaticQueries, options.top) } catch {
+            warnings.append("retrieval with \(checkpoint) failed: \(error)")
+            return .notRun(id: "retrieval", title: title, "the checkpoint \(checkpoint) could not be used: \(error)")
+        }
+        var body = "<p class=\"muted\">Checkpoint <code>\(HTML.escape(checkpoint))</code>. Queries are rendered with Unifont as in training and compared with every val image; a green frame marks the image the caption came from.</p>"
+        for r in results.recalls {
+            body += "<h3>Recall over \(HTML.escape(r.name)) (\(r.count))</h3>" + recallTable([("image → text", r.imageToText), ("text → image", r.textToImage), ("chance", r.chance)])
+        }
+        for example in results.examples {
+            let rank = example.expectedKey.flatMap { key in example.hits.firstIndex { $0.key == key } }
+            let verdict = example.expectedKey == nil ? "your query" : rank.map { "its image ranked \($0 + 1)" } ?? "its image not in the top \(example.hits.count)"
+            body += "<h3>“\(HTML.escape(example.query))” <span class=\"muted\">(\(verdict))</span></h3><div class=\"row\">"
+            for hit in example.hits {
+                let image = assets.thumbnail(hit.image, name: "s\(hit.key)")
+                let mark = hit.key == example.expectedKey ? " hit" : ""
+                body += "<div class=\"card\">" + (image.map { "<img class=\"\(mark)\" src=\"\($0)\" alt=\"\(HTML.escape(hit.caption))\">" } ?? HTML.image(nil, alt: "", why: "does not decode"))
+                    + "<div>\(HTML.fixed(Double(hit.score))) · \(HTML.escape(hit.key))</div><div class=\"muted\">“\(HTML.escape(hit.caption))”</div></div>"
+            }
+            body += "</div>"
+        }
+        return HTML.Section(id: "retrieval", title: title, ran: true, body: body)
+    }
+}

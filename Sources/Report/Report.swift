@@ -1,0 +1,201 @@
+// curate report: one static HTML page (and its images) that shows what a work folder's runs
+// kept, dropped and learned. It reads what the stages left behind — the catalog, the shards,
+// the model folder — and changes none of it. Each section says so when its stage has not run.
+import Foundation
+import CurateCore
+import Catalog
+
+public struct ReportOptions: Sendable {
+    /// The work folder: catalog.sqlite, decontamination.jsonl, shards/ and model/ by default.
+    public var work = "curate-work"
+    /// Where index.html and images/ go (default WORK/report). Replaced as a whole.
+    public var out: String?
+    /// The shard folder (default WORK/shards).
+    public var shards: String?
+    /// The folder of curate train's checkpoints and metrics (default WORK/model).
+    public var model: String?
+    /// Examples per grid (drops per rule, kept samples, weak pairs).
+    public var examples = 12
+    /// Retrieval examples from val captions, besides the user's `queries`.
+    public var automaticQueries = 4
+    public var queries: [String] = []
+    /// Images shown per retrieval example.
+    public var top = 5
+
+    public init() {}
+
+    var outFolder: String { out ?? work + "/report" }
+    var shardFolder: String { shards ?? work + "/shards" }
+    var modelFolder: String { model ?? work + "/model" }
+}
+
+/// A trained model's recall and text-query examples, computed by the caller (the `curate`
+/// executable, through Train) so that Report does not import the trainer.
+public struct RetrievalResults: Sendable {
+    public struct Recall: Sendable {
+        public var name: String
+        public var count: Int
+        public var imageToText: [Double], textToImage: [Double], chance: [Double]
+        public init(name: String, count: Int, imageToText: [Double], textToImage: [Double], chance: [Double]) {
+            self.name = name; self.count = count; self.imageToText = imageToText; self.textToImage = textToImage; self.chance = chance
+        }
+    }
+
+    public struct Hit: Sendable {
+        public var key: String, caption: String, score: Float, image: [UInt8]
+        public init(key: String, caption: String, score: Float, image: [UInt8]) {
+            self.key = key; self.caption = caption; self.score = score; self.image = image
+        }
+    }
+
+    public struct Example: Sendable {
+        public var query: String
+        /// The key of the image the query's caption came from, for the automatic queries.
+        public var expectedKey: String?
+        public var hits: [Hit]
+        public init(query: String, expectedKey: String?, hits: [Hit]) { self.query = query; self.expectedKey = expectedKey; self.hits = hits }
+    }
+
+    public var recalls: [Recall]
+    public var examples: [Example]
+    public init(recalls: [Recall], examples: [Example]) { self.recalls = recalls; self.examples = examples }
+}
+
+/// Computes `RetrievalResults` for a checkpoint over a shard folder.
+public typealias Retriever = (_ checkpoint: String, _ shards: String, _ queries: [String], _ automatic: Int, _ top: Int) throws -> RetrievalResults
+
+public enum ReportError: Error, CustomStringConvertible, Sendable {
+    case noWork(String)
+    case cannotWrite(path: String, reason: String)
+    case catalog(String)
+
+    public var description: String {
+        switch self {
+        case .noWork(let path): "\(path) is not a folder; pass --work with the folder curate crawl-dump wrote (curate-work by default)"
+        case .cannotWrite(let path, let reason): "cannot write the report to \(path): \(reason); pass --out with a writable folder"
+        case .catalog(let message): "catalog error: \(message); check that the work folder is not in use by another curate"
+        }
+    }
+}
+
+public struct ReportSummary: Sendable {
+    public var page: String
+    public var sectionsRun: [String]
+    public var sectionsNotRun: [String]
+    public var files: Int
+    /// Problems met while reading that did not stop the report (a damaged shard, a model that
+    /// does not load), one line each; the page shows them too.
+    public var warnings: [String]
+}
+
+public final class Report {
+    let options: ReportOptions
+    let readImage: StoredImageReader
+    let retriever: Retriever?
+    var warnings: [String] = []
+    var catalog: SQLiteDatabase?
+
+    public init(options: ReportOptions, readImage: @escaping StoredImageReader, retriever: Retriever?) {
+        self.options = options
+        self.readImage = readImage
+        self.retriever = retriever
+    }
+
+    /// Writes the report into a fresh folder beside `out`, then puts it in `out`'s place, so a
+    /// killed run leaves the previous report whole.
+    public func run() throws -> ReportSummary {
+        var isFolder: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: options.work, isDirectory: &isFolder), isFolder.boolValue else { throw ReportError.noWork(options.work) }
+        let out = options.outFolder, partial = out + ".partial"
+        let files = FileManager.default
+        try? files.removeItem(atPath: partial)
+        let assets: Assets
+        do { assets = try Assets(folder: partial) } catch { throw ReportError.cannotWrite(path: out, reason: "\(error.localizedDescription)") }
+
+        let catalogPath = options.work + "/catalog.sqlite"
+        if files.fileExists(atPath: catalogPath) {
+            do { catalog = try SQLiteDatabase(path: catalogPath) } catch { throw ReportError.catalog("\(error)") }
+        }
+        let sections = [
+            runsSection(), funnelSection(), dropsSection(assets), keptSection(assets),
+            weakPairsSection(assets), decontaminationSection(assets), trainingSection(), retrievalSection(assets),
+        ] + (warnings.isEmpty ? [] : [HTML.Section(id: "warnings", title: "Warnings", ran: true,
+                                                     body: "<ul>" + warnings.map { "<li>\(HTML.escape($0))</li>" }.joined() + "</ul>")])
+        catalog = nil
+        let page = HTML.page(title: "curate report: \(options.work)",
+                             subtitle: "curate \(CurateVersion.string) · work folder \(options.work) · shards \(options.shardFolder) · model \(options.modelFolder)",
+                             sections: sections)
+        do {
+            try Data(page.utf8).write(to: URL(fileURLWithPath: partial + "/index.html"))
+            try? files.removeItem(atPath: out)
+            try files.moveItem(atPath: partial, toPath: out)
+        } catch { throw ReportError.cannotWrite(path: out, reason: "\(error.localizedDescription)") }
+        return ReportSummary(page: out + "/index.html", sectionsRun: sections.filter(\.ran).map(\.title),
+                             sectionsNotRun: sections.filter { !$0.ran }.map(\.title), files: assets.count + 1, warnings: warnings)
+    }
+
+    // MARK: Reading helpers
+
+    /// Rows of `sql` on the catalog; a query that fails (an older catalog without the table)
+    /// gives no rows and a warning.
+    func rows(_ sql: String, _ arguments: [SQLiteDatabase.Value] = []) -> [[SQLiteDatabase.Value]] {
+        guard let catalog else { return [] }
+        do { return try catalog.query(sql, arguments) } catch {
+            warnings.append("catalog query failed: \(error)")
+            return []
+        }
+    }
+
+    func scalar(_ sql: String) -> Int {
+        if case .integer(let n)? = rows(sql).first?.first { return Int(n) }
+        return 0
+    }
+
+    func hasTable(_ name: String) -> Bool {
+        scalar("SELECT count(*) FROM sqlite_master WHERE name = '\(name)'") > 0
+    }
+
+    /// The summary JSON of the last finished run of `command`, if any.
+    func lastRun(_ command: String) -> (summary: String, finished: String)? {
+        guard let row = rows("SELECT summary, finished FROM runs WHERE command = ? AND finished IS NOT NULL ORDER BY id DESC LIMIT 1", [.text(command)]).first,
+              case .text(let finished) = row[1] else { return nil }
+        if case .text(let summary) = row[0] { return (summary, finished) }
+        return ("", finished)
+    }
+
+    /// An image's encoded bytes from its dump, or nil with the reason.
+    func imageBytes(_ id: Int64) -> Result<[UInt8], Error> {
+        guard let row = rows(StoredImageLocation.catalogQuery + " WHERE i.id = ?", [.integer(id)]).first else {
+            return .failure(ReportError.catalog("image \(id) is not in the catalog"))
+        }
+        func text(_ v: SQLiteDatabase.Value) -> String? { if case .text(let s) = v { return s }; return nil }
+        func integer(_ v: SQLiteDatabase.Value) -> Int64 { if case .integer(let n) = v { return n }; return 0 }
+        let location = StoredImageLocation(sourcePath: text(row[1]) ?? "", mirrorPath: text(row[2]), codec: text(row[3]) ?? "",
+                                           offset: integer(row[4]), length: integer(row[5]))
+        return Result { try readImage(location) }
+    }
+
+    /// The thumbnail of catalog image `id`, or a grey box saying why there is none.
+    func catalogImage(_ id: Int64, _ assets: Assets, alt: String) -> String {
+        switch imageBytes(id) {
+        case .success(let bytes):
+            return HTML.image(assets.thumbnail(bytes, name: "i\(id)"), alt: alt, why: "does not decode")
+        case .failure(let error):
+            let reason = (error as? ReasonedError)?.reason.rawValue ?? "unreadable"
+            return HTML.image(nil, alt: alt, why: "bytes not readable (\(reason))")
+        }
+    }
+}
+
+extension SQLiteDatabase.Value {
+    var text: String? { if case .text(let s) = self { return s }; return nil }
+    var int: Int { if case .integer(let n) = self { return Int(n) }; return 0 }
+    var int64: Int64 { if case .integer(let n) = self { return n }; return 0 }
+    var double: Double {
+        switch self {
+        case .real(let x): return x
+        case .integer(let n): return Double(n)
+        default: return 0
+        }
+    }
+}
