@@ -7,9 +7,10 @@ PEERS_VENV ?= /tmp/peers-venv
 # The Python the shard tests read shards with (the webdataset library, as open_clip reads them).
 TEST_VENV ?= /tmp/curate-test-venv
 TEST_PACKAGES := webdataset==1.0.2 pillow==13.0.0
-# Debian packages: the C libraries (with pkg-config files), the font, and the tools the tests use.
+# Debian packages: the C libraries (with pkg-config files), the font, and the tools the tests use
+# (python3-venv for the shard test's webdataset; chromium and a font for the report's browser test).
 APT_PACKAGES := pkg-config libxml2-dev libpng-dev libjpeg-dev libwebp-dev libgif-dev libsqlite3-dev \
-                zlib1g-dev libopenblas-dev unifont python3-venv
+                zlib1g-dev libopenblas-dev unifont python3-venv chromium fonts-dejavu-core
 PKGCONFIG_MODULES := libxml-2.0 libpng libjpeg libwebpdemux libgif zlib openblas sqlite3
 
 .PHONY: setup build release test demo bench bench-venv bench-torch bench-images bench-crawl bench-render bench-filter bench-weak-pairs bench-train asan clean check-setup samples test-venv
@@ -27,12 +28,13 @@ test-venv:
 	@[ -x $(TEST_VENV)/bin/python3 ] && $(TEST_VENV)/bin/python3 -c "import webdataset, PIL" 2>/dev/null || \
 	  { python3 -m venv $(TEST_VENV) && $(TEST_VENV)/bin/pip install -q $(TEST_PACKAGES); }
 
-## check-setup: exit 0 when every library and the font are present.
+## check-setup: exit 0 when every library, the font and the test browser are present.
 check-setup:
 	@missing=; for m in $(PKGCONFIG_MODULES); do pkg-config --exists $$m || missing="$$missing $$m"; done; \
 	[ -f /usr/share/unifont/unifont.hex ] || missing="$$missing unifont"; \
+	command -v chromium >/dev/null || missing="$$missing chromium"; \
 	if [ -n "$$missing" ]; then echo "missing:$$missing (run: make setup)"; exit 1; fi; \
-	echo "setup ok: $(PKGCONFIG_MODULES) unifont"
+	echo "setup ok: $(PKGCONFIG_MODULES) unifont chromium"
 
 build:
 	$(SWIFT) build
@@ -42,7 +44,8 @@ release:
 
 ## test: every test target; the real-corpus tests read $(SHARED)/corpus and are skipped without it.
 test:
-	CURATE_SHARED=$(abspath $(SHARED)) CURATE_TEST_PYTHON=$(TEST_VENV)/bin/python3 $(SWIFT) test --parallel --num-workers 2
+	CURATE_SHARED=$(abspath $(SHARED)) CURATE_TEST_PYTHON=$(TEST_VENV)/bin/python3 $(SWIFT) test --parallel --num-workers 2 \
+	  --attachments-path .build/test-output
 
 ## demo: the main job on the bundled sample (installs missing packages first), then the trainer
 ## on the demo-size synthetic crawl (a small model, a few minutes here).
@@ -73,10 +76,13 @@ demo:
 	  .build/release/curate crawl-dump curate-demo/crawl/crawl.warc.gz --work curate-demo/work | tail -1 && \
 	  .build/release/curate filter --work curate-demo/work --eval-images curate-demo/crawl/eval | tail -1 && \
 	  .build/release/curate build-shards --work curate-demo/work --detections curate-demo/crawl/detections.jsonl --text-pairs 0.25 | tail -1; }
-	rm -rf curate-demo/model
-	.build/release/curate train --shards curate-demo/work/shards --out curate-demo/model $(DEMO_TRAIN)
-	.build/release/curate search --checkpoint curate-demo/model/step-$$(printf %09d $(DEMO_STEPS)).safetensors --shards curate-demo/work/shards -k 3 "a large pink circle"
-	@echo "== curves: curate-demo/model/metrics.png; metrics: curate-demo/model/metrics.jsonl =="
+	rm -rf curate-demo/work/model
+	.build/release/curate train --shards curate-demo/work/shards --out curate-demo/work/model $(DEMO_TRAIN)
+	.build/release/curate search --checkpoint curate-demo/work/model/step-$$(printf %09d $(DEMO_STEPS)).safetensors --shards curate-demo/work/shards -k 3 "a large pink circle"
+	@echo "== curate report: what each run kept, dropped and learned, as a static HTML page =="
+	.build/release/curate report --work curate-work
+	.build/release/curate report --work curate-demo/work --query "a large pink circle" --query "two blue squares"
+	@echo "== the report: $(CURDIR)/curate-demo/work/report/index.html (the sample's, without training: $(CURDIR)/curate-work/report/index.html) =="
 
 ## samples: regenerate the committed samples/ (crawl.warc.gz, mirror/, eval/, truth.jsonl,
 ## detections.jsonl) from its seed; a test checks that this changes nothing.
