@@ -73,9 +73,9 @@ demo:
 	@echo "== curate train on the demo-size synthetic crawl (issue #3's demo size: 1,600 pages, about 3 minutes to write and shard) =="
 	@[ -f curate-demo/work/shards/sizes.json ] || { rm -rf curate-demo && \
 	  .build/release/curate synth-crawl --size demo --out curate-demo/crawl && \
-	  .build/release/curate crawl-dump curate-demo/crawl/crawl.warc.gz --work curate-demo/work | tail -1 && \
-	  .build/release/curate filter --work curate-demo/work --eval-images curate-demo/crawl/eval | tail -1 && \
-	  .build/release/curate build-shards --work curate-demo/work --detections curate-demo/crawl/detections.jsonl --text-pairs 0.25 | tail -1; }
+	  .build/release/curate crawl-dump curate-demo/crawl/crawl.warc.gz --work curate-demo/work && \
+	  .build/release/curate filter --work curate-demo/work --eval-images curate-demo/crawl/eval | sed -n '/^rule /,$$p' && \
+	  .build/release/curate build-shards --work curate-demo/work --detections curate-demo/crawl/detections.jsonl --text-pairs 0.25; }
 	rm -rf curate-demo/work/model
 	.build/release/curate train --shards curate-demo/work/shards --out curate-demo/work/model $(DEMO_TRAIN)
 	.build/release/curate search --checkpoint curate-demo/work/model/step-$$(printf %09d $(DEMO_STEPS)).safetensors --shards curate-demo/work/shards -k 3 "a large pink circle"

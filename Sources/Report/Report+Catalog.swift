@@ -100,7 +100,7 @@ extension Report {
         }
         let rules = rows("SELECT rule, sum(item = 'image'), sum(item = 'pair') FROM filter_decisions GROUP BY rule")
         let order = ruleOrder()
-        var body = ""
+        var body = "<p class=\"muted\">Each card: the image (for a near-duplicate, the dropped image on the left and the one it is near on the right: the image kept, or the eval image), a text of it, its ids and the reason filter recorded.</p>"
         for rule in rules.sorted(by: { (order[$0[0].text ?? ""] ?? .max) < (order[$1[0].text ?? ""] ?? .max) }) {
             let name = rule[0].text ?? "", imageCount = rule[1].int, pairCount = rule[2].int
             body += "<h3 id=\"drop-\(HTML.escape(name))\"><code>\(HTML.escape(name))</code>: \(HTML.number(imageCount)) images, \(HTML.number(pairCount)) pairs</h3><div class=\"grid\">"
@@ -112,7 +112,9 @@ extension Report {
                     """, [.text(name), .integer(Int64(options.examples))])
                 for e in examples {
                     let text = e[5].text.map { "“\(HTML.escape($0))”" } ?? "<span class=\"muted\">(no text)</span>"
-                    body += "<div class=\"card\">\(catalogImage(e[0].int64, assets, alt: "image \(e[0].int)"))<div>\(text)</div>"
+                    let dropped = catalogImage(e[0].int64, assets, alt: "image \(e[0].int)")
+                    let shown = relatedImage(detail: e[1].text ?? "", assets).map { "<div class=\"pair\">\(dropped)\($0)</div>" } ?? dropped
+                    body += "<div class=\"card\">\(shown)<div>\(text)</div>"
                         + "<div class=\"muted\">image \(e[0].int), \(e[2].int)×\(e[3].int)</div><div class=\"reason\">\(HTML.escape(e[1].text ?? name))</div></div>"
                 }
             } else {
@@ -129,6 +131,27 @@ extension Report {
         }
         if rules.isEmpty { body = "<p>The last filter run dropped nothing.</p>" }
         return HTML.Section(id: "drops", title: title, ran: true, body: body)
+    }
+
+    /// The image a near-duplicate drop points at, shown beside the dropped one: filter's detail
+    /// reads "near-duplicate of image ID (…)" or "within pHash N of eval image PATH".
+    func relatedImage(detail: String, _ assets: Assets) -> String? {
+        if let range = detail.range(of: "near-duplicate of image "),
+           let id = Int64(detail[range.upperBound...].prefix { $0.isNumber }) {
+            return catalogImage(id, assets, alt: "the image kept: \(id)")
+        }
+        if let range = detail.range(of: " of eval image ") {
+            let path = String(detail[range.upperBound...])
+            return HTML.image(evalThumbnail(path, assets), alt: "eval image", why: "eval file not found")
+        }
+        return nil
+    }
+
+    /// A thumbnail of an eval image file, named by its order of first use.
+    func evalThumbnail(_ path: String, _ assets: Assets) -> String? {
+        let number = evalNames[path] ?? evalNames.count
+        evalNames[path] = number
+        return FileManager.default.contents(atPath: path).flatMap { assets.thumbnail([UInt8]($0), name: "e\(number)") }
     }
 
     /// Each rule's position in the last filter run, so the grids follow the funnel's order.
@@ -182,20 +205,19 @@ extension Report {
         var body = "<p>\(HTML.number(images)) crawled images were within the pHash radius of \(HTML.number(evals)) eval images. "
             + "\(HTML.number(dropped)) of them were still in the data when <code>eval_near_duplicate</code> ran and were dropped by it; earlier rules had dropped the others. "
             + "The whole list is in <code>\(HTML.escape(options.work))/decontamination.jsonl</code>.</p><div class=\"grid\">"
-        var evalNames: [String: Int] = [:]
         var seen = Set<Int>()
         for r in list where seen.insert(r[0].int).inserted && seen.count <= options.examples * 2 {
             let evalPath = r[1].text ?? ""
-            let number = evalNames[evalPath] ?? evalNames.count
-            evalNames[evalPath] = number
-            let evalImage = FileManager.default.contents(atPath: evalPath).flatMap { assets.thumbnail([UInt8]($0), name: "e\(number)") }
+            let evalImage = evalThumbnail(evalPath, assets)
             body += "<div class=\"card\"><div class=\"pair\">\(catalogImage(r[0].int64, assets, alt: "crawled image \(r[0].int)"))"
                 + HTML.image(evalImage, alt: "eval image", why: "eval file not found") + "</div>"
                 + "<div>crawled image \(r[0].int) ↔ <code>\(HTML.escape((evalPath as NSString).lastPathComponent))</code>, distance \(r[2].int)</div>"
                 + "<div class=\"muted\">\(HTML.escape(r[3].text ?? ""))</div></div>"
         }
-        body += "</div><details><summary>All \(HTML.number(list.count)) matches</summary>"
-            + HTML.table(["image", "url", "eval image", "distance"], list.map {
+        // The fold-out list stops at `listed` rows: a page of a large crawl stays small; the file has all.
+        let listed = 5_000
+        body += "</div><details><summary>\(list.count > listed ? "The first \(HTML.number(listed)) of" : "All") \(HTML.number(list.count)) matches</summary>"
+            + HTML.table(["image", "url", "eval image", "distance"], list.prefix(listed).map {
                 ["\($0[0].int)", HTML.escape($0[3].text ?? ""), HTML.escape($0[1].text ?? ""), "\($0[2].int)"]
             }, numeric: [0, 3]) + "</details>"
         return HTML.Section(id: "decontamination", title: title, ran: true, body: body)

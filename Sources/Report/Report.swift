@@ -94,6 +94,8 @@ public final class Report {
     let retriever: Retriever?
     var warnings: [String] = []
     var catalog: SQLiteDatabase?
+    /// The number of each eval image's thumbnail (`images/eN.jpg`), in order of first use.
+    var evalNames: [String: Int] = [:]
 
     public init(options: ReportOptions, readImage: @escaping StoredImageReader, retriever: Retriever?) {
         self.options = options

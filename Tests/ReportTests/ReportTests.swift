@@ -99,6 +99,13 @@ struct AssetsTests {
             let cards = grid.components(separatedBy: "<h3")[0].components(separatedBy: "</section>")[0].components(separatedBy: "class=\"card\"").count - 1
             #expect((1...4).contains(cards), "\(grid.prefix(60)): \(cards) cards")
         }
+        // A near-duplicate is shown beside what it is near: the image kept, or the eval image.
+        for rule in ["image_near_duplicate", "eval_near_duplicate"] {
+            let grid = try #require(report.components(separatedBy: "<h3 id=\"drop-\(rule)\"").dropFirst().first).components(separatedBy: "<h3")[0]
+            let cards = grid.components(separatedBy: "<div class=\"card\"><div class=\"pair\">").count - 1
+            #expect(cards == grid.components(separatedBy: "class=\"card\"").count - 1 && cards > 0, "\(rule): every card is a pair")
+            #expect(rule == "image_near_duplicate" || grid.contains("src=\"images/e0.jpg\""), "the eval image is shown")
+        }
         // The funnel's last filter line agrees with the run.
         #expect(report.contains("−\(filtered.rows.last!.droppedPairs) → \(HTML.number(filtered.rows.last!.pairsLeft))"))
         // Every image the page shows is a file beside it.
