@@ -67,13 +67,15 @@ public typealias Retriever = (_ checkpoint: String, _ shards: String, _ queries:
 public enum ReportError: Error, CustomStringConvertible, Sendable {
     case noWork(String)
     case cannotWrite(path: String, reason: String)
-    case catalog(String)
+    case unreadableCatalog(path: String, message: String)
+    case notAReport(String)
 
     public var description: String {
         switch self {
         case .noWork(let path): "\(path) is not a folder; pass --work with the folder curate crawl-dump wrote (curate-work by default)"
         case .cannotWrite(let path, let reason): "cannot write the report to \(path): \(reason); pass --out with a writable folder"
-        case .catalog(let message): "catalog error: \(message); check that the work folder is not in use by another curate"
+        case .notAReport(let path): "\(path) holds files that are not a curate report, and --out is replaced as a whole; pass --out with a new folder or an earlier report's"
+        case .unreadableCatalog(let path, let message): "\(path) is not a readable catalog (\(message)); pass --work with a folder curate crawl-dump wrote, or run curate crawl-dump again"
         }
     }
 }
@@ -110,13 +112,24 @@ public final class Report {
         guard FileManager.default.fileExists(atPath: options.work, isDirectory: &isFolder), isFolder.boolValue else { throw ReportError.noWork(options.work) }
         let out = options.outFolder, partial = out + ".partial"
         let files = FileManager.default
+        // `out` is replaced as a whole: never a folder that holds anything but an earlier report.
+        if let existing = try? files.contentsOfDirectory(atPath: out), !existing.isEmpty {
+            let page = (try? String(contentsOfFile: out + "/index.html", encoding: .utf8)) ?? ""
+            guard page.contains("<title>curate report") else { throw ReportError.notAReport(out) }
+        }
         try? files.removeItem(atPath: partial)
         let assets: Assets
         do { assets = try Assets(folder: partial) } catch { throw ReportError.cannotWrite(path: out, reason: "\(error.localizedDescription)") }
 
         let catalogPath = options.work + "/catalog.sqlite"
         if files.fileExists(atPath: catalogPath) {
-            do { catalog = try SQLiteDatabase(path: catalogPath) } catch { throw ReportError.catalog("\(error)") }
+            do {
+                let database = try SQLiteDatabase(path: catalogPath)
+                try database.query("SELECT count(*) FROM sqlite_master")
+                catalog = database
+            } catch let error as SQLiteError {
+                throw ReportError.unreadableCatalog(path: catalogPath, message: error.message)
+            } catch { throw ReportError.unreadableCatalog(path: catalogPath, message: "\(error)") }
         }
         let sections = [
             runsSection(), funnelSection(), dropsSection(assets), keptSection(assets),
@@ -168,7 +181,7 @@ public final class Report {
     /// An image's encoded bytes from its dump, or nil with the reason.
     func imageBytes(_ id: Int64) -> Result<[UInt8], Error> {
         guard let row = rows(StoredImageLocation.catalogQuery + " WHERE i.id = ?", [.integer(id)]).first else {
-            return .failure(ReportError.catalog("image \(id) is not in the catalog"))
+            return .failure(ReportError.unreadableCatalog(path: options.work + "/catalog.sqlite", message: "it has no image \(id)"))
         }
         func text(_ v: SQLiteDatabase.Value) -> String? { if case .text(let s) = v { return s }; return nil }
         func integer(_ v: SQLiteDatabase.Value) -> Int64 { if case .integer(let n) = v { return n }; return 0 }

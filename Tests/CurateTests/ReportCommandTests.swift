@@ -46,6 +46,13 @@ import TestSupport
         #expect(page.components(separatedBy: "class=\"notrun\">Not run: ").count == 9, "eight sections say they have not run")
         #expect(!FileManager.default.fileExists(atPath: work + "/catalog.sqlite"), "the report creates no catalog")
 
+        // --out is replaced whole, so a folder holding anything but a report is refused, untouched.
+        let refused = try Curate.run(["report", "--work", work, "--out", work])
+        #expect(refused.status == 1 && refused.stderr.contains("not a curate report") && FileManager.default.fileExists(atPath: work + "/report/index.html"))
+        FileManager.default.createFile(atPath: work + "/catalog.sqlite", contents: Data("not a database".utf8))
+        let garbage = try Curate.run(["report", "--work", work])
+        #expect(garbage.status == 1 && garbage.stderr.split(separator: "\n").count == 1 && garbage.stderr.contains("not a readable catalog"), "\(garbage.stderr)")
+
         let missing = try Curate.run(["report", "--work", work + "/nothing"])
         #expect(missing.status == 1 && missing.stderr.split(separator: "\n").count == 1 && missing.stderr.contains("--work"), "\(missing.stderr)")
     }
