@@ -148,4 +148,28 @@ struct AssetsTests {
         #expect(retrieved.components(separatedBy: "class=\" hit\"").count == 2, "one framed image")
         #expect(retrieved.contains("Recall over all val pairs (2)"))
     }
+
+    /// The real WARCs of ../shared/corpus (truncated and malformed ones among them) through
+    /// crawl-dump and filter (the corpus's valid and corrupt images as the eval set): the report
+    /// shows the skips, and every image it refers to is a file beside it.
+    @Test(.enabled(if: SharedCorpus.isAvailable)) func reportOfTheRealCorpus() throws {
+        let corpus = try #require(SharedCorpus.root).path
+        let work = NSTemporaryDirectory() + "curate-report-corpus-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: work) }
+        _ = try CrawlDump(options: CrawlOptions(inputs: [corpus + "/warc"], workDirectory: work)).run()
+        var options = FilterOptions(workDirectory: work, rules: try RuleSet.load(path: Self.root + "/rules/align.toml"))
+        options.evalPaths = [corpus + "/images/valid", corpus + "/images/corrupt"]
+        _ = try Filter(options: options, readImage: StoredPayload.reader).run()
+        let (summary, page) = try Self.report(work, examples: 6)
+        #expect(summary.sectionsRun == ["Runs", "Funnel: crawl to shards", "Drops, rule by rule", "Eval decontamination"], "\(summary.sectionsRun)")
+        #expect(summary.warnings.isEmpty, "\(summary.warnings)")
+        let reasons = try SQLiteDatabase(path: work + "/catalog.sqlite").query("SELECT DISTINCT reason FROM skips").compactMap { row -> String? in
+            if case .text(let reason) = row[0] { return reason }
+            return nil
+        }
+        #expect(!reasons.isEmpty, "the corpus has records crawl-dump skips")
+        for reason in reasons { #expect(page.contains("skipped record: <code>\(reason)</code>"), "the funnel shows the skips: \(reason)") }
+        let folder = (summary.page as NSString).deletingLastPathComponent
+        for source in Self.sources(page) { #expect(FileManager.default.fileExists(atPath: folder + "/" + source), "\(source)") }
+    }
 }
