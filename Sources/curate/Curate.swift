@@ -13,7 +13,8 @@ struct Curate: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Turn web crawl dumps into a trained image-text (CLIPPO) model, on one machine.",
         discussion: """
-        The pipeline's commands arrive one per issue; this build has the ones listed below.
+        The pipeline runs crawl-dump, filter, build-shards (which runs weak-pairs when needed) and
+        train, in that order, on one work folder; report shows what they kept, dropped and learned.
 
         Examples:
         \(subcommandTypes.map { "  \($0.example)" }.joined(separator: "\n"))
