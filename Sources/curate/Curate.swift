@@ -13,7 +13,7 @@ struct Curate: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Turn web crawl dumps into a trained image-text (CLIPPO) model, on one machine.",
         discussion: """
-        The pipeline runs crawl-dump, filter, build-shards (which runs weak-pairs when needed) and
+        The pipeline runs crawl-dump, filter, build-shards (which runs weak-pairs when needed) and \
         train, in that order, on one work folder; report shows what they kept, dropped and learned.
 
         Examples:
