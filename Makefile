@@ -44,6 +44,7 @@ release:
 
 ## test: every test target; the real-corpus tests read $(SHARED)/corpus and are skipped without it.
 test:
+	@mkdir -p .build/test-output
 	CURATE_SHARED=$(abspath $(SHARED)) CURATE_TEST_PYTHON=$(TEST_VENV)/bin/python3 $(SWIFT) test --parallel --num-workers 2 \
 	  --attachments-path .build/test-output
 
