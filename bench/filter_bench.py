@@ -31,7 +31,7 @@ def main():
     ap.add_argument("--pairs", type=int, default=1_000_000)
     args = ap.parse_args()
 
-    source = generated(args.bench, "--make-filter-catalog", f"filter-{args.pairs}", args.pairs)
+    source = generated(args.bench, "--make-filter-catalog", f"filter-v2-{args.pairs}", args.pairs)
     results = {}
     table = ""
     for name, extra in [("default rules", []), ("min_count = 2", ["--set", "text_rare_token.min_count=2"])]:

@@ -36,8 +36,8 @@ func makeFilterCatalog(_ folder: String, pairs: Int) {
     }
     let image = try! db.prepare("INSERT INTO images (id, sha256, format, width, height, bytes, source_id, codec, offset, length, url) VALUES (?, ?, 'jpeg', ?, ?, 1000, 1, 'none', 0, 0, ?)")
     let url = try! db.prepare("INSERT INTO image_urls (url_key, url, image_id, source_id, via) VALUES (?, ?, ?, 1, 'response')")
-    let feature = try! db.prepare("INSERT INTO image_features (image_id, phash, status, detail) VALUES (?, ?, ?, ?)")
-    var hashes: [UInt64] = []
+    let feature = try! db.prepare("INSERT INTO image_features (image_id, phash, status, detail, signature) VALUES (?, ?, ?, ?, ?)")
+    var hashes: [UInt64] = [], signatures: [[UInt8]] = []
     for i in 1...images {
         let (w, h): (Int, Int) = chance(0.10) ? (int(32..<200), int(32..<400)) : chance(0.05) ? (int(800..<1600), int(201..<260)) : (int(256..<1200), int(256..<1200))
         let address = "http://cdn\(i % 13).example/img/\(i).jpg"
@@ -45,13 +45,17 @@ func makeFilterCatalog(_ folder: String, pairs: Int) {
         try! url.run([.text(address), .text(address), .integer(Int64(i))])
         if chance(0.02) { try! url.run([.text(address + "?copy"), .text(address + "?copy"), .integer(Int64(i))]) }
         var code = rng.next()
-        if !hashes.isEmpty && chance(0.05) {  // a near-duplicate of an earlier image
-            code = hashes[int(0..<hashes.count)]
+        var signature = (0..<192).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
+        if !hashes.isEmpty && chance(0.05) {  // a near-duplicate of an earlier image: close hash, close colours
+            let original = int(0..<hashes.count)
+            code = hashes[original]
             for _ in 0..<int(0..<5) { code ^= 1 << UInt64(int(0..<64)) }
+            signature = signatures[original].map { UInt8(clamping: Int($0) + int(-3..<4)) }
         }
         hashes.append(code)
-        if chance(0.002) { try! feature.run([.integer(Int64(i)), .null, .text("corrupt"), .text("generated")]) }
-        else { try! feature.run([.integer(Int64(i)), .integer(Int64(bitPattern: code)), .text("ok"), .null]) }
+        signatures.append(signature)
+        if chance(0.002) { try! feature.run([.integer(Int64(i)), .null, .text("corrupt"), .text("generated"), .null]) }
+        else { try! feature.run([.integer(Int64(i)), .integer(Int64(bitPattern: code)), .text("ok"), .null, .text(Filter.hex(signature))]) }
     }
     let ref = try! db.prepare("INSERT INTO refs (id, page_id, position, chosen_by, alt_state, status, image_id) VALUES (?, ?, 0, 'src', 'present', 'resolved', ?)")
     let pair = try! db.prepare("INSERT INTO pairs (id, image_id, ref_id, page_id, text, text_source) VALUES (?, ?, ?, ?, ?, 'alt')")

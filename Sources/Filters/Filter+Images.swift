@@ -54,10 +54,10 @@ extension Filter {
                 }
             case .nearDuplicate:
                 try ensureFeatures()
-                nearDuplicates(radius: rule.int("max_distance"), rule: r)
+                nearDuplicates(radius: rule.int("max_distance"), maxColorDistance: rule.double("max_color_distance"), rule: r)
             case .evalNearDuplicate:
                 try ensureFeatures()
-                try evalNearDuplicates(radius: rule.int("max_distance"), rule: r, name: rule.name)
+                try evalNearDuplicates(radius: rule.int("max_distance"), maxColorDistance: rule.double("max_color_distance"), rule: r, name: rule.name)
             default:
                 break
             }
@@ -67,53 +67,58 @@ extension Filter {
 
     // MARK: Near-duplicates
 
-    /// Single-linkage clusters of perceptual hashes within `radius` (equal hashes first, then
-    /// multi-index hashing over the distinct hashes); each cluster keeps the image with the most
-    /// texts, then the most pixels, then the lowest id.
-    private func nearDuplicates(radius: Int, rule: Int) {
+    /// Two images are near-duplicates when their pHashes are within `radius` bits and their
+    /// colour signatures within `maxColorDistance`. Images are taken best first (most texts, then
+    /// most pixels, then lowest id); each one not yet dropped is kept and drops every near-duplicate
+    /// of it not yet decided, so a dropped image is always near the image it names (no chains).
+    /// Candidates come from multi-index hashing over the distinct hashes.
+    private func nearDuplicates(radius: Int, maxColorDistance: Double, rule: Int) {
         var byCode: [UInt64: [Int]] = [:]
         for i in imageIDs.indices where imageDropped[i] < 0 { if let code = phashes[Int32(i)] { byCode[code, default: []].append(i) } }
         let codes = Array(byCode.keys)
-        var parent = Array(codes.indices)
-        func root(_ x: Int) -> Int { var x = x; while parent[x] != x { parent[x] = parent[parent[x]]; x = parent[x] }; return x }
         let index = HammingIndex(codes)
         let masks = HammingIndex.masks(radius: radius / 4)
-        var seen = [UInt32](repeating: 0, count: codes.count)
-        for (u, code) in codes.enumerated() {
-            index.search(code, radius: radius, masks: masks, seen: &seen, stamp: UInt32(u + 1)) { v, _ in
-                if v > u { let a = root(u), b = root(v); if a != b { parent[a] = b } }
-            }
-        }
-        var clusters: [Int: [Int]] = [:]
-        for (u, code) in codes.enumerated() { clusters[root(u), default: []] += byCode[code]! }
+        var seen = [UInt32](repeating: 0, count: codes.count), stamp: UInt32 = 0
         var texts = [Int32](repeating: 0, count: imageIDs.count)
         for image in pairImage where image >= 0 { texts[Int(image)] += 1 }
-        var merged = 0
-        for members in clusters.values where members.count > 1 {
-            let keep = members.max { a, b in
-                (texts[a], Int(widths[a]) * Int(heights[a]), -imageIDs[a]) < (texts[b], Int(widths[b]) * Int(heights[b]), -imageIDs[b])
-            }!
-            for i in members where i != keep {
-                let distance = (phashes[Int32(i)]! ^ phashes[Int32(keep)]!).nonzeroBitCount
-                dropImage(i, rule: rule, "near-duplicate of image \(imageIDs[keep]) (pHash distance \(distance))")
-                merged += 1
+        let order = byCode.values.joined().sorted { a, b in
+            (texts[a], Int(widths[a]) * Int(heights[a]), -imageIDs[a]) > (texts[b], Int(widths[b]) * Int(heights[b]), -imageIDs[b])
+        }
+        var decided = [Bool](repeating: false, count: imageIDs.count)
+        for keep in order where !decided[keep] {
+            decided[keep] = true
+            stamp += 1
+            let code = phashes[Int32(keep)]!, signature = signatures[Int32(keep)]
+            index.search(code, radius: radius, masks: masks, seen: &seen, stamp: stamp) { v, distance in
+                for i in byCode[codes[v]]! where !decided[i] {
+                    guard let color = colorDistance(signature, signatures[Int32(i)]), color <= maxColorDistance else { continue }
+                    decided[i] = true
+                    dropImage(i, rule: rule, String(format: "near-duplicate of image %lld (pHash distance %d, colour distance %.1f)", imageIDs[keep], distance, color))
+                }
             }
         }
     }
 
+    /// The colour distance of two signatures; nil when either is missing (never a match).
+    private func colorDistance(_ a: [UInt8]?, _ b: [UInt8]?) -> Double? {
+        guard let a, let b, a.count == b.count, !a.isEmpty else { return nil }
+        return ImageHash.colorDistance(a, b)
+    }
+
     /// Every image within `radius` of an evaluation image is dropped (unless an earlier rule did)
     /// and listed in the decontamination report.
-    private func evalNearDuplicates(radius: Int, rule: Int, name: String) throws {
+    private func evalNearDuplicates(radius: Int, maxColorDistance: Double, rule: Int, name: String) throws {
         guard !options.evalPaths.isEmpty else {
             notes[name] = "no --eval-images given: nothing checked"
             return
         }
         let (files, missing) = FileList.expand(options.evalPaths)
         if let first = missing.first { throw FilterError.evalUnreadable(path: first, reason: "no such file or folder") }
-        var codes: [UInt64] = [], paths: [String] = [], skipped = 0
+        var codes: [UInt64] = [], evalSignatures: [[UInt8]] = [], paths: [String] = [], skipped = 0
         for file in files {
-            guard case .success(let bytes) = FileList.read(file), let code = try? Self.perceptualHash(bytes) else { skipped += 1; continue }
-            codes.append(code)
+            guard case .success(let bytes) = FileList.read(file), let features = try? Self.features(bytes) else { skipped += 1; continue }
+            codes.append(features.phash)
+            evalSignatures.append(features.signature)
             paths.append(file)
         }
         notes[name] = "\(codes.count) eval images" + (skipped > 0 ? ", \(skipped) files skipped (not decodable images)" : "")
@@ -126,22 +131,25 @@ extension Filter {
         for i in imageIDs.indices {
             guard let code = phashes[Int32(i)] else { continue }
             stamp += 1
-            var best: (eval: Int, distance: Int)?
+            var best: (eval: Int, distance: Int, color: Double)?
             index.search(code, radius: radius, masks: masks, seen: &seen, stamp: stamp) { e, d in
-                if best == nil || d < best!.distance || (d == best!.distance && e < best!.eval) { best = (e, d) }
+                guard let color = colorDistance(signatures[Int32(i)], evalSignatures[e]), color <= maxColorDistance else { return }
+                if best == nil || (d, color, e) < (best!.distance, best!.color, best!.eval) { best = (e, d, color) }
             }
             if let best {
                 decontamination.append((Int32(i), paths[best.eval], best.distance))
-                dropImage(i, rule: rule, "within pHash \(best.distance) of eval image \(paths[best.eval])")
+                dropImage(i, rule: rule, String(format: "within pHash %d (colour distance %.1f) of eval image %@", best.distance, best.color, paths[best.eval]))
             }
         }
     }
 
     // MARK: Perceptual hashes, cached in image_features
 
-    /// The pHash as curate computes it everywhere: decoded at the smallest scale that covers 32×32.
-    static func perceptualHash(_ bytes: [UInt8]) throws -> UInt64 {
-        ImageHash.perceptual(try ImageDecoder.decode(bytes, options: DecodeOptions(target: .stretch(width: 32, height: 32))))
+    /// The pHash and colour signature as curate computes them everywhere, from one decode at the
+    /// smallest scale that covers 32×32.
+    static func features(_ bytes: [UInt8]) throws -> (phash: UInt64, signature: [UInt8]) {
+        let image = try ImageDecoder.decode(bytes, options: DecodeOptions(target: .stretch(width: 32, height: 32)))
+        return (ImageHash.perceptual(image), ImageHash.colorSignature(image))
     }
 
     /// Decodes every not-yet-dropped image that has no cached hash (on `threads` threads), stores
@@ -149,16 +157,17 @@ extension Filter {
     func ensureFeatures() throws {
         if featuresLoaded { return }
         featuresLoaded = true
+        // A hash cached by a version without signatures is computed again.
         var known = Set<Int64>()
-        try db.forEach("SELECT image_id FROM image_features") { known.insert($0.integer(0)) }
+        try db.forEach("SELECT image_id FROM image_features WHERE phash IS NULL OR signature IS NOT NULL") { known.insert($0.integer(0)) }
         let todo = imageIDs.indices.filter { imageDropped[$0] < 0 && !known.contains(imageIDs[$0]) }
         if !todo.isEmpty { progress("hashing \(todo.count) images (decoded from the dump once, then cached)") }
-        let insert = try db.prepare("INSERT OR REPLACE INTO image_features (image_id, phash, status, detail) VALUES (?, ?, ?, ?)")
+        let insert = try db.prepare("INSERT OR REPLACE INTO image_features (image_id, phash, status, detail, signature) VALUES (?, ?, ?, ?, ?)")
         let batchSize = 256
         for start in stride(from: 0, to: todo.count, by: batchSize) {
             let batch = Array(todo[start..<min(start + batchSize, todo.count)])
             let locations = try self.locations(batch.map { imageIDs[$0] })
-            let results = UnsafeMutableBufferPointer<(UInt64?, String, String?)>.allocate(capacity: batch.count)
+            let results = UnsafeMutableBufferPointer<((phash: UInt64, signature: [UInt8])?, String, String?)>.allocate(capacity: batch.count)
             results.initialize(repeating: (nil, "", nil))
             defer { results.deinitialize(); results.deallocate() }
             nonisolated(unsafe) let out = results
@@ -168,7 +177,7 @@ extension Filter {
                 for k in stride(from: worker, to: batch.count, by: workers) {
                     guard let location = locations[k] else { out[k] = (nil, DropReason.unreadable.rawValue, "no source for this image"); continue }
                     do {
-                        out[k] = (try Self.perceptualHash(reader(location)), "ok", nil)
+                        out[k] = (try Self.features(reader(location)), "ok", nil)
                     } catch let failure as ReasonedError {
                         out[k] = (nil, failure.reason.rawValue, failure.description)
                     } catch let error as ImagingError {
@@ -180,19 +189,59 @@ extension Filter {
             }
             if !options.dryRun { try db.execute("BEGIN") }
             for (k, i) in batch.enumerated() {
-                let (code, status, detail) = results[k]
-                if let code { phashes[Int32(i)] = code } else { featureFailure[Int32(i)] = status + (detail.map { ": " + $0 } ?? "") }
+                let (features, status, detail) = results[k]
+                if let features {
+                    phashes[Int32(i)] = features.phash
+                    signatures[Int32(i)] = features.signature
+                } else {
+                    featureFailure[Int32(i)] = status + (detail.map { ": " + $0 } ?? "")
+                }
                 if !options.dryRun {
-                    try insert.run([.integer(imageIDs[i]), code.map { .integer(Int64(bitPattern: $0)) } ?? .null, .text(status), detail.map { .text($0) } ?? .null])
+                    try insert.run([.integer(imageIDs[i]), features.map { .integer(Int64(bitPattern: $0.phash)) } ?? .null, .text(status), detail.map { .text($0) } ?? .null,
+                                    features.map { .text(Self.hex($0.signature)) } ?? .null])
                 }
             }
             if !options.dryRun { try db.execute("COMMIT") }
         }
-        try db.forEach("SELECT image_id, phash, status, detail FROM image_features") { row in
+        try db.forEach("SELECT image_id, phash, status, detail, signature FROM image_features") { row in
             guard let i = imageIndex[row.integer(0)] else { return }
-            if !row.isNull(1) { phashes[i] = UInt64(bitPattern: row.integer(1)) }
-            else { featureFailure[i] = (row.text(2) ?? "corrupt") + (row.text(3).map { ": " + $0 } ?? "") }
+            if !row.isNull(1) {
+                phashes[i] = UInt64(bitPattern: row.integer(1))
+                signatures[i] = row.text(4).flatMap(Self.bytes)
+            } else {
+                featureFailure[i] = (row.text(2) ?? "corrupt") + (row.text(3).map { ": " + $0 } ?? "")
+            }
         }
+    }
+
+    /// A colour signature as stored in image_features: lowercase hex (the catalog wrapper binds
+    /// text, integers and reals).
+    public static func hex(_ bytes: [UInt8]) -> String {
+        let digits = Array("0123456789abcdef".utf8)
+        var out = [UInt8]()
+        out.reserveCapacity(bytes.count * 2)
+        for b in bytes { out.append(digits[Int(b >> 4)]); out.append(digits[Int(b & 15)]) }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// The bytes of a stored signature; nil when it is not hex.
+    public static func bytes(_ hex: String) -> [UInt8]? {
+        let utf8 = Array(hex.utf8)
+        guard utf8.count % 2 == 0 else { return nil }
+        func value(_ c: UInt8) -> UInt8? {
+            switch c {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): c - UInt8(ascii: "0")
+            case UInt8(ascii: "a")...UInt8(ascii: "f"): c - UInt8(ascii: "a") + 10
+            default: nil
+            }
+        }
+        var out = [UInt8]()
+        out.reserveCapacity(utf8.count / 2)
+        for k in stride(from: 0, to: utf8.count, by: 2) {
+            guard let high = value(utf8[k]), let low = value(utf8[k + 1]) else { return nil }
+            out.append(high << 4 | low)
+        }
+        return out
     }
 
     private func locations(_ ids: [Int64]) throws -> [StoredImageLocation?] {

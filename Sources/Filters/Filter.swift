@@ -51,8 +51,10 @@ public final class Filter {
     var pairDropped: [Int16] = []
     var pairDetail: [Int32: String] = [:]
 
-    // Perceptual hashes (image index → hash), or why an image could not be hashed.
+    // Perceptual hashes and colour signatures (image index → value), or why an image could not
+    // be hashed.
     var phashes: [Int32: UInt64] = [:]
+    var signatures: [Int32: [UInt8]] = [:]
     var featureFailure: [Int32: String] = [:]
     var featuresLoaded = false
 

@@ -4,7 +4,8 @@ import Foundation
 
 /// The tables `curate filter` adds to the catalog (README: "The catalog"):
 ///   image_features    image_id, phash (64-bit, as a signed integer), status (`ok` or a drop
-///                     reason), detail: computed once per image, kept across runs
+///                     reason), detail, signature (8×8 RGB colour signature, hex): computed once
+///                     per image, kept across runs
 ///   filter_decisions  item (`image` or `pair`), id, rule, detail: one row per dropped item of
 ///                     the last run; replaced as a whole by each run
 ///   decontamination   image_id, eval_path, distance: the images dropped as near-duplicates of
@@ -18,7 +19,7 @@ public enum FilterCatalog {
                 started TEXT NOT NULL, finished TEXT, summary TEXT);
             CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
             CREATE TABLE IF NOT EXISTS image_features (
-                image_id INTEGER PRIMARY KEY, phash INTEGER, status TEXT NOT NULL, detail TEXT);
+                image_id INTEGER PRIMARY KEY, phash INTEGER, status TEXT NOT NULL, detail TEXT, signature TEXT);
             CREATE TABLE IF NOT EXISTS filter_decisions (
                 item TEXT NOT NULL, id INTEGER NOT NULL, rule TEXT NOT NULL, detail TEXT,
                 PRIMARY KEY (item, id)) WITHOUT ROWID;
@@ -30,6 +31,13 @@ public enum FilterCatalog {
             CREATE TEMP TABLE IF NOT EXISTS filter_texts (pair_id INTEGER PRIMARY KEY, image_id INTEGER NOT NULL, key INTEGER NOT NULL);
             CREATE TEMP TABLE IF NOT EXISTS filter_grams (hash INTEGER PRIMARY KEY, n INTEGER NOT NULL);
             """)
+        // Catalogs filtered before colour signatures existed gain the column (their rows are
+        // hashed again on the next run).
+        let columns = try db.query("PRAGMA table_info(image_features)").compactMap { row -> String? in
+            if case .text(let name) = row[1] { return name }
+            return nil
+        }
+        if !columns.contains("signature") { try db.execute("ALTER TABLE image_features ADD COLUMN signature TEXT") }
     }
 }
 

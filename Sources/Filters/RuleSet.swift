@@ -36,7 +36,7 @@ public enum Check: String, Sendable, CaseIterable {
         case .maxAspectRatio: ["max_ratio": .double(3), "bounds": .string("strict")]
         case .textBlocklist: ["list": .string(""), "fields": .strings(["image_url", "page_url", "text", "page_title", "page_text"]), "page_min_sentences": .int(2)]
         case .maxTextsPerImage: ["max_texts": .int(1000)]
-        case .nearDuplicate, .evalNearDuplicate: ["max_distance": .int(8)]
+        case .nearDuplicate, .evalNearDuplicate: ["max_distance": .int(8), "max_color_distance": .double(8)]
         case .maxImagesPerText: ["max_images": .int(10)]
         case .rareToken: ["vocabulary_size": .int(100_000_000), "min_count": .int(0)]
         case .minWords: ["min_words": .int(3)]

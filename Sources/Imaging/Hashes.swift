@@ -47,6 +47,23 @@ public enum ImageHash {
         return coefficients.reduce(UInt64(0)) { hash, c in hash << 1 | (c > median ? 1 : 0) }
     }
 
+    /// The colour signature that confirms a pHash match: the image shrunk by area averaging to
+    /// 8×8 RGB, 192 bytes, row-major. pHash sees only luma, and on flat images (graphics, product
+    /// shots, the synthetic crawl's scenes) unrelated images share hashes; their colours differ.
+    public static func colorSignature(_ image: RGBImage) -> [UInt8] {
+        image.resized(.stretch(width: signatureSide, height: signatureSide)).pixels
+    }
+
+    public static let signatureSide = 8
+
+    /// The mean absolute difference of two colour signatures, per channel value (0–255).
+    public static func colorDistance(_ a: [UInt8], _ b: [UInt8]) -> Double {
+        precondition(a.count == b.count && !a.isEmpty, "colorDistance needs two signatures of the same, non-zero size.")
+        var sum = 0
+        for k in a.indices { sum += abs(Int(a[k]) - Int(b[k])) }
+        return Double(sum) / Double(a.count)
+    }
+
     /// The number of differing bits between two perceptual hashes.
     public static func hammingDistance(_ a: UInt64, _ b: UInt64) -> Int { (a ^ b).nonzeroBitCount }
 

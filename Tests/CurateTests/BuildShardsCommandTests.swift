@@ -27,7 +27,7 @@ import TestSupport
         defer { for w in [a, b, killed] { try? FileManager.default.removeItem(atPath: w) } }
         let result = try Curate.run(Self.args + ["--work", a])
         #expect(result.status == 0, "\(result.stderr)")
-        #expect(result.stdout.contains("weak pairs for 35 images"), "weak-pairs ran first: \(result.stdout)")
+        #expect(result.stdout.contains("weak pairs for 36 images"), "weak-pairs ran first: \(result.stdout)")
         #expect(try Curate.run(Self.args + ["--work", b]).status == 0)
         let shards = try Self.files(a + "/shards")
         #expect(try Self.files(b + "/shards") == shards, "the same catalog and seed give byte-identical shards")

@@ -15,7 +15,7 @@ import TestSupport
         #expect(try Curate.run(["filter", "--work", work, "--eval-images", "samples/eval"]).status == 0)
         let result = try Curate.run(["weak-pairs", "--work", work, "--detections", "samples/detections.jsonl"])
         #expect(result.status == 0, "\(result.stderr)")
-        #expect(result.stdout.contains("weak pairs for 35 images: tags from the detector 32, from context 3"), "\(result.stdout)")
+        #expect(result.stdout.contains("weak pairs for 36 images: tags from the detector 33, from context 3"), "\(result.stdout)")
         let db = try SQLiteDatabase(path: work + "/catalog.sqlite")
         let rows = try db.query("SELECT image_id, rank, tag_source, tags, score FROM weak_pairs ORDER BY image_id, rank")
         #expect(rows.count >= 150)

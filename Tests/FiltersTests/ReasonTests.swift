@@ -64,6 +64,10 @@ import TestSupport
         try image("many_texts", width: 400, height: 300, bytes: jpeg(6, 400, 300))
         try image("original", width: 400, height: 300, bytes: jpeg(7, 400, 300))
         try image("near_copy", width: 360, height: 270, bytes: TestImages.photo(width: 400, height: 300, seed: 7).resized(.stretch(width: 360, height: 270)).encoded(.jpeg(quality: 70)))
+        // Two graphics whose luma is the same (so pHash cannot tell them apart) in other colours:
+        // the colour signature keeps both.
+        try image("graphic", width: 400, height: 300, bytes: Self.graphic(background: RGB(200, 50, 50), square: RGB(40, 60, 220)).encoded(.png))
+        try image("graphic_recoloured", width: 400, height: 300, bytes: Self.graphic(background: RGB(95, 95, 95), square: RGB(66, 66, 66)).encoded(.png))
         try image("eval_copy", width: 400, height: 300, bytes: jpeg(8, 400, 300))
         try Data(try jpeg(8, 400, 300)).write(to: URL(fileURLWithPath: mirror + "/eval/eval-1.jpg"))
         // Page text: two sentences with blocklisted terms condemn page 2's images; one mention on
@@ -92,6 +96,15 @@ import TestSupport
         try pair("kept0", image: "plain0", good)
         try pair("kept1", image: "plain3", good)
         return made
+    }
+
+    /// A flat background with a square left of centre, 400×300.
+    static func graphic(background: RGB, square: RGB) -> RGBImage {
+        var pixels = RGBImage(width: 400, height: 300, fill: background).pixels
+        for y in 80..<200 {
+            for x in 60..<180 { pixels.replaceSubrange((y * 400 + x) * 3..<(y * 400 + x) * 3 + 3, with: [square.r, square.g, square.b]) }
+        }
+        return RGBImage(width: 400, height: 300, pixels: pixels)
     }
 
     static let overrides = ["image_too_many_texts.max_texts=2", "text_shared_by_many_images.max_images=2", "text_rare_token.min_count=2"]
@@ -129,6 +142,11 @@ import TestSupport
         #expect(image("many_texts") == "image_too_many_texts")
         #expect(image("original") == nil && image("near_copy") == "image_near_duplicate")
         #expect(image("eval_copy") == "eval_near_duplicate")
+        let graphics = try ["graphic", "graphic_recoloured"].map { try Filter.features(Self.graphic(background: $0 == "graphic" ? RGB(200, 50, 50) : RGB(95, 95, 95),
+                                                                                                          square: $0 == "graphic" ? RGB(40, 60, 220) : RGB(66, 66, 66)).encoded(.png)) }
+        #expect(ImageHash.hammingDistance(graphics[0].phash, graphics[1].phash) <= 6, "the two graphics share a pHash neighbourhood")
+        #expect(ImageHash.colorDistance(graphics[0].signature, graphics[1].signature) > 8)
+        #expect(image("graphic") == nil && image("graphic_recoloured") == nil, "different colours are not near-duplicates")
         // A pair takes its image's reason.
         #expect(pair("p_small") == "image_too_small" && pair("many0") == "image_too_many_texts")
         #expect((0..<3).allSatisfy { pair("shared\($0)") == "text_shared_by_many_images" })
@@ -138,7 +156,7 @@ import TestSupport
         #expect(pair("boilerplate") == "text_boilerplate")
         #expect(pair("boilerplate2") == "text_boilerplate")
         #expect(pair("kept0") == nil && pair("kept1") == nil)
-        #expect(report.keptPairs == 2 && report.keptImages == 8)
+        #expect(report.keptPairs == 2 && report.keptImages == 10)  // the six plain images, original, one_mention and the two graphics
         #expect(report.decontaminated == 1)
         let listed = try String(contentsOfFile: made.folder + "/decontamination.jsonl", encoding: .utf8)
         #expect(listed.contains("eval-1.jpg") && listed.split(separator: "\n").count == 1)

@@ -15,6 +15,20 @@ import TestSupport
         #expect(ImageHash.hex(0x0123_4567_89AB_CDEF) == "0123456789abcdef")
     }
 
+    /// The colour signature: 8×8 RGB; a re-encoded, resized copy stays close, another photo and
+    /// the same photo with its colours swapped do not.
+    @Test func colorSignatureSeparatesColoursNotCopies() throws {
+        let photo = TestImages.photo(width: 320, height: 240, seed: 5)
+        let signature = ImageHash.colorSignature(photo)
+        #expect(signature.count == 192)
+        let copy = try ImageDecoder.decode(photo.resized(.stretch(width: 240, height: 180)).encoded(.jpeg(quality: 60)))
+        #expect(ImageHash.colorDistance(signature, ImageHash.colorSignature(copy)) < 3)
+        let swapped = RGBImage(width: 320, height: 240, pixels: (0..<photo.pixels.count).map { photo.pixels[$0 - $0 % 3 + 2 - $0 % 3] })
+        #expect(ImageHash.colorDistance(signature, ImageHash.colorSignature(swapped)) > 8)
+        #expect(ImageHash.colorDistance(signature, ImageHash.colorSignature(TestImages.photo(width: 320, height: 240, seed: 6))) > 8)
+        #expect(ImageHash.colorDistance([0, 10], [255, 0]) == 132.5)
+    }
+
     /// Brightening changes the DC coefficient only, so at most the DC bit (and a coefficient
     /// that sat at the median) may flip.
     @Test func brightnessShiftKeepsTheHash() {
