@@ -50,7 +50,7 @@ test:
 
 ## demo: the main job on the bundled sample (installs missing packages first), then the trainer
 ## on the demo-size synthetic crawl (a small model, a few minutes here).
-DEMO_STEPS ?= 2500
+DEMO_STEPS ?= 3000
 DEMO_TRAIN ?= --model mu --steps $(DEMO_STEPS) --batch 32 --optimizer adamw --learning-rate 5e-4 --warmup 100 \
               --text-pairs-fraction 0 --eval-every 500 --checkpoint-every 500
 demo:

@@ -75,6 +75,6 @@ let package = Package(
         .testTarget(name: "RenderTests", dependencies: ["Render", "Imaging", "TestSupport"]),
         .testTarget(name: "SystemLibrariesTests", dependencies: ["CLibXML2", "CZlib", "CLibPNG", "CLibWebP", "CGIF", "CSQLite", "COpenBLAS"]),
         .testTarget(name: "ReportTests", dependencies: ["Report", "Crawl", "Filters", "Catalog", "CurateCore", "Imaging", "TestSupport"]),
-        .testTarget(name: "CurateTests", dependencies: ["curate", "Catalog", "TestSupport"]),
+        .testTarget(name: "CurateTests", dependencies: ["curate", "Catalog", "CurateCore", "TestSupport"]),
     ]
 )

@@ -95,7 +95,9 @@ public final class Embedder {
         if alt.count < embedded.count, let r = recall(alt) { recalls.append(("alt-text val pairs only", r)) }
         let picked = automatic > 0 && !alt.isEmpty ? (0..<min(automatic, alt.count)).map { alt[$0 * alt.count / min(automatic, alt.count)] } : []
         var examples = picked.map { i in
-            RetrievalExample(query: gallery.captions[i], expectedKey: gallery.keys[i], hits: gallery.rank(texts[i], top: k))
+            // The image is shown under its first sample's key.
+            let first = gallery.identities.firstIndex(of: gallery.identities[i]) ?? i
+            return RetrievalExample(query: gallery.captions[i], expectedKey: gallery.keys[first], hits: gallery.rank(texts[i], top: k))
         }
         examples += zip(queries, embed(texts: queries)).map { RetrievalExample(query: $0, expectedKey: nil, hits: gallery.rank($1, top: k)) }
         return RetrievalSummary(samples: embedded.count, recalls: recalls, examples: examples)
@@ -120,6 +122,9 @@ public struct RetrievalSummary: Sendable {
 /// The val shards' samples (the train shards' when there are none), their images embedded once.
 struct Gallery {
     var keys: [String] = [], captions: [String] = [], sources: [String] = [], images: [[UInt8]] = []
+    /// Which image each sample shows (its json's image_sha256, else its key): an image with five
+    /// weak sentences is five samples, and a search shows it once.
+    var identities: [String] = []
     var embeddings: [[Float]?] = []
 
     init(shards: ShardSet, embedder: Embedder) {
@@ -130,15 +135,19 @@ struct Gallery {
             captions.append(sample.members["txt"].map { String(decoding: $0, as: UTF8.self) } ?? "")
             let json = sample.members["json"].flatMap { try? JSONSerialization.jsonObject(with: Data($0)) as? [String: Any] }
             sources.append(json?["text_source"] as? String ?? "")
+            identities.append(json?["image_sha256"] as? String ?? sample.key)
             images.append(jpg)
         }
         embeddings = embedder.embed(images: images)
     }
 
-    /// The images ranked by cosine similarity to `query` (an L2-normalised embedding), best first.
+    /// The images ranked by cosine similarity to `query` (an L2-normalised embedding), best first,
+    /// each image once (under its first sample's key and caption).
     func rank(_ query: [Float], top k: Int) -> [Embedder.Hit] {
-        let scored = embeddings.enumerated().compactMap { i, e in
-            e.map { Embedder.Hit(key: keys[i], caption: captions[i], score: zip(query, $0).reduce(0) { $0 + $1.0 * $1.1 }, image: images[i]) }
+        var seen = Set<String>()
+        let scored = embeddings.indices.compactMap { i -> Embedder.Hit? in
+            guard let e = embeddings[i], seen.insert(identities[i]).inserted else { return nil }
+            return Embedder.Hit(key: keys[i], caption: captions[i], score: zip(query, e).reduce(0) { $0 + $1.0 * $1.1 }, image: images[i])
         }
         return Array(scored.sorted { $0.score > $1.score }.prefix(k))
     }

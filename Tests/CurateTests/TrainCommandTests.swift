@@ -1,3 +1,4 @@
+import CurateCore
 import Foundation
 import Testing
 import TestSupport
@@ -43,6 +44,20 @@ import TestSupport
         let checkpoint = straight + "/step-000000012.safetensors"
         let search = try Curate.run(["search", "--checkpoint", checkpoint, "--shards", shards, "-k", "3", "a red circle"])
         #expect(search.status == 0 && search.lines.count == 3 && search.lines[0].hasPrefix(" 1  "), "\(search.stdout)\(search.stderr)")
+        // Each image once: the val split's weak pairs repeat an image under several keys.
+        var imageOf: [String: String] = [:]
+        for name in try FileManager.default.contentsOfDirectory(atPath: shards) where name.hasPrefix("val-") && name.hasSuffix(".tar") {
+            let reader = try TarReader(path: shards + "/" + name)
+            while let member = try reader.next() {
+                guard member.name.hasSuffix(".json") else { continue }
+                let json = try JSONSerialization.jsonObject(with: Data(member.bytes)) as! [String: Any]
+                imageOf[json["key"] as! String] = json["image_sha256"] as? String
+            }
+        }
+        let all = try Curate.run(["search", "--checkpoint", checkpoint, "--shards", shards, "-k", "1000", "a red circle"])
+        let shown = all.lines.map { imageOf[String($0.split(separator: " ", omittingEmptySubsequences: true)[2])]! }
+        #expect(Set(imageOf.values).count < imageOf.count, "the sample's val split repeats images")
+        #expect(shown.count == Set(imageOf.values).count && Set(shown).count == shown.count, "every val image once")
         let embed = try Curate.run(["embed", "--checkpoint", checkpoint, "--texts", "-"], input: Data("a red circle\ntwo blue squares\n".utf8))
         #expect(embed.status == 0 && embed.lines.count == 2)
         let line = try JSONSerialization.jsonObject(with: Data(embed.lines[0].utf8)) as! [String: Any]
