@@ -109,10 +109,11 @@ extension Report {
         body += "<p>\(HTML.number(lastStep)) steps in \(HTML.number(Int(seconds.rounded()))) s of steps"
             + (rates.isEmpty ? "" : ", median \(HTML.number(Int(rates[rates.count / 2].rounded()))) pairs/s") + ".</p>"
         if let last = evals.last, let eval = last["eval"] as? [String: Any] {
-            body += "<h3>Final recall (step \(last["step"] as? Int ?? 0), \(eval["count"] as? Int ?? 0) val pairs)</h3>" + recallTable([
-                ("image → text", eval["image_to_text"] as? [Double] ?? []), ("text → image", eval["text_to_image"] as? [Double] ?? []),
-                ("chance", eval["chance"] as? [Double] ?? []),
-            ])
+            let images = (eval["images"] as? Int).map { " of \($0) images" } ?? ""
+            var rows: [(String, [Double])] = [("image → text", eval["image_to_text"] as? [Double] ?? [])]
+            if let chance = eval["image_to_text_chance"] as? [Double] { rows.append(("chance", chance)) }
+            rows += [("text → image", eval["text_to_image"] as? [Double] ?? []), ("chance", eval["chance"] as? [Double] ?? [])]
+            body += "<h3>Final recall (step \(last["step"] as? Int ?? 0), \(eval["count"] as? Int ?? 0) val pairs\(images))</h3>" + recallTable(rows)
         }
         if let options = checkpointMetadata()?["curate.train.options"] {
             body += "<details><summary>Training options (from the last checkpoint)</summary><pre>\(HTML.escape(options))</pre></details>"
@@ -156,9 +157,10 @@ extension Report {
             warnings.append("retrieval with \(checkpoint) failed: \(error)")
             return .notRun(id: "retrieval", title: title, "the checkpoint \(checkpoint) could not be used: \(error)")
         }
-        var body = "<p class=\"muted\">Checkpoint <code>\(HTML.escape(checkpoint))</code>. Queries are rendered with Unifont as in training and compared with every val image; a green frame marks the image the caption came from.</p>"
+        var body = "<p class=\"muted\">Checkpoint <code>\(HTML.escape(checkpoint))</code>. Recall counts as COCO does: an image with several captions is one image, found by any of them. Queries are rendered with Unifont as in training and compared with every val image; a green frame marks the image the caption came from.</p>"
         for r in results.recalls {
-            body += "<h3>Recall over \(HTML.escape(r.name)) (\(r.count))</h3>" + recallTable([("image → text", r.imageToText), ("text → image", r.textToImage), ("chance", r.chance)])
+            body += "<h3>Recall over \(HTML.escape(r.name)) (\(r.count) of \(r.images) images)</h3>"
+                + recallTable([("image → text", r.imageToText), ("chance", r.imageToTextChance), ("text → image", r.textToImage), ("chance", r.textToImageChance)])
         }
         for example in results.examples {
             let rank = example.expectedKey.flatMap { key in example.hits.firstIndex { $0.key == key } }

@@ -34,10 +34,13 @@ public struct ReportOptions: Sendable {
 public struct RetrievalResults: Sendable {
     public struct Recall: Sendable {
         public var name: String
-        public var count: Int
-        public var imageToText: [Double], textToImage: [Double], chance: [Double]
-        public init(name: String, count: Int, imageToText: [Double], textToImage: [Double], chance: [Double]) {
-            self.name = name; self.count = count; self.imageToText = imageToText; self.textToImage = textToImage; self.chance = chance
+        /// Captions (pairs), and the distinct images among them.
+        public var count: Int, images: Int
+        public var imageToText: [Double], textToImage: [Double]
+        public var imageToTextChance: [Double], textToImageChance: [Double]
+        public init(name: String, count: Int, images: Int, imageToText: [Double], textToImage: [Double], imageToTextChance: [Double], textToImageChance: [Double]) {
+            self.name = name; self.count = count; self.images = images; self.imageToText = imageToText; self.textToImage = textToImage
+            self.imageToTextChance = imageToTextChance; self.textToImageChance = textToImageChance
         }
     }
 

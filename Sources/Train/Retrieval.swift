@@ -84,9 +84,12 @@ public final class Embedder {
         let gallery = Gallery(shards: shards, embedder: self)
         let texts = embed(texts: gallery.captions)
         let d = model.config.embedding
+        var groupOf: [String: Int] = [:]
+        for identity in gallery.identities where groupOf[identity] == nil { groupOf[identity] = groupOf.count }
         func recall(_ indices: [Int]) -> Recall? {
-            guard !indices.isEmpty else { return nil }
-            return Trainer.recall(images: indices.flatMap { gallery.embeddings[$0]! }, texts: indices.flatMap { texts[$0] }, count: indices.count, d: d)
+            guard indices.count > 1 else { return nil }
+            return Trainer.recall(images: indices.flatMap { gallery.embeddings[$0]! }, texts: indices.flatMap { texts[$0] }, count: indices.count, d: d,
+                                  groups: indices.map { groupOf[gallery.identities[$0]]! })
         }
         let embedded = gallery.embeddings.indices.filter { gallery.embeddings[$0] != nil }
         let alt = embedded.filter { gallery.sources[$0] != "weak" }
@@ -135,7 +138,7 @@ struct Gallery {
             captions.append(sample.members["txt"].map { String(decoding: $0, as: UTF8.self) } ?? "")
             let json = sample.members["json"].flatMap { try? JSONSerialization.jsonObject(with: Data($0)) as? [String: Any] }
             sources.append(json?["text_source"] as? String ?? "")
-            identities.append(json?["image_sha256"] as? String ?? sample.key)
+            identities.append(ShardSample.imageIdentity(sample))
             images.append(jpg)
         }
         embeddings = embedder.embed(images: images)

@@ -52,6 +52,15 @@ public struct RawSample: Sendable {
     public let shard: String
 }
 
+public enum ShardSample {
+    /// Which image a sample shows: its json's `image_sha256` (an image with several captions is
+    /// several samples), else its key.
+    public static func imageIdentity(_ sample: RawSample) -> String {
+        let json = sample.members["json"].flatMap { try? JSONSerialization.jsonObject(with: Data($0)) as? [String: Any] }
+        return json?["image_sha256"] as? String ?? sample.key
+    }
+}
+
 /// Reads samples from shards in order, grouping adjacent members by key (WebDataset's rule: the
 /// key is the name up to its first dot). A damaged shard ends that shard with `shard_truncated`
 /// counted once; the samples read before the damage are kept.

@@ -45,12 +45,22 @@ public struct TrainError: Error, CustomStringConvertible {
     public var description: String { message }
 }
 
-/// Image→text and text→image recall@1, 5, 10 over the val set, with chance beside them.
+/// Image→text and text→image recall@1, 5, 10 over the val set, with chance beside them, counted
+/// as COCO counts them when an image has several captions (a weak pair's five sentences are five
+/// val samples of one image): text→image is right when the caption's image is in the top k of the
+/// distinct images; image→text, over the distinct images, when any of the image's captions is in
+/// the top k of all captions.
 public struct Recall: Codable, Sendable {
+    /// Captions (val pairs).
     public var count: Int
+    /// Distinct images among them.
+    public var images: Int
     public var imageToText: [Double]
     public var textToImage: [Double]
+    /// Chance of text→image: k / images.
     public var chance: [Double]
+    /// Chance of image→text: for an image with c of the n captions, 1 − C(n−c, k) / C(n, k), averaged.
+    public var imageToTextChance: [Double]
     public static let ks = [1, 5, 10]
 }
 
@@ -248,35 +258,61 @@ public final class Trainer {
             chunk.removeAll(keepingCapacity: true); texts.removeAll(keepingCapacity: true)
         }
         var image = [Float](repeating: 0, count: plane), text = image
+        var groups: [Int] = [], groupOf: [String: Int] = [:]
         while let sample = reader.next() {
             guard let jpg = sample.members["jpg"], let txt = sample.members["txt"] else { continue }
             guard (try? ModelInput.image(jpg, size: size, fit: fit, into: &image)) != nil else { continue }
             ModelInput.text(String(decoding: txt, as: UTF8.self), stored: sample.members["render.png"], size: size, renderer: renderer, into: &text)
+            let identity = ShardSample.imageIdentity(sample)
+            groups.append(groupOf[identity] ?? groupOf.count)
+            groupOf[identity] = groups.last!
             chunk += image; texts += text; count += 1
             if count % 64 == 0 { flush() }
         }
         flush()
         guard count > 1 else { return nil }
-        return Self.recall(images: imageEmbeddings, texts: textEmbeddings, count: count, d: e)
+        return Self.recall(images: imageEmbeddings, texts: textEmbeddings, count: count, d: e, groups: groups)
     }
 
-    /// Recall@k from L2-normalised embeddings: item i's match is item i.
-    public static func recall(images: [Float], texts: [Float], count n: Int, d: Int) -> Recall {
-        var similarity = [Float](repeating: 0, count: n * n)
+    /// Recall@k from L2-normalised embeddings of n pairs: pair i's image and caption belong
+    /// together; `groups[i]` names pair i's image (pairs of one image share it; nil: all distinct).
+    public static func recall(images: [Float], texts: [Float], count n: Int, d: Int, groups: [Int]? = nil) -> Recall {
+        var similarity = [Float](repeating: 0, count: n * n)  // (image of pair i, caption j)
         images.withUnsafeBufferPointer { a in
             texts.withUnsafeBufferPointer { b in
                 similarity.withUnsafeMutableBufferPointer { BLAS.sgemm(m: n, n: n, k: d, a: a.baseAddress!, b: b.baseAddress!, transB: true, c: $0.baseAddress!) }
             }
         }
-        func rank(_ row: (Int) -> Float, correct: Int) -> Int {
-            let target = row(correct)
-            return (0..<n).filter { $0 != correct && row($0) > target }.count
+        let group = groups ?? Array(0..<n)
+        precondition(group.count == n, "recall needs one group per pair.")
+        // Each image once: the first pair of its group stands for it.
+        var first: [Int: Int] = [:], captions: [Int: [Int]] = [:]
+        for i in 0..<n {
+            if first[group[i]] == nil { first[group[i]] = i }
+            captions[group[i], default: []].append(i)
         }
-        let imageRanks = (0..<n).map { i in rank({ similarity[i * n + $0] }, correct: i) }
-        let textRanks = (0..<n).map { j in rank({ similarity[$0 * n + j] }, correct: j) }
-        func recallAt(_ ranks: [Int]) -> [Double] { Recall.ks.map { k in Double(ranks.filter { $0 < k }.count) / Double(n) } }
-        return Recall(count: n, imageToText: recallAt(imageRanks), textToImage: recallAt(textRanks),
-                      chance: Recall.ks.map { min(1, Double($0) / Double(n)) })
+        let representatives = first.values.sorted()
+        // text→image: how many other images score above the caption's own.
+        let textRanks = (0..<n).map { j in
+            let own = first[group[j]]!, target = similarity[own * n + j]
+            return representatives.filter { $0 != own && similarity[$0 * n + j] > target }.count
+        }
+        // image→text: how many other images' captions score above the image's best own caption.
+        let imageRanks = representatives.map { r in
+            let mine = captions[group[r]]!, best = mine.map { similarity[r * n + $0] }.max()!
+            return (0..<n).filter { group[$0] != group[r] && similarity[r * n + $0] > best }.count
+        }
+        func recallAt(_ ranks: [Int]) -> [Double] { Recall.ks.map { k in Double(ranks.filter { $0 < k }.count) / Double(ranks.count) } }
+        let imageChance = Recall.ks.map { k in
+            representatives.map { r -> Double in
+                let c = captions[group[r]]!.count
+                // The chance that none of the image's c captions is among k drawn from n.
+                let none = (0..<min(k, n)).reduce(1.0) { p, i in p * max(0, Double(n - c - i)) / Double(n - i) }
+                return 1 - none
+            }.reduce(0, +) / Double(representatives.count)
+        }
+        return Recall(count: n, images: representatives.count, imageToText: recallAt(imageRanks), textToImage: recallAt(textRanks),
+                      chance: Recall.ks.map { min(1, Double($0) / Double(representatives.count)) }, imageToTextChance: imageChance)
     }
 
     // MARK: Checkpoints
@@ -338,11 +374,13 @@ public final class Trainer {
 
 extension Recall {
     var dictionary: [String: Any] {
-        ["count": count, "image_to_text": imageToText, "text_to_image": textToImage, "chance": chance]
+        ["count": count, "images": images, "image_to_text": imageToText, "text_to_image": textToImage, "chance": chance,
+         "image_to_text_chance": imageToTextChance]
     }
 
     public var summary: String {
         func f(_ v: [Double]) -> String { zip(Recall.ks, v).map { String(format: "R@%d %.3f", $0, $1) }.joined(separator: " ") }
-        return "val recall over \(count): image→text \(f(imageToText)); text→image \(f(textToImage)); chance \(f(chance))"
+        return "val recall over \(count) pairs of \(images) images: image→text \(f(imageToText)) (chance \(f(imageToTextChance))); "
+            + "text→image \(f(textToImage)) (chance \(f(chance)))"
     }
 }

@@ -70,7 +70,8 @@ extension Curate {
             let summary = embedder.examples(shards: try ShardSet(folder: shards), queries: queries, automatic: automatic, top: top)
             return RetrievalResults(
                 recalls: summary.recalls.map {
-                    .init(name: $0.name, count: $0.recall.count, imageToText: $0.recall.imageToText, textToImage: $0.recall.textToImage, chance: $0.recall.chance)
+                    .init(name: $0.name, count: $0.recall.count, images: $0.recall.images, imageToText: $0.recall.imageToText, textToImage: $0.recall.textToImage,
+                          imageToTextChance: $0.recall.imageToTextChance, textToImageChance: $0.recall.chance)
                 },
                 examples: summary.examples.map { example in
                     .init(query: example.query, expectedKey: example.expectedKey,

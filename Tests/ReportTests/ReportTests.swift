@@ -137,7 +137,8 @@ struct AssetsTests {
 
         // Results from a retriever: the query's own image is framed, its rank stated.
         let image = try TestImages.photo(width: 64, height: 64, seed: 3).encoded(.jpeg(quality: 90))
-        let results = RetrievalResults(recalls: [.init(name: "all val pairs", count: 2, imageToText: [0.5, 1, 1], textToImage: [1, 1, 1], chance: [0.5, 1, 1])],
+        let results = RetrievalResults(recalls: [.init(name: "all val pairs", count: 2, images: 2, imageToText: [0.5, 1, 1], textToImage: [1, 1, 1],
+                                                                  imageToTextChance: [0.5, 1, 1], textToImageChance: [0.5, 1, 1])],
                                        examples: [.init(query: "a red <circle>", expectedKey: "v2", hits: [.init(key: "v1", caption: "one", score: 0.9, image: image),
                                                                                                          .init(key: "v2", caption: "two", score: 0.8, image: image)])])
         let (_, retrieved) = try Self.report(work, retriever: { checkpoint, _, _, _, _ in
@@ -146,7 +147,7 @@ struct AssetsTests {
         })
         #expect(retrieved.contains("“a red &lt;circle&gt;” <span class=\"muted\">(its image ranked 2)"))
         #expect(retrieved.components(separatedBy: "class=\" hit\"").count == 2, "one framed image")
-        #expect(retrieved.contains("Recall over all val pairs (2)"))
+        #expect(retrieved.contains("Recall over all val pairs (2 of 2 images)"))
     }
 
     /// The real WARCs of ../shared/corpus (truncated and malformed ones among them) through

@@ -90,7 +90,21 @@ import Shards
         let images: [Float] = [1, 0, 0, 1, 0.6, 0.8], texts: [Float] = [1, 0, 0.6, 0.8, 0.8, 0.6]
         let recall = Trainer.recall(images: images, texts: texts, count: 3, d: 2)
         #expect(recall.imageToText == [2.0 / 3, 1, 1] && recall.textToImage == [2.0 / 3, 1, 1])
-        #expect(recall.chance == [1.0 / 3, 1, 1])
+        #expect(recall.chance == [1.0 / 3, 1, 1] && recall.imageToTextChance == [1.0 / 3, 1, 1] && recall.images == 3)
+    }
+
+    @Test func recallCountsAnImageWithSeveralCaptionsOnce() {
+        // Pairs 0 and 1 show image A = (1, 0), pair 2 image B = (0, 1). Caption 0 scores 0.6 with A
+        // and 0.8 with B (rank 2 of 2 images); A's best caption (1) and B's rank first.
+        let images: [Float] = [1, 0, 1, 0, 0, 1], texts: [Float] = [0.6, 0.8, 1, 0, 0, 1]
+        let recall = Trainer.recall(images: images, texts: texts, count: 3, d: 2, groups: [7, 7, 9])
+        #expect(recall.images == 2 && recall.count == 3)
+        #expect(recall.textToImage == [2.0 / 3, 1, 1] && recall.imageToText == [1, 1, 1])
+        #expect(recall.chance == [0.5, 1, 1])
+        // A has 2 of 3 captions: at k = 1 chance 2/3; B 1/3; the mean 1/2.
+        #expect(abs(recall.imageToTextChance[0] - 0.5) < 1e-12 && recall.imageToTextChance[1] == 1)
+        // Counted per pair, caption 1 would have beaten A's caption 0: image→text R@1 2/3.
+        #expect(Trainer.recall(images: images, texts: texts, count: 3, d: 2).imageToText[0] == 2.0 / 3)
     }
 
     @Test func badInputsAreOneLineErrors() throws {
