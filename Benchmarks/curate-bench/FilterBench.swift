@@ -55,7 +55,7 @@ func makeFilterCatalog(_ folder: String, pairs: Int) {
         hashes.append(code)
         signatures.append(signature)
         if chance(0.002) { try! feature.run([.integer(Int64(i)), .null, .text("corrupt"), .text("generated"), .null]) }
-        else { try! feature.run([.integer(Int64(i)), .integer(Int64(bitPattern: code)), .text("ok"), .null, .text(Filter.hex(signature))]) }
+        else { try! feature.run([.integer(Int64(i)), .integer(Int64(bitPattern: code)), .text("ok"), .null, .text(Hex.encode(signature))]) }
     }
     let ref = try! db.prepare("INSERT INTO refs (id, page_id, position, chosen_by, alt_state, status, image_id) VALUES (?, ?, 0, 'src', 'present', 'resolved', ?)")
     let pair = try! db.prepare("INSERT INTO pairs (id, image_id, ref_id, page_id, text, text_source) VALUES (?, ?, ?, ?, ?, 'alt')")

@@ -64,7 +64,7 @@ struct DumpSource {
                 hasher.update(data: Data("\(file)\u{0}\(bytes)\u{0}\(sha)\n".utf8))
                 total += bytes
             }
-            return (hasher.finalize().map { String(format: "%02x", $0) }.joined(), total)
+            return (Hex.encode(hasher.finalize()), total)
         }
     }
 
@@ -77,7 +77,7 @@ struct DumpSource {
             hasher.update(data: chunk)
             total += Int64(chunk.count)
         }
-        return (hasher.finalize().map { String(format: "%02x", $0) }.joined(), total)
+        return (Hex.encode(hasher.finalize()), total)
     }
 
     /// The URL `wget --mirror` fetched a file from: `HOST/dir/index.html` → `http://HOST/dir/`,

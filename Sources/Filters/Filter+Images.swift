@@ -198,7 +198,7 @@ extension Filter {
                 }
                 if !options.dryRun {
                     try insert.run([.integer(imageIDs[i]), features.map { .integer(Int64(bitPattern: $0.phash)) } ?? .null, .text(status), detail.map { .text($0) } ?? .null,
-                                    features.map { .text(Self.hex($0.signature)) } ?? .null])
+                                    features.map { .text(Hex.encode($0.signature)) } ?? .null])
                 }
             }
             if !options.dryRun { try db.execute("COMMIT") }
@@ -207,42 +207,13 @@ extension Filter {
             guard let i = imageIndex[row.integer(0)] else { return }
             if !row.isNull(1) {
                 phashes[i] = UInt64(bitPattern: row.integer(1))
-                signatures[i] = row.text(4).flatMap(Self.bytes)
+                signatures[i] = row.text(4).flatMap(Hex.decode)
             } else {
                 featureFailure[i] = (row.text(2) ?? "corrupt") + (row.text(3).map { ": " + $0 } ?? "")
             }
         }
     }
 
-    /// A colour signature as stored in image_features: lowercase hex (the catalog wrapper binds
-    /// text, integers and reals).
-    public static func hex(_ bytes: [UInt8]) -> String {
-        let digits = Array("0123456789abcdef".utf8)
-        var out = [UInt8]()
-        out.reserveCapacity(bytes.count * 2)
-        for b in bytes { out.append(digits[Int(b >> 4)]); out.append(digits[Int(b & 15)]) }
-        return String(decoding: out, as: UTF8.self)
-    }
-
-    /// The bytes of a stored signature; nil when it is not hex.
-    public static func bytes(_ hex: String) -> [UInt8]? {
-        let utf8 = Array(hex.utf8)
-        guard utf8.count % 2 == 0 else { return nil }
-        func value(_ c: UInt8) -> UInt8? {
-            switch c {
-            case UInt8(ascii: "0")...UInt8(ascii: "9"): c - UInt8(ascii: "0")
-            case UInt8(ascii: "a")...UInt8(ascii: "f"): c - UInt8(ascii: "a") + 10
-            default: nil
-            }
-        }
-        var out = [UInt8]()
-        out.reserveCapacity(utf8.count / 2)
-        for k in stride(from: 0, to: utf8.count, by: 2) {
-            guard let high = value(utf8[k]), let low = value(utf8[k + 1]) else { return nil }
-            out.append(high << 4 | low)
-        }
-        return out
-    }
 
     private func locations(_ ids: [Int64]) throws -> [StoredImageLocation?] {
         var found: [Int64: StoredImageLocation] = [:]

@@ -1,3 +1,4 @@
+import CurateCore
 import Foundation
 import Crypto
 
@@ -8,7 +9,7 @@ public enum ImageHash {
     public static func sha256(_ bytes: UnsafeRawBufferPointer) -> String {
         var hasher = SHA256()
         hasher.update(bufferPointer: bytes)
-        return hasher.finalize().map { hex2($0) }.joined()
+        return Hex.encode(hasher.finalize())
     }
 
     /// The DCT pHash as the imagehash library defines it: luma (ITU-R 601), shrunk to 32×32,
@@ -69,7 +70,7 @@ public enum ImageHash {
 
     /// A perceptual hash as 16 lowercase hex digits, as imagehash prints it.
     public static func hex(_ hash: UInt64) -> String {
-        (0..<8).map { hex2(UInt8(truncatingIfNeeded: hash >> (56 - 8 * $0))) }.joined()
+        Hex.encode((0..<8).map { UInt8(truncatingIfNeeded: hash >> (56 - 8 * $0)) })
     }
 }
 

@@ -1,3 +1,4 @@
+import CurateCore
 /// Reads an image's format and dimensions from its header bytes alone.
 ///
 /// The filters use this to reject images (too small, too large, wrong aspect) before paying for
@@ -8,7 +9,7 @@ public enum ImageProbe {
     public static func probe(_ bytes: UnsafeRawBufferPointer) throws -> ImageInfo {
         if bytes.isEmpty { throw ImagingError.empty }
         guard let format = ImageFormat.sniff(bytes) else {
-            throw ImagingError.unknownFormat(magic: bytes.prefix(8).map { hex2($0) }.joined())
+            throw ImagingError.unknownFormat(magic: Hex.encode(bytes.prefix(8)))
         }
         let info: ImageInfo
         switch format {
@@ -119,9 +120,4 @@ public enum ImageProbe {
     static func isStartOfFrame(_ marker: UInt8) -> Bool {
         (0xC0...0xCF).contains(marker) && marker != 0xC4 && marker != 0xC8 && marker != 0xCC
     }
-}
-
-func hex2(_ byte: UInt8) -> String {
-    let digits = Array("0123456789abcdef")
-    return String([digits[Int(byte >> 4)], digits[Int(byte & 15)]])
 }

@@ -6,29 +6,15 @@ import CurateCore
 extension Report {
     // MARK: Kept samples
 
-    /// One shard sample: its members by extension (the name after the key's first dot).
-    struct ShardSample {
-        var key: String
-        var members: [String: [UInt8]] = [:]
-    }
-
     /// The first `count` samples of the shards whose names start with `prefix`, in shard order;
     /// a damaged shard gives the samples before the damage and a warning.
-    func shardSamples(prefix: String, count: Int) -> [ShardSample] {
+    func shardSamples(prefix: String, count: Int) -> [RawSample] {
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: options.shardFolder) else { return [] }
-        var samples: [ShardSample] = []
-        for name in names.filter({ $0.hasPrefix(prefix) && $0.hasSuffix(".tar") }).sorted() where samples.count <= count {
-            guard let reader = try? TarReader(path: options.shardFolder + "/" + name) else { continue }
-            do {
-                while samples.count <= count, let member = try reader.next() {
-                    let key = String(member.name.prefix { $0 != "." }), ext = String(member.name.dropFirst(key.count + 1))
-                    if samples.last?.key != key { samples.append(ShardSample(key: key)) }
-                    samples[samples.count - 1].members[ext] = member.bytes
-                }
-            } catch { warnings.append("\(error)") }
-        }
-        // The last sample may be cut at `count`: drop it unless the shards ended there.
-        return Array(samples.prefix(count))
+        let reader = SampleReader(shards: names.filter { $0.hasPrefix(prefix) && $0.hasSuffix(".tar") }.sorted().map { options.shardFolder + "/" + $0 })
+        var samples: [RawSample] = []
+        while samples.count < count, let sample = reader.next() { samples.append(sample) }
+        warnings += reader.damage
+        return samples
     }
 
     func keptSection(_ assets: Assets) -> HTML.Section {

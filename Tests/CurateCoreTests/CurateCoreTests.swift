@@ -76,3 +76,13 @@ import Testing
         #expect(throws: AtomicFile.WriteError.self) { try AtomicFile.write([1], to: folder.path + "/missing/out.png") }
     }
 }
+
+@Suite struct HexTests {
+    @Test func encodesAndDecodes() {
+        #expect(Hex.encode([0x00, 0x0f, 0xa5, 0xff]) == "000fa5ff" && Hex.encode([UInt8]()) == "")
+        #expect(Hex.decode("000fa5ff") == [0x00, 0x0f, 0xa5, 0xff] && Hex.decode("A5") == [0xa5])
+        #expect(Hex.decode("abc") == nil && Hex.decode("0g") == nil)
+        let bytes = (0...255).map(UInt8.init)
+        #expect(Hex.decode(Hex.encode(bytes)) == bytes)
+    }
+}

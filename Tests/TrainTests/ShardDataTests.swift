@@ -37,6 +37,7 @@ import Shards
         #expect(samples.allSatisfy { Set($0.members.keys) == ["jpg", "txt", "json"] })
         #expect(samples[1].members["txt"] == Array("txt of 1".utf8))
         #expect(reader.counts.dropped[.shardTruncated] == 1)
+        #expect(reader.damage.count == 1 && reader.damage[0].hasPrefix(second + " at byte "), "\(reader.damage)")
         #expect(throws: ShardDataError.self) { try ShardSet(folder: Self.folder()) }
     }
 
