@@ -1,4 +1,5 @@
 import CSQLite
+import CurateCore
 
 /// Errors from SQLite, with the database path and SQLite's own message.
 public struct SQLiteError: Error, CustomStringConvertible, Sendable {
@@ -6,8 +7,13 @@ public struct SQLiteError: Error, CustomStringConvertible, Sendable {
     public var code: Int32
     public var message: String
     public var description: String {
-        "SQLite error \(code) on \(path): \(message); check that the work directory is writable and not used by another curate process"
+        if code & 0xFF == SQLITE_FULL {
+            return "cannot write \(path): the disk is full (SQLite: \(message)); free space on it and run again (the catalog is intact and the run resumes)"
+        }
+        return "SQLite error \(code) on \(path): \(message); check that the work directory is writable and not used by another curate process"
     }
+    /// Whether SQLite ran out of space (SQLITE_FULL).
+    public var diskFull: Bool { code & 0xFF == SQLITE_FULL }
 }
 
 /// A connection to one SQLite database file: the only caller of the SQLite C API.
@@ -34,8 +40,12 @@ public final class SQLiteDatabase {
     /// sqlite3_close would refuse (SQLITE_BUSY) and leak it.
     deinit { sqlite3_close_v2(handle) }
 
-    /// Runs one or more statements that return no rows (sqlite3_exec).
+    /// Runs one or more statements that return no rows (sqlite3_exec). A `COMMIT` is a `Fault`
+    /// point before and after it runs.
     public func execute(_ sql: String) throws {
+        let commit = sql.hasPrefix("COMMIT")
+        if commit { Fault.point() }
+        defer { if commit { Fault.point() } }
         var error: UnsafeMutablePointer<CChar>? = nil
         let status = sqlite3_exec(handle, sql, nil, nil, &error)
         if status != SQLITE_OK {

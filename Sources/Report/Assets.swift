@@ -8,6 +8,18 @@ final class Assets {
     let folder: String
     private var written: [String: String?] = [:]
     private(set) var count = 0
+    /// The first write that failed (a full disk): the report is not complete, so it is not put in place.
+    private(set) var writeError: String?
+
+    /// Writes `bytes` to `images/`-relative `path`; false (and `writeError` set) when it fails.
+    private func store(_ bytes: [UInt8], at path: String) -> Bool {
+        do { try Data(bytes).write(to: URL(fileURLWithPath: folder + "/" + path)) } catch {
+            writeError = writeError ?? "\(folder)/\(path): \(writeFailureReason(error))"
+            return false
+        }
+        Fault.point()
+        return true
+    }
 
     /// The longest side of a thumbnail, in pixels.
     static let thumbnailSide = 160
@@ -26,7 +38,7 @@ final class Assets {
             guard let info = try? ImageProbe.probe(raw), info.width > 0, info.height > 0 else { return nil }
             let mode: ResizeMode = max(info.width, info.height) > Self.thumbnailSide ? .longerSide(Self.thumbnailSide) : .stretch(width: info.width, height: info.height)
             guard let encoded = try? Thumbnailer.thumbnail(raw, mode: mode, format: .jpeg(quality: 85)).encoded,
-                  (try? Data(encoded).write(to: URL(fileURLWithPath: folder + "/" + path))) != nil else { return nil }
+                  store(encoded, at: path) else { return nil }
             return path
         }
         written[path] = result
@@ -38,7 +50,7 @@ final class Assets {
     func copy(_ bytes: [UInt8], name: String) -> String? {
         let path = "images/\(name)"
         if let done = written[path] { return done }
-        let result = (try? Data(bytes).write(to: URL(fileURLWithPath: folder + "/" + path))) != nil ? path : nil
+        let result = store(bytes, at: path) ? path : nil
         written[path] = result
         if result != nil { count += 1 }
         return result

@@ -24,7 +24,7 @@ public struct ReportOptions: Sendable {
 
     public init() {}
 
-    var outFolder: String { out ?? work + "/report" }
+    public var outFolder: String { out ?? work + "/report" }
     var shardFolder: String { shards ?? work + "/shards" }
     var modelFolder: String { model ?? work + "/model" }
 }
@@ -122,7 +122,7 @@ public final class Report {
         }
         try? files.removeItem(atPath: partial)
         let assets: Assets
-        do { assets = try Assets(folder: partial) } catch { throw ReportError.cannotWrite(path: out, reason: "\(error.localizedDescription)") }
+        do { assets = try Assets(folder: partial) } catch { throw ReportError.cannotWrite(path: out, reason: writeFailureReason(error)) }
 
         let catalogPath = options.work + "/catalog.sqlite"
         if files.fileExists(atPath: catalogPath) {
@@ -143,11 +143,12 @@ public final class Report {
         let page = HTML.page(title: "curate report: \(options.work)",
                              subtitle: "curate \(CurateVersion.string) · work folder \(options.work) · shards \(options.shardFolder) · model \(options.modelFolder)",
                              sections: sections)
+        if let failed = assets.writeError { throw ReportError.cannotWrite(path: out, reason: failed) }
         do {
             try Data(page.utf8).write(to: URL(fileURLWithPath: partial + "/index.html"))
             try? files.removeItem(atPath: out)
             try files.moveItem(atPath: partial, toPath: out)
-        } catch { throw ReportError.cannotWrite(path: out, reason: "\(error.localizedDescription)") }
+        } catch { throw ReportError.cannotWrite(path: out, reason: writeFailureReason(error)) }
         return ReportSummary(page: out + "/index.html", sectionsRun: sections.filter(\.ran).map(\.title),
                              sectionsNotRun: sections.filter { !$0.ran }.map(\.title), files: assets.count + 1, warnings: warnings)
     }

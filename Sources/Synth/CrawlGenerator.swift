@@ -74,6 +74,7 @@ public final class CrawlGenerator {
                        block: Array("software: curate synth-crawl \(CurateVersion.string)\r\nformat: WARC File Format 1.1\r\nrobots: classic\r\nisPartOf: shapes-gallery (synthetic, seed \(config.seed))\r\n".utf8))
         for page in 0..<config.pages {
             try writePage(page)
+            Fault.point()
         }
         try writeLeftovers()
         try writeEval()

@@ -1,5 +1,6 @@
 // What the training loop leans on: a background thread that prepares the next batches, the
 // metrics log (one JSON object per line), and the progress line on a terminal.
+import CurateCore
 import Foundation
 import Synchronization
 #if canImport(Glibc)
@@ -42,8 +43,10 @@ final class BatchPrefetcher: @unchecked Sendable {
 /// Appends one JSON object per line and flushes it, so a killed run keeps every line it printed.
 final class MetricsLog {
     let handle: FileHandle
+    let path: String
 
     init(path: String) throws {
+        self.path = path
         if !FileManager.default.fileExists(atPath: path) { FileManager.default.createFile(atPath: path, contents: nil) }
         guard let handle = FileHandle(forWritingAtPath: path) else { throw TrainError(message: "cannot write \(path); check the --out folder") }
         handle.seekToEndOfFile()
@@ -54,7 +57,10 @@ final class MetricsLog {
 
     func write(_ object: [String: Any]) throws {
         let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
-        handle.write(data + Data("\n".utf8))
+        do { try handle.write(contentsOf: data + Data("\n".utf8)) } catch {
+            throw TrainError(message: "cannot write \(path): \(writeFailureReason(error)); then run again with --resume")
+        }
+        Fault.point()
     }
 }
 

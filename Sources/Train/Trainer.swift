@@ -230,6 +230,7 @@ public final class Trainer {
                 Progress.clear()
                 log("step \(step): " + recall.summary)
             }
+            Fault.point()
             if step % options.checkpointEvery == 0 || step == options.steps {
                 try saveCheckpoint()
                 try MetricsPlot.write(metrics: metricsPath, to: options.out + "/metrics.png")

@@ -74,6 +74,9 @@ extension Curate {
         }
 
         func run() throws {
+            // The shard folder, and the work folder (its catalog gains weak pairs when they are missing).
+            let locks = try lockFolders([out ?? work + "/shards"], ifPresent: [work])
+            defer { withExtendedLifetime(locks) {} }
             do {
                 try runWeakPairsIfMissing()
                 var options = BuildShardsOptions(workDirectory: work, outDirectory: out ?? work + "/shards")

@@ -46,6 +46,8 @@ extension Curate {
         }
 
         func run() throws {
+            let locks = try lockFolders([work])
+            defer { withExtendedLifetime(locks) {} }
             do {
                 let options = CrawlOptions(inputs: paths, workDirectory: work, threads: threads, maxRecordBytes: maxRecordMb << 20, batchRecords: batchRecords)
                 let crawl = try Crawl.CrawlDump(options: options)

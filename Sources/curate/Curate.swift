@@ -1,5 +1,6 @@
 import ArgumentParser
 import CurateCore
+import Foundation
 
 /// A subcommand with one example line for `curate --help`.
 protocol Exemplified {
@@ -29,4 +30,24 @@ struct Curate: ParsableCommand {
 struct CommandFailure: Error, CustomStringConvertible {
     var description: String
     init(_ description: String) { self.description = description }
+}
+
+/// Takes the `FolderLock` of each folder a command writes, for as long as the returned value
+/// lives: a second curate on the same folder is refused with one line naming the first. Folders
+/// in `ifPresent` are locked only when they exist (the stage itself reports a missing one).
+func lockFolders(_ folders: [String], ifPresent: [String] = []) throws -> [FolderLock] {
+    let present = ifPresent.filter { FileManager.default.fileExists(atPath: $0) }
+    var seen = Set<String>()
+    do {
+        return try (folders + present).compactMap { folder in
+            let key = URL(fileURLWithPath: folder).standardizedFileURL.path
+            return seen.insert(key).inserted ? try FolderLock(folder) : nil
+        }
+    } catch let error as FolderLock.Busy {
+        throw CommandFailure(error.description)
+    } catch let error as AtomicFile.WriteError {
+        throw CommandFailure(error.description)
+    } catch {
+        throw CommandFailure("cannot create \(folders.first ?? "the output folder"): \(error.localizedDescription)")
+    }
 }

@@ -59,6 +59,8 @@ extension Curate {
                     print(try FilterExplain.explain(workDirectory: work, target: explain), terminator: "")
                     return
                 }
+                let locks = try lockFolders([], ifPresent: [work])
+                defer { withExtendedLifetime(locks) {} }
                 var ruleSet = try RuleSet.load(path: rules)
                 for text in overrides { try ruleSet.override(text) }
                 print(ruleSet.toml)

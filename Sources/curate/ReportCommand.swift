@@ -54,6 +54,9 @@ extension Curate {
             options.model = model
             options.examples = examples
             options.queries = query
+            // The report replaces OUT as a whole from OUT.partial beside it: the lock is their parent's.
+            let locks = try lockFolders([], ifPresent: [URL(fileURLWithPath: options.outFolder).deletingLastPathComponent().path])
+            defer { withExtendedLifetime(locks) {} }
             do {
                 let summary = try Report(options: options, readImage: StoredPayload.reader, retriever: Self.retrieve).run()
                 for warning in summary.warnings { print("warning: \(warning)") }

@@ -49,6 +49,8 @@ extension Curate {
             if let pages { config.pages = pages }
             if let seed { config.seed = seed }
             config.mirror = config.mirror || mirror
+            let locks = try lockFolders([out])
+            defer { withExtendedLifetime(locks) {} }
             let summary = try CrawlGenerator(config: config, folder: URL(fileURLWithPath: out)).run()
             print("wrote \(out)/crawl.warc.gz: \(summary.pages) pages, \(summary.contentImages) content images, \(summary.warcBytes) bytes")
             print(summary.kinds.keys.sorted().map { "\($0) \(summary.kinds[$0]!)" }.joined(separator: ", "))

@@ -60,6 +60,8 @@ extension Curate {
         }
 
         func run() throws {
+            let locks = try lockFolders([out])
+            defer { withExtendedLifetime(locks) {} }
             var options = TrainOptions(shards: shards, out: out)
             options.model = model; options.modelSettings = settings; options.steps = steps; options.batch = batch
             options.optimizer = optimizer; options.learningRate = learningRate; options.weightDecay = weightDecay

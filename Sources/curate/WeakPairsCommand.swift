@@ -52,6 +52,8 @@ extension Curate {
         }
 
         func run() throws {
+            let locks = try lockFolders([], ifPresent: [work])
+            defer { withExtendedLifetime(locks) {} }
             var options = WeakPairOptions(workDirectory: work)
             options.detections = detections
             options.corpus = corpus

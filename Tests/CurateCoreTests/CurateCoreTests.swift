@@ -86,3 +86,28 @@ import Testing
         #expect(Hex.decode(Hex.encode(bytes)) == bytes)
     }
 }
+
+@Suite struct FolderLockTests {
+    @Test func oneHolderAtATimeAndDeadRunsTemporariesRemoved() throws {
+        let folder = NSTemporaryDirectory() + "curate-lock-\(getpid())"
+        try? FileManager.default.removeItem(atPath: folder)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        try FileManager.default.createDirectory(atPath: folder + "/.curate-tmp-4242-partial", withIntermediateDirectories: true)
+        for name in [".curate-tmp-4242-train-000000.tar", "train-000000.tar", ".curate-build-key"] {
+            FileManager.default.createFile(atPath: folder + "/" + name, contents: Data("x".utf8))
+        }
+        var lock: FolderLock? = try FolderLock(folder, command: "curate test")
+        #expect(lock?.removedTemporaries == [".curate-tmp-4242-partial", ".curate-tmp-4242-train-000000.tar"])
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder).sorted() == [".curate-build-key", ".curate.lock", "train-000000.tar"])
+        // flock belongs to the open file, so a second lock is refused even within one process.
+        #expect {
+            try FolderLock(folder)
+        } throws: { error in
+            let text = "\(error)"
+            return text.contains("in use by another curate process (pid \(getpid()): curate test, since ") && text.hasSuffix("then run again")
+        }
+        lock = nil
+        #expect(try FolderLock(folder).folder == folder, "released with its holder")
+        _ = lock
+    }
+}

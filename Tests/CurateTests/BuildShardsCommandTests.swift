@@ -25,8 +25,9 @@ import TestSupport
     @Test func shardsAreCompleteDeterministicAndResumable() throws {
         let (a, b, killed) = (try Self.filtered("a"), try Self.filtered("b"), try Self.filtered("killed"))
         defer { for w in [a, b, killed] { try? FileManager.default.removeItem(atPath: w) } }
-        let result = try Curate.run(Self.args + ["--work", a])
+        let (result, points) = try Curate.countingFaultPoints(Self.args + ["--work", a])
         #expect(result.status == 0, "\(result.stderr)")
+        #expect(points > 20, "build-shards passes a fault point per commit and file write")
         #expect(result.stdout.contains("weak pairs for 36 images"), "weak-pairs ran first: \(result.stdout)")
         #expect(try Curate.run(Self.args + ["--work", b]).status == 0)
         let shards = try Self.files(a + "/shards")
@@ -39,10 +40,18 @@ import TestSupport
         }
         let trainCounts = sizes.filter { $0.key.hasPrefix("train-") }.sorted { $0.key < $1.key }.map(\.value)
         #expect(trainCounts.count >= 2 && trainCounts.dropLast().allSatisfy { $0 == 40 } && trainCounts.last! <= 40, "\(trainCounts)")
-        // Killed at random moments, then re-run: the same bytes.
-        try Curate.killRepeatedly(Self.args + ["--work", killed], times: 3, delay: 200_000...1_500_000)
+        // Killed early, in the middle and late (each rerun resumes, so 0.4 of a whole run's points
+        // into the second and third reruns land near 0.5 and 0.9 of the job), once at a random
+        // moment, with a dead run's temporary file planted beside the shards: the same bytes, and
+        // no temporary file left.
+        let kills = try Curate.killAtFaultPoints(Self.args + ["--work", killed], [points / 10, points * 4 / 10, points * 4 / 10])
+        #expect(kills == 3, "every chosen fault point is reached")
+        try Curate.killRepeatedly(Self.args + ["--work", killed], times: 1, delay: 200_000...1_500_000)
+        let stale = killed + "/shards/.curate-tmp-999999-val-000000.tar"
+        FileManager.default.createFile(atPath: stale, contents: Data("a dead run's partial shard".utf8))
         #expect(try Curate.run(Self.args + ["--work", killed]).status == 0)
-        #expect(try Self.files(killed + "/shards") == shards, "a resumed run gives the same bytes")
+        #expect(try Self.files(killed + "/shards") == shards, "a resumed run gives the same bytes and removes dead runs' temporaries")
+        #expect(!FileManager.default.fileExists(atPath: stale))
         // Read back with the webdataset library, as open_clip reads them.
         let python = ProcessInfo.processInfo.environment["CURATE_TEST_PYTHON"] ?? "/tmp/curate-test-venv/bin/python3"
         let probe = Process()

@@ -4,6 +4,8 @@ import TestSupport
 /// Runs the built `curate` executable, as a user would, and captures what it prints.
 struct CommandResult {
     var status: Int32
+    /// Whether the process ended by a signal (then `status` is the signal's number).
+    var signaled = false
     var stdout: String
     var stderr: String
     var lines: [String] { stdout.split(separator: "\n").map(String.init) }
@@ -42,8 +44,30 @@ enum Curate {
         let stdout = out.fileHandleForReading.readDataToEndOfFile()
         let stderr = err.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
-        return CommandResult(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
-                             stderr: String(decoding: stderr, as: UTF8.self))
+        return CommandResult(status: process.terminationStatus, signaled: process.terminationReason == .uncaughtSignal,
+                             stdout: String(decoding: stdout, as: UTF8.self), stderr: String(decoding: stderr, as: UTF8.self))
+    }
+
+    /// Runs curate to the end with `CURATE_FAULT=count`: its result and how many fault points
+    /// (write events: commits, file writes, steps) the run passed.
+    static func countingFaultPoints(_ arguments: [String]) throws -> (result: CommandResult, points: Int) {
+        let result = try run(arguments, environment: ["CURATE_FAULT": "count"])
+        let line = result.stderr.split(separator: "\n").last { $0.hasPrefix("curate: fault points: ") }
+        return (result, line.flatMap { Int($0.dropFirst("curate: fault points: ".count)) } ?? 0)
+    }
+
+    /// Runs curate once per point of `points`, each time SIGKILLed by itself at that fault point
+    /// (`CURATE_FAULT=exit-after:N`), and returns how many runs really were killed (a run with
+    /// fewer points than asked finishes instead). Deterministic kills: the early, middle and late
+    /// moments a test asks for are covered on every run, not by luck.
+    @discardableResult
+    static func killAtFaultPoints(_ arguments: [String], _ points: [Int]) throws -> Int {
+        var killed = 0
+        for point in points {
+            let result = try run(arguments, environment: ["CURATE_FAULT": "exit-after:\(max(point, 1))"])
+            if result.signaled && result.status == SIGKILL { killed += 1 }
+        }
+        return killed
     }
 
     /// Starts curate with `arguments` `times` times and kills each run (SIGKILL) after a random

@@ -82,14 +82,17 @@ import TestSupport
         #expect(pa == pb)
     }
 
-    /// A run killed at random moments, then re-run, leaves exactly the catalog of an uninterrupted run;
+    /// A run killed at chosen fault points and at a random moment, then re-run, leaves exactly the catalog of an uninterrupted run;
     /// a second run over the same dump reads nothing again.
     @Test func killedRunsResumeToTheSameCatalog() throws {
         let (clean, killed) = (Self.scratch("clean"), Self.scratch("killed"))
         defer { try? FileManager.default.removeItem(atPath: clean); try? FileManager.default.removeItem(atPath: killed) }
         let args = ["crawl-dump", "samples/crawl.warc.gz", "samples/mirror", "--batch-records", "5"]
-        #expect(try Curate.run(args + ["--work", clean]).status == 0)
-        try Curate.killRepeatedly(args + ["--work", killed], times: 4, delay: 20_000...300_000)
+        let (result, points) = try Curate.countingFaultPoints(args + ["--work", clean])
+        #expect(result.status == 0 && points > 20, "\(points) fault points")
+        // Early, middle and late (each rerun resumes), then once at a random moment.
+        #expect(try Curate.killAtFaultPoints(args + ["--work", killed], [2, points * 4 / 10, points * 4 / 10]) == 3)
+        try Curate.killRepeatedly(args + ["--work", killed], times: 1, delay: 20_000...300_000)
         #expect(try Curate.run(args + ["--work", killed]).status == 0)
         #expect(try Self.dump(killed) == Self.dump(clean))
         let again = try Curate.run(args + ["--work", killed])

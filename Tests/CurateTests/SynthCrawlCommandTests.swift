@@ -30,6 +30,9 @@ import TestSupport
         try? FileManager.default.removeItem(atPath: out)
         defer { try? FileManager.default.removeItem(atPath: out) }
         let args = ["synth-crawl", "--size", "demo", "--pages", "40", "--out", out]
+        // Killed after its 20th page (a fault point each), then at a random moment.
+        #expect(try Curate.killAtFaultPoints(args, [20]) == 1)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: out).contains { $0.hasPrefix(".curate-tmp-") }, "the dead run's temporaries")
         try Curate.killRepeatedly(args, times: 1, delay: 300_000...400_000)
         for name in ["crawl.warc.gz", "truth.jsonl", "detections.jsonl"] {
             #expect(!FileManager.default.fileExists(atPath: out + "/" + name), "\(name) exists after a kill")

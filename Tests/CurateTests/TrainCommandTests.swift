@@ -28,15 +28,18 @@ import TestSupport
         // The sample's 50 val pairs show 16 images (weak pairs repeat an image): text→image chance 1/16.
         #expect(result.stdout.contains("step 12: val recall over 50 pairs of 16 images") && result.stdout.contains("(chance R@1 0.062 R@5 0.312 R@10 0.625)"), "\(result.stdout)")
         let files = try FileManager.default.contentsOfDirectory(atPath: straight).sorted()
-        #expect(files == ["metrics.jsonl", "metrics.png", "step-000000006.safetensors", "step-000000009.safetensors", "step-000000012.safetensors"])
+        #expect(files == [".curate.lock", "metrics.jsonl", "metrics.png", "step-000000006.safetensors", "step-000000009.safetensors", "step-000000012.safetensors"])
         let metrics = try String(contentsOfFile: straight + "/metrics.jsonl", encoding: .utf8).split(separator: "\n")
         #expect(metrics.count == 14)  // 12 steps and 2 evaluations
         // A second fresh run into the same folder is refused; --resume of a finished run does nothing more.
         let again = try Curate.run(["train", "--shards", shards, "--out", straight] + Self.model)
         #expect(again.status == 1 && again.stderr.contains("--resume"))
 
-        // Killed at random moments (each time resuming), then finished: the same parameters.
-        try Curate.killRepeatedly(["train", "--shards", shards, "--out", killed, "--resume"] + Self.model, times: 3, delay: 300_000...2_500_000)
+        // Killed at its 2nd fault point (the first step), then in the middle and late (each run
+        // resumes from its last checkpoint), then at a random moment: the same parameters.
+        let resumed = ["train", "--shards", shards, "--out", killed, "--resume"] + Self.model
+        #expect(try Curate.killAtFaultPoints(resumed, [2, 9, 9]) == 3)
+        try Curate.killRepeatedly(resumed, times: 1, delay: 300_000...2_500_000)
         let finished = try Curate.run(["train", "--shards", shards, "--out", killed, "--resume"] + Self.model)
         #expect(finished.status == 0, "\(finished.stderr)")
         #expect(Self.tensorBytes(killed + "/step-000000012.safetensors") == Self.tensorBytes(straight + "/step-000000012.safetensors"),
