@@ -10,10 +10,10 @@ TEST_PACKAGES := webdataset==1.0.2 pillow==13.0.0
 # Debian packages: the C libraries (with pkg-config files), the font, and the tools the tests use
 # (python3-venv for the shard test's webdataset; chromium and a font for the report's browser test).
 APT_PACKAGES := pkg-config libxml2-dev libpng-dev libjpeg-dev libwebp-dev libgif-dev libsqlite3-dev \
-                zlib1g-dev libopenblas-dev unifont python3-venv chromium fonts-dejavu-core
+                zlib1g-dev libopenblas-dev unifont python3-venv chromium fonts-dejavu-core time
 PKGCONFIG_MODULES := libxml-2.0 libpng libjpeg libwebpdemux libgif zlib openblas sqlite3
 
-.PHONY: setup build release test demo bench bench-venv bench-torch bench-images bench-crawl bench-render bench-filter bench-weak-pairs bench-train asan clean check-setup samples test-venv
+.PHONY: fuzz chaos setup build release test demo bench bench-venv bench-torch bench-images bench-crawl bench-render bench-filter bench-weak-pairs bench-train asan clean check-setup samples test-venv
 
 ## setup: install every Debian package the project needs (idempotent; root or sudo).
 setup:
@@ -33,6 +33,7 @@ check-setup:
 	@missing=; for m in $(PKGCONFIG_MODULES); do pkg-config --exists $$m || missing="$$missing $$m"; done; \
 	[ -f /usr/share/unifont/unifont.hex ] || missing="$$missing unifont"; \
 	command -v chromium >/dev/null || missing="$$missing chromium"; \
+	[ -x /usr/bin/time ] || missing="$$missing time"; \
 	if [ -n "$$missing" ]; then echo "missing:$$missing (run: make setup)"; exit 1; fi; \
 	echo "setup ok: $(PKGCONFIG_MODULES) unifont chromium"
 
@@ -187,3 +188,9 @@ bench-train: bench-torch
 	$(PEERS_VENV)/bin/python3 bench/train_bench.py --shared $(SHARED) --python $(PEERS_VENV)/bin/python3 --rounds $(TRAIN_ROUNDS)
 	$(SWIFT) build -c release --product curate
 	python3 bench/train_e2e_bench.py --curate .build/release/curate --bench .build/release/curate-bench
+
+## fuzz: libFuzzer (with AddressSanitizer) on each parser that reads outside bytes, FUZZ_SECONDS
+## each (Fuzz/run.sh: the targets, seeds from ../shared/corpus, one line of figures per target).
+FUZZ_SECONDS ?= 60
+fuzz:
+	SHARED=$(SHARED) FUZZ_SECONDS=$(FUZZ_SECONDS) Fuzz/run.sh

@@ -60,6 +60,9 @@ let package = Package(
         ]),
         .executableTarget(name: "curate-bench", dependencies: ["Imaging", "Kernels", "Train", "Crawl", "Render", "Filters", "Align", "Catalog", "CurateCore"], path: "Benchmarks/curate-bench"),
 
+        // The fuzz targets (Fuzz/Targets), built always: FuzzRegressionTests replays their findings.
+        .target(name: "FuzzTargets", dependencies: ["CurateCore", "Crawl", "Filters", "Imaging", "Train"], path: "Fuzz/Targets"),
+
         // Tests: one target per library, the system libraries, and the commands end to end.
         .target(name: "TestSupport", dependencies: ["Imaging"], path: "Tests/TestSupport"),
         .testTarget(name: "CurateCoreTests", dependencies: ["CurateCore"]),
@@ -74,7 +77,16 @@ let package = Package(
         .testTarget(name: "ShardsTests", dependencies: ["Shards", "Catalog", "CurateCore", "Imaging", "TestSupport"]),
         .testTarget(name: "RenderTests", dependencies: ["Render", "Imaging", "TestSupport"]),
         .testTarget(name: "SystemLibrariesTests", dependencies: ["CLibXML2", "CZlib", "CLibPNG", "CLibWebP", "CGIF", "CSQLite", "COpenBLAS"]),
+        .testTarget(name: "FuzzRegressionTests", dependencies: ["FuzzTargets", "TestSupport"]),
         .testTarget(name: "ReportTests", dependencies: ["Report", "Crawl", "Filters", "Catalog", "CurateCore", "Imaging", "TestSupport"]),
-        .testTarget(name: "CurateTests", dependencies: ["curate", "Catalog", "CurateCore", "TestSupport"]),
+        .testTarget(name: "CurateTests", dependencies: ["curate", "Catalog", "CurateCore", "CZlib", "TestSupport"]),
     ]
 )
+
+// `make fuzz` only: the libFuzzer driver, built with CURATE_FUZZ=1 and -sanitize=fuzzer,address.
+if Context.environment["CURATE_FUZZ"] != nil {
+    package.targets += [
+        .target(name: "CFuzzer", path: "Fuzz/CFuzzer"),
+        .executableTarget(name: "curate-fuzz", dependencies: ["FuzzTargets", "CFuzzer"], path: "Fuzz/Main"),
+    ]
+}

@@ -76,21 +76,49 @@ public struct DetectionTags: TagProvider {
     public private(set) var skipped: [(line: Int, why: String)] = []
     public private(set) var images = 0
 
+    /// A line longer than this is skipped unread (about 15,000 detections; a detector writes tens).
+    public static let maxLineBytes = 1 << 20
+
+    /// Reads the file a line at a time (memory stays bounded by one line, whatever the file's size).
     public init(path: String, minConfidence: Double = 0.3, minAreaFraction: Double = 0.01) throws {
-        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { throw AlignError.detectionsUnreadable(path: path) }
+        guard let handle = FileHandle(forReadingAtPath: path) else { throw AlignError.detectionsUnreadable(path: path) }
+        defer { try? handle.close() }
         self.minConfidence = minConfidence
         self.minAreaFraction = minAreaFraction
         let decoder = JSONDecoder()
-        for (number, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() where !line.trimmingCharacters(in: .whitespaces).isEmpty {
-            guard let parsed = try? decoder.decode(Line.self, from: Data(line.utf8)), parsed.image != nil || parsed.sha256 != nil else {
-                skipped.append((number + 1, "not {image or sha256, width, height, detections}"))
-                continue
+        var number = 0
+        var pending: [UInt8] = [], overlong = false
+        func take(_ line: ArraySlice<UInt8>) {
+            number += 1
+            guard !overlong else {
+                skipped.append((number, "a line of more than \(Self.maxLineBytes) bytes"))
+                overlong = false
+                return
+            }
+            guard line.contains(where: { $0 != 0x20 && $0 != 0x09 && $0 != 0x0D }) else { return }
+            guard let parsed = try? decoder.decode(Line.self, from: Data(line)), parsed.image != nil || parsed.sha256 != nil else {
+                skipped.append((number, "not {image or sha256, width, height, detections}"))
+                return
             }
             let tags = Self.tags(parsed.detections, width: parsed.width, height: parsed.height, minConfidence: minConfidence, minArea: minAreaFraction)
             if let url = parsed.image { byKey[url] = tags }
             if let sha = parsed.sha256 { byKey["sha256:" + sha.lowercased()] = tags }
             images += 1
         }
+        while true {
+            let chunk: Data
+            do { chunk = try handle.read(upToCount: 1 << 20) ?? Data() } catch { throw AlignError.detectionsUnreadable(path: path) }
+            if chunk.isEmpty { break }
+            var rest = [UInt8](chunk)[...]
+            while let newline = rest.firstIndex(of: 0x0A) {
+                if overlong { take([]) } else { pending += rest[..<newline]; take(pending[...]) }
+                pending.removeAll(keepingCapacity: true)
+                rest = rest[(newline + 1)...]
+            }
+            if !overlong { pending += rest }
+            if pending.count > Self.maxLineBytes { overlong = true; pending = [] }
+        }
+        if overlong || !pending.isEmpty { take(pending[...]) }
     }
 
     /// µ-VLA's filter and order over one image's detections.

@@ -39,7 +39,7 @@ public struct WeakPairSummary: Sendable {
             weak pairs for %d images: tags from the detector %d, from context %d, none %d; no sentence found %d
             wrote %d weak pairs (%.1f s, %.0f images/s)%@
             """, images, detectorTagged, contextTagged, untagged, unmatched, pairs, seconds, Double(images) / max(seconds, 1e-9),
-                      detectionLinesSkipped > 0 ? "; \(detectionLinesSkipped) detection lines skipped (not readable JSON)" as NSString : "" as NSString)
+                      detectionLinesSkipped > 0 ? "; \(detectionLinesSkipped) detection lines skipped (not readable JSON, or over 1 MiB)" as NSString : "" as NSString)
     }
 }
 

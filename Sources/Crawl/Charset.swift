@@ -9,9 +9,9 @@ import Foundation
 /// the WHATWG Encoding Standard maps them (`iso-8859-1` and `ascii` mean windows-1252, `gb2312`
 /// means GBK, ...) and converted with glibc's iconv. Bytes that do not decode become U+FFFD, so
 /// every string stored is valid UTF-8.
-enum Charset {
-    struct Decoded {
-        var utf8: [UInt8]
+package enum Charset {
+    package struct Decoded {
+        package var utf8: [UInt8]
         /// The iconv name of the charset used (`UTF-8`, `CP1252`, `GB18030`, ...).
         var charset: String
         /// Where the decision came from: `bom`, `http`, `meta`, `detected`, `default`.
@@ -20,7 +20,7 @@ enum Charset {
         var errors: Int
     }
 
-    static func decode(_ bytes: [UInt8], httpCharset: String?) -> Decoded {
+    package static func decode(_ bytes: [UInt8], httpCharset: String?) -> Decoded {
         if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { return utf8(Array(bytes.dropFirst(3)), source: "bom") }
         if bytes.starts(with: [0xFF, 0xFE]) { return convert(Array(bytes.dropFirst(2)), from: "UTF-16LE", source: "bom") }
         if bytes.starts(with: [0xFE, 0xFF]) { return convert(Array(bytes.dropFirst(2)), from: "UTF-16BE", source: "bom") }

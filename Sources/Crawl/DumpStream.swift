@@ -9,7 +9,7 @@ import Foundation
 /// member (WARC's recommended layout, and Common Crawl's) can be located by the member's offset
 /// and length in the file. A member that fails to inflate *breaks* the stream: `fill` stops,
 /// the reader reports what was lost, and `recover()` goes on at the next gzip header.
-final class DumpStream {
+package final class DumpStream {
     /// How the file is stored: plain, or gzip (one member per record, or any other split).
     let isGzip: Bool
     /// Why the stream stopped early, if it did: a member that would not inflate (with the file
@@ -43,7 +43,7 @@ final class DumpStream {
     /// Opens `path` for reading; the first bytes decide whether it is gzip (magic 1f 8b), not the name.
     /// `resume` starts at a record boundary found by an earlier run: its file offset (a member
     /// start for gzip) and its offset in the decompressed stream.
-    init(path: String, resume: (file: Int64, stream: Int64)? = nil) throws {
+    package init(path: String, resume: (file: Int64, stream: Int64)? = nil) throws {
         self.path = path
         fd = open(path, O_RDONLY)
         guard fd >= 0 else { throw CrawlError.unreadable(path: path, message: String(cString: strerror(errno))) }
@@ -129,6 +129,23 @@ final class DumpStream {
         if !isGzip { return (p, p) }
         if let end = memberEnds[p], available == 0 || !inMember { return (end, p) }
         return (0, p)
+    }
+
+    /// Whether a gzip member starts at decompressed offset `u` (as far as the stream still knows).
+    func isMemberStart(_ u: Int64) -> Bool {
+        memberStarts.contains { $0.u == u }
+    }
+
+    /// The decompressed offsets inside `range` where a gzip member ended, in order.
+    func memberEnds(in range: Range<Int64>) -> [Int64] {
+        memberEnds.keys.filter { range.contains($0) }.sorted()
+    }
+
+    /// The `count` bytes at decompressed offset `u`, if they are in the buffer now.
+    func bytes(at u: Int64, count: Int) -> ArraySlice<UInt8>? {
+        let i = Int(u - bufferBase)
+        guard i >= start, i + count <= buffer.count else { return nil }
+        return buffer[i..<i + count]
     }
 
     /// The file offset of the gzip member holding decompressed offset `u`, if still known.

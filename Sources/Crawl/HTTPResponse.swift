@@ -3,27 +3,28 @@ import CurateCore
 
 /// An HTTP response from a WARC `response` record: status, header fields, and the payload with
 /// chunked transfer coding and gzip/deflate content coding undone.
-struct HTTPResponse {
+package struct HTTPResponse {
     var status: Int
     var fields: [(name: String, value: String)]
-    var body: [UInt8]
+    package var body: [UInt8]
     /// What was done to the body: `chunked`, `gzip`, `deflate` (in order), empty for identity.
     var decodings: [String] = []
 
-    func field(_ name: String) -> String? {
+    package func field(_ name: String) -> String? {
         fields.first { $0.name.equalsIgnoringCase(name) }?.value
     }
 
     /// The media type of Content-Type, lower-cased, without parameters.
     var mediaType: String? { field("Content-Type").map(MediaType.essence) }
     /// The charset parameter of Content-Type, if any.
-    var charset: String? { field("Content-Type").flatMap(MediaType.charset) }
+    package var charset: String? { field("Content-Type").flatMap(MediaType.charset) }
 
-    /// Decoded bodies larger than this are refused as `bad_content_encoding` (a gzip bomb guard).
-    static let maxDecodedBytes = 256 << 20
+    /// Decoded bodies larger than this are refused as `bad_content_encoding` (a gzip bomb guard:
+    /// checked before each append, so no more than this is ever held).
+    static let maxDecodedBytes = 64 << 20
 
     /// Parses `block` (status line, fields, blank line, body). Failures carry their reason.
-    static func parse(_ block: [UInt8]) -> Result<HTTPResponse, CrawlSkipReason> {
+    package static func parse(_ block: [UInt8]) -> Result<HTTPResponse, CrawlSkipReason> {
         guard block.starts(with: "HTTP/".utf8) else { return .failure(.init(.malformedHTTP, "the block does not start with an HTTP status line")) }
         guard let headerEnd = blankLine(in: block) else { return .failure(.init(.malformedHTTP, "no blank line after the HTTP header fields")) }
         let head = String(decoding: block[..<headerEnd.fieldsEnd], as: UTF8.self)
@@ -126,8 +127,8 @@ struct HTTPResponse {
                     let status = CZlib.inflate(&stream, Z_NO_FLUSH)
                     return (status, outBuf.count - Int(stream.avail_out))
                 }
+                if out.count + produced > maxDecodedBytes { return nil }
                 out.append(contentsOf: chunk[0..<produced])
-                if out.count > maxDecodedBytes { return nil }
                 switch status {
                 case Z_STREAM_END:
                     // Another gzip member may follow.
@@ -159,7 +160,7 @@ func headerFields(_ lines: [Substring]) -> [(name: String, value: String)] {
 }
 
 /// A skip reason with its detail, before the offset is known.
-struct CrawlSkipReason: Error {
+package struct CrawlSkipReason: Error {
     var reason: DropReason
     var detail: String
     init(_ reason: DropReason, _ detail: String) { self.reason = reason; self.detail = detail }

@@ -1,4 +1,7 @@
 import CurateCore
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Where a record's bytes are in its dump file.
 public struct RecordLocation: Sendable, Equatable {
@@ -17,7 +20,7 @@ public struct RecordLocation: Sendable, Equatable {
 }
 
 /// One WARC record: its named header fields and, for the record types curate reads, its block.
-struct WARCRecord {
+package struct WARCRecord {
     var version: String
     var fields: [(name: String, value: String)]
     /// `response`, `resource`, `revisit`, `request`, `warcinfo`, ... (lower-cased).
@@ -55,10 +58,10 @@ public struct CrawlSkip: Sendable, Equatable {
 /// Recovery: a bad gzip member loses only the record(s) it held; a malformed header is skipped
 /// to the next line that starts with `WARC/`; a file that ends inside a record reports that
 /// record as truncated. Each of these is a `CrawlSkip` with a reason and the byte offset.
-final class WARCReader {
+package final class WARCReader {
     /// `gap`: a few stray bytes between two records (a `Content-Length` a little short, extra
     /// line breaks), too few to hold a record, so nothing was lost; counted, not skipped.
-    enum Event { case record(WARCRecord), skipped(CrawlSkip), gap(offset: Int64, bytes: Int) }
+    package enum Event { case record(WARCRecord), skipped(CrawlSkip), gap(offset: Int64, bytes: Int) }
     /// Fewer bytes than the smallest WARC header (version, type, id, date, length) can hold.
     static let gapLimit = 32
 
@@ -68,13 +71,13 @@ final class WARCReader {
     private static let maxHeaderBytes = 1 << 16
     private static let blockTypes: Set<String> = ["response", "resource", "revisit"]
 
-    init(stream: DumpStream, maxBlockBytes: Int = 256 << 20) {
+    package init(stream: DumpStream, maxBlockBytes: Int = 256 << 20) {
         self.stream = stream
         self.maxBlockBytes = maxBlockBytes
     }
 
     /// The next record or skip; nil at the end of the file.
-    func next() -> Event? {
+    package func next() -> Event? {
         skipLineBreaks()
         if stream.available == 0 {
             if let broken = stream.breakage { stream.recover(); return .skipped(skip(for: broken)) }
@@ -102,11 +105,23 @@ final class WARCReader {
         let type = (fields.first { $0.name.equalsIgnoringCase("WARC-Type") }?.value ?? "").trimmingSpaces.lowercased()
         var block: [UInt8] = []
         if Self.blockTypes.contains(type) && length <= Int64(maxBlockBytes) {
-            guard stream.fill(Int(length)) else { return truncatedRecord(at: begin, type: type) }
+            let filled = stream.fill(Int(length))
+            if let cut = nextRecordInside(recordStart: begin, blockStart: stream.position, length: length) { return cutShort(at: begin, type: type, nextRecord: cut) }
+            guard filled else { return truncatedRecord(at: begin, type: type) }
             block = Array(stream.buffer[stream.start..<stream.start + Int(length)])
             stream.consume(Int(length))
         } else {
-            guard stream.skip(length) == length else { return truncatedRecord(at: begin, type: type) }
+            // In steps, so that a lying length cannot swallow the records of the members after it.
+            var left = length
+            while left > 0 {
+                let step = min(left, 1 << 20)
+                _ = stream.fill(Int(step) + 8)
+                if let cut = nextRecordInside(recordStart: begin, blockStart: stream.position, length: min(Int64(stream.available), left)) {
+                    return cutShort(at: begin, type: type, nextRecord: cut)
+                }
+                guard stream.skip(step) == step else { return truncatedRecord(at: begin, type: type) }
+                left -= step
+            }
             if Self.blockTypes.contains(type) {
                 return skipped(at: begin, .recordTooLarge, "\(type) record of \(length) bytes, above the limit of \(maxBlockBytes)")
             }
@@ -126,6 +141,26 @@ final class WARCReader {
             location = RecordLocation(codec: stream.isGzip ? "gzip_stream" : "none", offset: begin, length: end - begin)
         }
         return .record(WARCRecord(version: version, fields: fields, type: type, block: block, location: location))
+    }
+
+    /// In a gzip file with a member per record, a block that runs on past the end of the member
+    /// its record started in, into a member that starts with a WARC header, was cut short (a
+    /// record truncated inside its member): the offset of that next record. Whole-file and other
+    /// splits (a record that does not start a member) are never cut.
+    private func nextRecordInside(recordStart: Int64, blockStart: Int64, length: Int64) -> Int64? {
+        guard stream.isGzip, length > 0, stream.isMemberStart(recordStart) else { return nil }
+        for end in stream.memberEnds(in: blockStart + 1..<blockStart + length) {
+            guard let next = stream.bytes(at: end, count: 6) else { continue }
+            if next.starts(with: "WARC/".utf8), let digit = next.last, (0x30...0x39).contains(digit) { return end }
+        }
+        return nil
+    }
+
+    /// The record at `offset` whose block was cut short where the record at `nextRecord` starts.
+    private func cutShort(at offset: Int64, type: String, nextRecord: Int64) -> Event {
+        let event = skipped(at: offset, .truncated, "the \(type) record's gzip member ends \(nextRecord - offset) bytes in, before its Content-Length; went on at the next record")
+        stream.consume(Int(nextRecord - stream.position))
+        return event
     }
 
     private func truncatedRecord(at offset: Int64, type: String) -> Event {
@@ -194,14 +229,22 @@ final class WARCReader {
         return (version, headerFields(lines), length)
     }
 
-    /// Drops bytes up to the next line that starts with `WARC/` (or the end).
+    /// Drops bytes up to the next `WARC/` at the start of a line or of a gzip member (or the end).
     private func resynchronize() {
         if stream.available > 0 { stream.consume(1) }
         while true {
             let buf = stream.buffer
             var i = stream.start
             while i + 5 <= buf.count {
-                if buf[i] == 0x57 && (i == 0 || i == stream.start || buf[i - 1] == 0x0A) && buf[i..<i + 5].elementsEqual("WARC/".utf8) {
+                // memchr finds the candidates: junk can be gigabytes (a gzip bomb of zeros).
+                let next = buf.withUnsafeBufferPointer { b -> Int? in
+                    memchr(b.baseAddress! + i, 0x57, b.count - i).map { UnsafeRawPointer($0) - UnsafeRawPointer(b.baseAddress!) }
+                }
+                guard let next else { i = buf.count; break }
+                i = next
+                guard i + 5 <= buf.count else { break }
+                let lineStart = i == 0 || i == stream.start || buf[i - 1] == 0x0A
+                if buf[i..<i + 5].elementsEqual("WARC/".utf8) && (lineStart || stream.isMemberStart(stream.position + Int64(i - stream.start))) {
                     stream.consume(i - stream.start)
                     return
                 }

@@ -25,6 +25,9 @@ public final class TarReader {
     public let path: String
     private let handle: FileHandle
     private var offset = 0
+    /// The archive's size when opened: a size field that claims more than is left is refused
+    /// before anything is allocated for it.
+    private let fileSize: Int
 
     public init(path: String) throws {
         self.path = path
@@ -32,6 +35,8 @@ public final class TarReader {
             throw TarError(path: path, offset: 0, problem: "cannot open the file")
         }
         self.handle = handle
+        var info = stat()
+        fileSize = fstat(handle.fileDescriptor, &info) == 0 ? Int(info.st_size) : Int.max
     }
 
     deinit { try? handle.close() }
@@ -50,6 +55,9 @@ public final class TarReader {
             var name = string(header[0..<100])
             let prefix = string(header[345..<500])
             if !prefix.isEmpty && header[257..<262].elementsEqual("ustar".utf8) { name = prefix + "/" + name }
+            guard size <= fileSize - offset else {
+                throw TarError(path: path, offset: start, problem: "member \(name) claims \(size) bytes, more than the \(fileSize - offset) left in the file")
+            }
             guard let data = try read(size, allowEnd: false) else { throw TarError(path: path, offset: start, problem: "member \(name) is cut short") }
             let padding = (512 - size % 512) % 512
             if padding > 0 { guard try read(padding, allowEnd: false) != nil else { throw TarError(path: path, offset: start, problem: "member \(name) is cut short") } }
