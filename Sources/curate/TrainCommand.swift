@@ -1,4 +1,5 @@
 import ArgumentParser
+import CurateCore
 import Foundation
 import Train
 
@@ -79,6 +80,8 @@ extension Curate {
                 print(String(format: "trained to step %d in %.0f s (%.1f pairs/s; the model waited %.1f s for batches); skipped: %@; checkpoints and metrics.jsonl in %@",
                              trainer.step, Date().timeIntervalSince(started), Double(batch * trainer.stepsRun) / max(trainer.loopSeconds, 1e-9),
                              trainer.loaderWait, skipped.isEmpty ? "none" : skipped, out))
+            } catch let error as AtomicFile.WriteError where error.diskFull {
+                throw CommandFailure("cannot write \(error.path): the disk is full (\(error.message)); free space on it and run again with --resume")
             } catch let error as TrainError {
                 throw CommandFailure(error.description)
             } catch let error as ShardDataError {
