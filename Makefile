@@ -194,3 +194,11 @@ bench-train: bench-torch
 FUZZ_SECONDS ?= 60
 fuzz:
 	SHARED=$(SHARED) FUZZ_SECONDS=$(FUZZ_SECONDS) Fuzz/run.sh
+
+## chaos: each stage on the demo-size crawl SIGKILLed at CHAOS_KILLS fault points spread over its
+## run, rerun to the end and compared with an uninterrupted run (Tests/Chaos/chaos.py).
+CHAOS_KILLS ?= 20
+CHAOS_DIR ?= /tmp/curate-chaos
+chaos:
+	$(SWIFT) build -c release --product curate
+	python3 Tests/Chaos/chaos.py --curate .build/release/curate --dir $(CHAOS_DIR) --kills $(CHAOS_KILLS)
