@@ -84,7 +84,11 @@ package enum Charset {
             let number = l.split(separator: "-").last.map(String.init) ?? ""
             if let n = Int(number), (2...16).contains(n) { return "ISO-8859-\(n)" }
         }
-        // Anything else iconv itself knows.
+        // Anything else iconv itself knows, if it looks like a charset name: glibc drops the other
+        // characters of a name, so a label of junk bytes around "utf-8" would open it (fuzzer).
+        guard l.count <= 40, l.unicodeScalars.allSatisfy({ $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || "-_.:".unicodeScalars.contains($0)) }) else {
+            return nil
+        }
         let upper = l.uppercased()
         let cd = iconv_open("UTF-8", upper)
         if cd == iconv_t(bitPattern: -1) { return nil }
@@ -157,6 +161,10 @@ package enum Charset {
             }
         }
         out.removeSubrange(written...)
+        // Every stored string is UTF-8, whatever a converter lets through (fuzzer: glibc's UTF-8
+        // to UTF-8 passes some invalid bytes on).
+        let check = UTF8Check(out)
+        if check.invalid > 0 { return (Array(String(decoding: out, as: UTF8.self).utf8), errors + check.invalid) }
         return (out, errors)
     }
 }

@@ -85,7 +85,7 @@ package struct HTTPResponse {
             while i < body.count, let d = hexValue(body[i]) { size = size * 16 + d; digits += 1; i += 1; if digits > 12 { return nil } }
             guard digits > 0 else { return out.isEmpty ? nil : out }
             while i < body.count && body[i] != 0x0A { i += 1 }     // chunk extensions, CR
-            i += 1
+            i = min(i + 1, body.count)                            // a size line the body ends inside
             if size == 0 { return out }
             let end = min(body.count, i + size)                   // a cut-off last chunk keeps what is there
             out.append(contentsOf: body[i..<end])

@@ -118,6 +118,9 @@ public struct RuleSet: Sendable, Equatable {
     }
 
     public static func parse(_ text: String, path: String) throws -> RuleSet {
+        if let (line, scalar) = nonASCIIOutsideStrings(text) {
+            throw FilterError.badRules(path: path, what: "line \(line): U+\(String(scalar.value, radix: 16, uppercase: true)) outside a string or comment (TOML keys and values are ASCII)")
+        }
         let table: TOMLTable
         do { table = try TOMLTable(string: text) } catch let error as TOMLParseError {
             throw FilterError.badRules(path: path, what: "line \(error.source.begin.line): \(error.description)")
@@ -150,6 +153,35 @@ public struct RuleSet: Sendable, Equatable {
             rules.append(rule)
         }
         return RuleSet(rules: rules, path: path)
+    }
+
+    /// The first character outside strings and comments that is not ASCII, with its line. TOML
+    /// allows none there, and TOMLKit's parser (toml++) asserts on some instead of reporting an
+    /// error (the fuzzer found `[` followed by U+FFFD), so such a file never reaches it.
+    static func nonASCIIOutsideStrings(_ text: String) -> (line: Int, scalar: Unicode.Scalar)? {
+        enum State { case plain, comment, basic, literal, multiBasic, multiLiteral }
+        var state = State.plain, line = 1
+        let s = Array(text.unicodeScalars)
+        var i = 0
+        func at(_ k: Int, _ c: Unicode.Scalar) -> Bool { k < s.count && s[k] == c }
+        while i < s.count {
+            let c = s[i]
+            if c == "\n" { line += 1; if state == .comment || state == .basic || state == .literal { state = .plain }; i += 1; continue }
+            switch state {
+            case .plain:
+                if c == "#" { state = .comment }
+                else if c == "\"" { if at(i + 1, "\"") && at(i + 2, "\"") { state = .multiBasic; i += 2 } else { state = .basic } }
+                else if c == "'" { if at(i + 1, "'") && at(i + 2, "'") { state = .multiLiteral; i += 2 } else { state = .literal } }
+                else if !c.isASCII { return (line, c) }
+            case .comment: break
+            case .basic: if c == "\\" { i += 1 } else if c == "\"" { state = .plain }
+            case .literal: if c == "'" { state = .plain }
+            case .multiBasic: if c == "\\" { i += 1 } else if c == "\"" && at(i + 1, "\"") && at(i + 2, "\"") { state = .plain; i += 2 }
+            case .multiLiteral: if c == "'" && at(i + 1, "'") && at(i + 2, "'") { state = .plain; i += 2 }
+            }
+            i += 1
+        }
+        return nil
     }
 
     private static func value(_ node: TOMLValueConvertible, like template: Parameter) -> Parameter? {

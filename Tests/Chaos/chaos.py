@@ -143,13 +143,19 @@ def main():
         os.rename(W, folders["clean"])
         fresh()
         kills = attempts = 0
-        # Until K kills landed: a rerun that resumed past the chosen point finishes instead.
+        scale = points
+        # Until K kills landed. A rerun that kept earlier work (filter's cached hashes) can finish
+        # before the chosen point: then the points of a whole rerun are counted and the kills go
+        # on at fractions of those.
         while kills < K and attempts < 3 * K:
             i = attempts % K + 1
-            point = max(1, points // (K + 1)) if resumes else max(1, round(i * points / (K + 1)))
+            point = max(1, scale // (K + 1)) if resumes else max(1, round(i * scale / (K + 1)))
             code, _ = run(command, f"exit-after:{point}", repo)
-            kills += code == -signal.SIGKILL
             attempts += 1
+            if code == -signal.SIGKILL:
+                kills += 1
+            elif not resumes:
+                scale = count_points(command, repo)
         code, err = run(command, None, repo)
         if code != 0:
             print(f"  {name}: the final rerun failed: {err.strip()}")

@@ -130,3 +130,15 @@ import Testing
         }
     }
 }
+
+@Suite struct RuleFileCharacterTests {
+    /// Non-ASCII is allowed in comments and strings of any kind and refused elsewhere, with its line.
+    @Test func nonASCIIOnlyInsideStringsAndComments() {
+        let fine = "# µ-VLA's rules\n[[rule]]\nname = \"x\" # ü\nlist = 'é'\ntext = \"\"\"\nß \\\" \"\"\"\nother = '''\nø'''\n"
+        #expect(RuleSet.nonASCIIOutsideStrings(fine) == nil)
+        let header = RuleSet.nonASCIIOutsideStrings("[[rule]]\nname = \"a\"\n[\u{FFFD}rule]]\n")
+        #expect(header?.line == 3 && header?.scalar == "\u{FFFD}")
+        #expect(RuleSet.nonASCIIOutsideStrings("a = \"x\"\u{E9} = 1\n")?.line == 1)
+        #expect(throws: FilterError.self) { try RuleSet.parse("[\u{FFFD}rule]]\n", path: "bad.toml") }
+    }
+}
