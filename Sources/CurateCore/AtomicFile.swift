@@ -70,7 +70,7 @@ public func writeFailureReason(_ error: Error) -> String {
     let underlying = ns.userInfo[NSUnderlyingErrorKey] as? NSError
     let posix = [ns, underlying].compactMap { $0 }.filter { $0.domain == NSPOSIXErrorDomain }.map(\.code)
     if ns.code == NSFileWriteOutOfSpaceError || posix.contains(Int(ENOSPC)) || posix.contains(Int(EDQUOT)) {
-        return "the disk is full (No space left on device); free space on it and run again"
+        return "the disk is full (No space left on device); free space on it"
     }
     return ns.localizedDescription
 }

@@ -91,8 +91,9 @@ public enum Safetensors {
             }
             guard dtype == "F32" else { throw fail("tensor '\(name)' is \(dtype); curate reads F32 tensors only") }
             let (begin, end) = (offsets[0], offsets[1])
-            // The element count in a wider type: a hostile shape must not overflow it.
-            let elements = shape.reduce(Int128(1)) { $0 * Int128($1) > Int128(dataLength) ? Int128(dataLength) + 1 : $0 * Int128($1) }
+            // Counted in Int128 and no further once past the data: a hostile shape must not overflow.
+            var elements = shape.contains(0) ? Int128(0) : Int128(1)
+            for n in shape where elements <= Int128(dataLength) { elements *= Int128(n) }
             guard shape.allSatisfy({ $0 >= 0 }), begin >= 0, begin <= end, end <= dataLength, Int128(end - begin) == elements * 4 else {
                 throw fail("tensor '\(name)' has offsets \(begin)..<\(end) that do not fit its shape \(shape) inside \(dataLength) data bytes")
             }

@@ -58,7 +58,7 @@ final class MetricsLog {
     func write(_ object: [String: Any]) throws {
         let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
         do { try handle.write(contentsOf: data + Data("\n".utf8)) } catch {
-            throw TrainError(message: "cannot write \(path): \(writeFailureReason(error)); then run again with --resume")
+            throw TrainError(message: "cannot write \(path): \(writeFailureReason(error)), then run again with --resume")
         }
         Fault.point()
     }
