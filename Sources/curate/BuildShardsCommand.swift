@@ -74,8 +74,10 @@ extension Curate {
         }
 
         func run() throws {
-            // The shard folder, and the work folder (its catalog gains weak pairs when they are missing).
-            let locks = try lockFolders([out ?? work + "/shards"], ifPresent: [work])
+            // The shard folder, and the work folder (its catalog gains weak pairs when they are
+            // missing); neither is created for a work folder that does not exist (BuildShards says so).
+            let workExists = FileManager.default.fileExists(atPath: work)
+            let locks = try lockFolders(workExists ? [out ?? work + "/shards"] : [], ifPresent: [work])
             defer { withExtendedLifetime(locks) {} }
             do {
                 try runWeakPairsIfMissing()

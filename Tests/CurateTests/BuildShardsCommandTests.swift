@@ -81,8 +81,10 @@ import TestSupport
     }
 
     @Test func mistakesAreOneLineErrors() throws {
-        let none = try Curate.run(["build-shards", "--work", NSTemporaryDirectory() + "curate-none-\(getpid())"])
+        let missing = NSTemporaryDirectory() + "curate-none-\(getpid())"
+        let none = try Curate.run(["build-shards", "--work", missing])
         #expect(none.status == 1 && none.stderr.contains("run curate crawl-dump first"))
+        #expect(!FileManager.default.fileExists(atPath: missing), "no folder is made for a missing work folder")
         let bad = try Curate.run(["build-shards", "--resize", "huge"])
         #expect(bad.status == 1 && bad.stderr.contains("--resize must be") && bad.stderr.split(separator: "\n").count == 1)
     }
