@@ -121,6 +121,9 @@ public struct RuleSet: Sendable, Equatable {
         if let (line, scalar) = nonASCIIOutsideStrings(text) {
             throw FilterError.badRules(path: path, what: "line \(line): U+\(String(scalar.value, radix: 16, uppercase: true)) outside a string or comment (TOML keys and values are ASCII)")
         }
+        if let line = malformedTableHeader(text) {
+            throw FilterError.badRules(path: path, what: "line \(line): a table header is [name] or [[name]] with a bare or quoted name")
+        }
         let table: TOMLTable
         do { table = try TOMLTable(string: text) } catch let error as TOMLParseError {
             throw FilterError.badRules(path: path, what: "line \(error.source.begin.line): \(error.description)")
@@ -182,6 +185,61 @@ public struct RuleSet: Sendable, Equatable {
             i += 1
         }
         return nil
+    }
+
+    /// The first line that starts like a table header (`[` after spaces, outside a multi-line
+    /// string) but is not `[key.key]` or `[[key.key]]` with bare or quoted keys: toml++ asserts on
+    /// some of these (`[[(ule]]`, fuzzer) instead of reporting them. (A nested array on a line of
+    /// its own would be refused too; no rule parameter takes one.)
+    static func malformedTableHeader(_ text: String) -> Int? {
+        var inMultiline: String?
+        for (index, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            if let close = inMultiline {
+                if line.contains(close) { inMultiline = nil }
+                continue
+            }
+            let body = Array(line.drop { $0 == " " || $0 == "\t" }.unicodeScalars)
+            if body.first == "[" && !isTableHeader(body) { return index + 1 }
+            let code = line.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
+            for open in ["\"\"\"", "'''"] where code.components(separatedBy: open).count == 2 { inMultiline = open }
+        }
+        return nil
+    }
+
+    /// Whether `s` (a line from its `[`) is `[key(.key)*]` or `[[key(.key)*]]`, then spaces and an
+    /// optional comment.
+    static func isTableHeader(_ s: [Unicode.Scalar]) -> Bool {
+        var i = 1
+        let double = i < s.count && s[i] == "["
+        if double { i += 1 }
+        func spaces() { while i < s.count && (s[i] == " " || s[i] == "\t") { i += 1 } }
+        func bare(_ c: Unicode.Scalar) -> Bool { c.isASCII && (c.properties.isAlphabetic || ("0"..."9").contains(c) || c == "_" || c == "-") }
+        while true {
+            spaces()
+            guard i < s.count else { return false }
+            if s[i] == "\"" || s[i] == "'" {
+                let quote = s[i]
+                i += 1
+                while i < s.count && s[i] != quote { i += quote == "\"" && s[i] == "\\" ? 2 : 1 }
+                guard i < s.count else { return false }
+                i += 1
+            } else if bare(s[i]) {
+                while i < s.count && bare(s[i]) { i += 1 }
+            } else {
+                return false
+            }
+            spaces()
+            guard i < s.count else { return false }
+            if s[i] == "." { i += 1; continue }
+            guard s[i] == "]" else { return false }
+            i += 1
+            if double {
+                guard i < s.count && s[i] == "]" else { return false }
+                i += 1
+            }
+            spaces()
+            return i == s.count || s[i] == "#" || s[i] == "\r"
+        }
     }
 
     private static func value(_ node: TOMLValueConvertible, like template: Parameter) -> Parameter? {

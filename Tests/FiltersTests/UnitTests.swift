@@ -142,3 +142,12 @@ import Testing
         #expect(throws: FilterError.self) { try RuleSet.parse("[\u{FFFD}rule]]\n", path: "bad.toml") }
     }
 }
+
+@Suite struct RuleFileHeaderTests {
+    @Test func tableHeadersAreBareOrQuotedKeys() {
+        for good in ["[[rule]]", "[rule]", "[ a . \"b c\" . 'd' ]  # x", "[[a-b_c]]\r"] { #expect(RuleSet.isTableHeader(Array(good.unicodeScalars)), "\(good)") }
+        for bad in ["[[(ule]]", "[]", "[a.]", "[[rule]", "[rule]] x", "[\"open]"] { #expect(!RuleSet.isTableHeader(Array(bad.unicodeScalars)), "\(bad)") }
+        #expect(RuleSet.malformedTableHeader("[[rule]]\nname = \"a\"\n  [[(ule]]\n") == 3)
+        #expect(RuleSet.malformedTableHeader("x = \"\"\"\n[not a header\n\"\"\"\n[[rule]]\n") == nil)
+    }
+}
