@@ -118,12 +118,7 @@ public struct RuleSet: Sendable, Equatable {
     }
 
     public static func parse(_ text: String, path: String) throws -> RuleSet {
-        if let (line, scalar) = nonASCIIOutsideStrings(text) {
-            throw FilterError.badRules(path: path, what: "line \(line): U+\(String(scalar.value, radix: 16, uppercase: true)) outside a string or comment (TOML keys and values are ASCII)")
-        }
-        if let line = malformedTableHeader(text) {
-            throw FilterError.badRules(path: path, what: "line \(line): a table header is [name] or [[name]] with a bare or quoted name")
-        }
+        if let (line, problem) = textProblem(text) { throw FilterError.badRules(path: path, what: "line \(line): \(problem)") }
         let table: TOMLTable
         do { table = try TOMLTable(string: text) } catch let error as TOMLParseError {
             throw FilterError.badRules(path: path, what: "line \(error.source.begin.line): \(error.description)")
@@ -158,24 +153,37 @@ public struct RuleSet: Sendable, Equatable {
         return RuleSet(rules: rules, path: path)
     }
 
-    /// The first character outside strings and comments that is not ASCII, with its line. TOML
-    /// allows none there, and TOMLKit's parser (toml++) asserts on some instead of reporting an
-    /// error (the fuzzer found `[` followed by U+FFFD), so such a file never reaches it.
-    static func nonASCIIOutsideStrings(_ text: String) -> (line: Int, scalar: Unicode.Scalar)? {
+    /// The first of two problems TOMLKit's parser (toml++) asserts on instead of reporting (the
+    /// fuzzer found both), so that such a file never reaches it: a character outside strings and
+    /// comments that is not ASCII (TOML allows none there; `[` then U+FFFD), and a line that
+    /// starts like a table header but is not `[key.key]` or `[[key.key]]` with bare or quoted keys
+    /// (`[[(ule]]`). A nested array on a line of its own is refused too; no rule parameter takes one.
+    static func textProblem(_ text: String) -> (line: Int, problem: String)? {
         enum State { case plain, comment, basic, literal, multiBasic, multiLiteral }
-        var state = State.plain, line = 1
+        var state = State.plain, line = 1, lineStart = true
         let s = Array(text.unicodeScalars)
         var i = 0
         func at(_ k: Int, _ c: Unicode.Scalar) -> Bool { k < s.count && s[k] == c }
         while i < s.count {
             let c = s[i]
-            if c == "\n" { line += 1; if state == .comment || state == .basic || state == .literal { state = .plain }; i += 1; continue }
+            if c == "\n" {
+                line += 1
+                if state == .comment || state == .basic || state == .literal { state = .plain }
+                lineStart = state == .plain
+                i += 1
+                continue
+            }
+            if lineStart && c == "[" {
+                let end = s[i...].firstIndex(of: "\n") ?? s.count
+                if !isTableHeader(Array(s[i..<end])) { return (line, "a table header is [name] or [[name]] with a bare or quoted name") }
+            }
+            if c != " " && c != "\t" { lineStart = false }
             switch state {
             case .plain:
                 if c == "#" { state = .comment }
                 else if c == "\"" { if at(i + 1, "\"") && at(i + 2, "\"") { state = .multiBasic; i += 2 } else { state = .basic } }
                 else if c == "'" { if at(i + 1, "'") && at(i + 2, "'") { state = .multiLiteral; i += 2 } else { state = .literal } }
-                else if !c.isASCII { return (line, c) }
+                else if !c.isASCII { return (line, "U+\(String(c.value, radix: 16, uppercase: true)) outside a string or comment (TOML keys and values are ASCII)") }
             case .comment: break
             case .basic: if c == "\\" { i += 1 } else if c == "\"" { state = .plain }
             case .literal: if c == "'" { state = .plain }
@@ -183,25 +191,6 @@ public struct RuleSet: Sendable, Equatable {
             case .multiLiteral: if c == "'" && at(i + 1, "'") && at(i + 2, "'") { state = .plain; i += 2 }
             }
             i += 1
-        }
-        return nil
-    }
-
-    /// The first line that starts like a table header (`[` after spaces, outside a multi-line
-    /// string) but is not `[key.key]` or `[[key.key]]` with bare or quoted keys: toml++ asserts on
-    /// some of these (`[[(ule]]`, fuzzer) instead of reporting them. (A nested array on a line of
-    /// its own would be refused too; no rule parameter takes one.)
-    static func malformedTableHeader(_ text: String) -> Int? {
-        var inMultiline: String?
-        for (index, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            if let close = inMultiline {
-                if line.contains(close) { inMultiline = nil }
-                continue
-            }
-            let body = Array(line.drop { $0 == " " || $0 == "\t" }.unicodeScalars)
-            if body.first == "[" && !isTableHeader(body) { return index + 1 }
-            let code = line.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
-            for open in ["\"\"\"", "'''"] where code.components(separatedBy: open).count == 2 { inMultiline = open }
         }
         return nil
     }
