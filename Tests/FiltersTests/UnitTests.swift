@@ -1,6 +1,7 @@
 import CurateCore
 import Foundation
 import Testing
+import TestSupport
 @testable import Filters
 
 @Suite struct TokenizerTests {
@@ -131,26 +132,41 @@ import Testing
     }
 }
 
-@Suite struct RuleFileCharacterTests {
-    /// Non-ASCII is allowed in comments and strings of any kind and refused elsewhere, with its line.
-    @Test func nonASCIIOnlyInsideStringsAndComments() {
-        let fine = "# µ-VLA's rules\n[[rule]]\nname = \"x\" # ü\nlist = 'é'\ntext = \"\"\"\nß \\\" \"\"\"\nother = '''\nø'''\n"
-        #expect(RuleSet.textProblem(fine) == nil)
-        let header = RuleSet.textProblem("[[rule]]\nname = \"a\"\nx = 1 \u{FFFD}\n")
-        #expect(header?.line == 3 && header?.problem.hasPrefix("U+FFFD") == true)
-        #expect(RuleSet.textProblem("a = \"x\"\u{E9} = 1\n")?.line == 1)
-        #expect(throws: FilterError.self) { try RuleSet.parse("[\u{FFFD}rule]]\n", path: "bad.toml") }
+@Suite struct RuleFileSubsetTests {
+    /// Every committed rule file is in the subset TOMLKit is given.
+    @Test func theCommittedRulesPass() throws {
+        let text = try String(contentsOfFile: SharedCorpus.repositoryRoot.path + "/rules/align.toml", encoding: .utf8)
+        #expect(RuleSet.textProblem(text) == nil)
     }
-}
 
-@Suite struct RuleFileHeaderTests {
-    @Test func tableHeadersAreBareOrQuotedKeys() {
-        for good in ["[[rule]]", "[rule]", "[ a . \"b c\" . 'd' ]  # x", "[[a-b_c]]\r"] { #expect(RuleSet.isTableHeader(Array(good.unicodeScalars)), "\(good)") }
-        for bad in ["[[(ule]]", "[]", "[a.]", "[[rule]", "[rule]] x", "[\"open]"] { #expect(!RuleSet.isTableHeader(Array(bad.unicodeScalars)), "\(bad)") }
-        #expect(RuleSet.textProblem("[[rule]]\nname = \"a\"\n  [[(ule]]\n")?.line == 3)
-        #expect(RuleSet.textProblem("[\u{FFFD}rule]]\n")?.line == 1)
-        #expect(RuleSet.textProblem("x = \"\"\"\n[not a header\n\"\"\"\n[[rule]]\n") == nil)
-        // A basic string holding ''' opens no multi-line string (the fuzzer's third input).
-        #expect(RuleSet.textProblem("st = \"cu'''''rate\"\n\n[[|ule]]d\n")?.line == 3)
+    @Test func headersKeysValuesAndWhatIsRefused() {
+        let fine = """
+            [[rule]]
+            [ a . "b c" . 'd' ]  # x
+            n = -1_000
+            x = 2.5e-3
+            ok = true
+            list = [
+              "a",  # one
+              'b',
+              [1, 2],
+            ]
+            text = \"\"\"
+            two \\t \\u00e9
+            lines\"\"\"
+            raw = '''
+            [not a header'''\r
+            end = 1
+            """
+        #expect(RuleSet.textProblem(fine) == nil)
+        let refused: [(String, Int)] = [
+            ("[[(ule]]\n", 1), ("[]\n", 1), ("[a.]\n", 1), ("[[rule]\n", 1), ("[rule]] x\n", 1),
+            ("a = 1\n[\u{FFFD}rule]]\n", 2), ("a = { b = 1 }\n", 1), ("a = [[[[[1]]]]]\n", 1), ("a = [1 2]\n", 1),
+            ("a = [1, }]\n", 1), ("a = \"open\n", 1), ("a = \"bad \\q\"\n", 1), ("a = 1979-05-27\n", 1), ("= 1\n", 1),
+            // A basic string holding ''' opens no multi-line string (the fuzzer's third input).
+            ("st = \"cu'''''rate\"\n\n[[|ule]]d\n", 3),
+        ]
+        for (text, line) in refused { #expect(RuleSet.textProblem(text)?.line == line, "\(text.debugDescription)") }
+        #expect(throws: FilterError.self) { try RuleSet.parse("[\u{FFFD}rule]]\n", path: "bad.toml") }
     }
 }
