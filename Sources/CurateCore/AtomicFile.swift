@@ -12,14 +12,15 @@ public enum AtomicFile {
     /// The name every temporary file (and folder) of curate's starts with.
     public static let temporaryPrefix = ".curate-tmp-"
 
-
     public struct WriteError: Error, CustomStringConvertible, Sendable {
         public let path: String
         public let message: String
         /// Set when the write failed for want of space (ENOSPC or EDQUOT).
         public var diskFull = false
-        public var description: String {
-            diskFull ? "cannot write \(path): the disk is full (\(message)); free space on it and run again (the run resumes)"
+        public var description: String { description(rerun: "run again (the run resumes)") }
+        /// The one-line error, with how the command is rerun once space is freed.
+        public func description(rerun: String) -> String {
+            diskFull ? "cannot write \(path): the disk is full (\(message)); free space on it and \(rerun)"
                      : "cannot write \(path): \(message); check that the folder exists and is writable"
         }
         public init(path: String, message: String, diskFull: Bool = false) {

@@ -23,10 +23,12 @@ public final class FolderLock {
     public private(set) var removedTemporaries: [String] = []
 
     /// Takes the lock of `folder` (created when missing) or throws `Busy` at once, naming the
-    /// process that holds it.
+    /// process that holds it; `AtomicFile.WriteError` when the folder or lock file cannot be made.
     public init(_ folder: String, command: String = CommandLine.arguments.joined(separator: " ")) throws {
         self.folder = folder
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        do { try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true) } catch {
+            throw AtomicFile.WriteError(path: folder, message: "cannot create the folder (\(writeFailureReason(error)))")
+        }
         let path = folder + "/.curate.lock"
         let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
         guard fd >= 0 else {

@@ -29,7 +29,7 @@ extension BuildShards {
         } catch let error as SQLiteError {
             throw ShardsError.catalog(error.description)
         } catch let error as AtomicFile.WriteError {
-            throw ShardsError.cannotWrite(path: error.path, message: error.diskFull ? "the disk is full (\(error.message))" : error.message)
+            throw ShardsError.cannotWrite(path: error.path, message: error.message, diskFull: error.diskFull)
         }
         summary.seconds = Date().timeIntervalSince(started)
         return summary

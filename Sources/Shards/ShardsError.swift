@@ -3,16 +3,16 @@ public enum ShardsError: Error, Equatable, Sendable, CustomStringConvertible {
     case noCatalog(path: String)
     case notFiltered
     case catalog(String)
-    case cannotWrite(path: String, message: String)
+    case cannotWrite(path: String, message: String, diskFull: Bool)
 
     public var description: String {
         switch self {
         case .noCatalog(let path): "no catalog at \(path); run curate crawl-dump first, or pass --work with the folder that holds catalog.sqlite"
         case .notFiltered: "the catalog has no filter decisions yet; run curate filter first (shards hold what it keeps)"
         case .catalog(let message): "catalog error: \(message); check that the work folder is not in use by another curate"
-        case .cannotWrite(let path, let message) where message.hasPrefix("the disk is full"):
-            "cannot write \(path): \(message); free space on it and run again (the finished shards are kept and the run resumes)"
-        case .cannotWrite(let path, let message): "cannot write \(path): \(message); check that the folder is writable and has space"
+        case .cannotWrite(let path, let message, true):
+            "cannot write \(path): the disk is full (\(message)); free space on it and run again (the finished shards are kept and the run resumes)"
+        case .cannotWrite(let path, let message, false): "cannot write \(path): \(message); check that the folder is writable and has space"
         }
     }
 }

@@ -47,7 +47,5 @@ func lockFolders(_ folders: [String], ifPresent: [String] = []) throws -> [Folde
         throw CommandFailure(error.description)
     } catch let error as AtomicFile.WriteError {
         throw CommandFailure(error.description)
-    } catch {
-        throw CommandFailure("cannot create \(folders.first ?? "the output folder"): \(error.localizedDescription)")
     }
 }

@@ -81,7 +81,7 @@ extension Curate {
                              trainer.step, Date().timeIntervalSince(started), Double(batch * trainer.stepsRun) / max(trainer.loopSeconds, 1e-9),
                              trainer.loaderWait, skipped.isEmpty ? "none" : skipped, out))
             } catch let error as AtomicFile.WriteError where error.diskFull {
-                throw CommandFailure("cannot write \(error.path): the disk is full (\(error.message)); free space on it and run again with --resume")
+                throw CommandFailure(error.description(rerun: "run again with --resume"))
             } catch let error as TrainError {
                 throw CommandFailure(error.description)
             } catch let error as ShardDataError {
