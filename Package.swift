@@ -40,16 +40,20 @@ let package = Package(
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
         .target(name: "Catalog", dependencies: ["CurateCore", "CSQLite"]),
-        .target(name: "Synth", dependencies: ["CurateCore", "Imaging", "CZlib", .product(name: "Crypto", package: "swift-crypto")]),
+        .target(name: "Zlib", dependencies: ["CZlib"]),
+        .target(name: "Synth", dependencies: ["CurateCore", "Imaging", "Zlib", .product(name: "Crypto", package: "swift-crypto")]),
         // AVX2 and FMA (every x86-64 CPU since 2013; these machines have AVX-512): the vectorised
         // exp/erf/softmax loops run 2.5x faster than with the baseline SSE2 (measured; Vector.swift).
         .target(name: "Kernels", dependencies: ["COpenBLAS"],
                 swiftSettings: [.unsafeFlags(["-Xfrontend", "-target-cpu", "-Xfrontend", "haswell"])]),
-        .target(name: "Crawl", dependencies: ["CurateCore", "Catalog", "Imaging", "CLibXML2", "CZlib", .product(name: "Crypto", package: "swift-crypto")]),
+        .target(name: "Crawl", dependencies: ["CurateCore", "Catalog", "Imaging", "CLibXML2", "Zlib", .product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "Render", dependencies: ["Imaging"], exclude: ["README.md"]),
         .target(name: "Align", dependencies: ["CurateCore", "Catalog"]),
         .target(name: "Shards", dependencies: ["CurateCore", "Catalog", "Imaging", "Render", .product(name: "Crypto", package: "swift-crypto")]),
-        .target(name: "Filters", dependencies: ["CurateCore", "Catalog", "Imaging", .product(name: "TOMLKit", package: "TOMLKit")]),
+        // The default rules and their lists are compiled into the binary (curate filter works from any folder).
+        .target(name: "Filters", dependencies: ["CurateCore", "Catalog", "Imaging", .product(name: "TOMLKit", package: "TOMLKit")],
+                exclude: ["Rules/README.md"],
+                resources: [.embedInCode("Rules/align.toml"), .embedInCode("Rules/boilerplate.txt"), .embedInCode("Rules/porn-blocklist.txt")]),
         .target(name: "Train", dependencies: ["CurateCore", "Kernels", "Imaging", "Render"]),
         .target(name: "Report", dependencies: ["CurateCore", "Catalog", "Imaging"]),
 
@@ -71,7 +75,7 @@ let package = Package(
         .testTarget(name: "SynthTests", dependencies: ["Synth", "Imaging", "CurateCore", "TestSupport"]),
         .testTarget(name: "KernelsTests", dependencies: ["Kernels"]),
         .testTarget(name: "TrainTests", dependencies: ["Train", "Kernels", "CurateCore", "Shards", "Imaging", "Render", "TestSupport"]),
-        .testTarget(name: "CrawlTests", dependencies: ["Crawl", "Catalog", "CurateCore", "CZlib", "TestSupport"]),
+        .testTarget(name: "CrawlTests", dependencies: ["Crawl", "Catalog", "CurateCore", "Zlib", "TestSupport"]),
         .testTarget(name: "FiltersTests", dependencies: ["Filters", "Crawl", "Catalog", "Imaging", "CurateCore", "TestSupport"]),
         .testTarget(name: "AlignTests", dependencies: ["Align", "Filters", "Crawl", "Catalog", "CurateCore", "TestSupport"]),
         .testTarget(name: "ShardsTests", dependencies: ["Shards", "Catalog", "CurateCore", "Imaging", "TestSupport"]),

@@ -51,7 +51,7 @@ if target == "charset":
 PY
       ;;
     image) cp -r "$SHARED"/corpus/images/valid/. "$dir"/; find "$SHARED"/corpus/images/corrupt -type f -exec cp {} "$dir"/ \; ; cp samples/images/* "$dir"/ ;;
-    rules) cp rules/*.toml "$dir"/ ;;
+    rules) cp Sources/Filters/Rules/*.toml "$dir"/ ;;
     safetensors) cp Tests/Golden/clippo/*.safetensors "$dir"/ ;;
     tar)
       python3 - "$dir" <<'PY'

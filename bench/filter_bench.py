@@ -8,7 +8,7 @@ known amounts. It is generated once into $PEERS_DATA/filter-1m and copied fresh 
 No peer implements ALIGN's filters with reasons (the issue's point), so the figure is absolute:
 the target is under 60 s on this machine.
 
-Rounds: the default rules (rules/align.toml), then the same with text_rare_token.min_count=2
+Rounds: the default rules (built in: Sources/Filters/Rules/align.toml), then the same with text_rare_token.min_count=2
 (the minimum-count vocabulary: a second pass over the texts). Wall time and peak RSS per run.
 
 Usage: bench/filter_bench.py --curate .build/release/curate --bench .build/release/curate-bench [--rounds 3] [--pairs 1000000]

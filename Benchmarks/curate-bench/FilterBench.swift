@@ -14,9 +14,8 @@ import Foundation
 func makeFilterCatalog(_ folder: String, pairs: Int) {
     try? FileManager.default.removeItem(atPath: folder)
     try! FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-    let db = try! SQLiteDatabase(path: folder + "/catalog.sqlite")
-    try! db.execute(CrawlCatalogSchema.sql)
-    try! FilterCatalog.createTables(db)
+    let store = try! CatalogStore(path: folder + "/catalog.sqlite", create: true)
+    let db = store.db
     var rng = SeededRNG(seed: 20261122)
     func int(_ range: Range<Int>) -> Int { Int(rng.next() % UInt64(range.count)) + range.lowerBound }
     func chance(_ p: Double) -> Bool { Double(rng.next() % 1_000_000) / 1e6 < p }

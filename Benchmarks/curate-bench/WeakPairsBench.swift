@@ -13,9 +13,8 @@ import Foundation
 func makeWeakCatalog(_ folder: String, images: Int) {
     try? FileManager.default.removeItem(atPath: folder)
     try! FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-    let db = try! SQLiteDatabase(path: folder + "/catalog.sqlite")
-    try! db.execute(CrawlCatalogSchema.sql)
-    try! FilterCatalog.createTables(db)
+    let store = try! CatalogStore(path: folder + "/catalog.sqlite", create: true)
+    let db = store.db
     var rng = SeededRNG(seed: 7)
     func int(_ n: Int) -> Int { Int(rng.next() % UInt64(n)) }
     let zipf = ZipfWords(count: 30_000, infix: "x", modulus: 89)
@@ -49,7 +48,9 @@ func makeWeakCatalog(_ folder: String, images: Int) {
         }
         detections += "{\"image\":\"\(url)\",\"width\":640,\"height\":480,\"detections\":[\(found.joined(separator: ","))]}\n"
     }
-    try! db.query("INSERT OR REPLACE INTO meta (key, value) VALUES ('filter.run', '0')")
+    // weak-pairs runs after filter: a run that dropped nothing.
+    try! store.recordRun(FilterRun.self, options: FilterRun.Options(rules: "# generated: no rules", evalImages: []),
+                         summary: FilterRun.Summary(images: images, pairs: 0, rules: [], decontaminated: 0, missingReferences: 0, seconds: 0), started: Date())
     try! db.execute("COMMIT")
     try! db.execute("INSERT INTO sentences_fts(sentences_fts) VALUES ('rebuild'); PRAGMA wal_checkpoint(TRUNCATE)")
     try! detections.write(toFile: folder + "/detections.jsonl", atomically: true, encoding: .utf8)

@@ -41,27 +41,14 @@ public struct SentenceHit: Sendable, Equatable {
 /// terms' lists: the same order as `MATCH 'a OR b' ORDER BY rank` (a test checks it), without
 /// scoring the same term again for every image that carries it.
 final class SentenceSearch {
-    let db: SQLiteDatabase
-    let corpus: Corpus
+    let index: SentenceIndex
     /// Per term: every matching sentence and its bm25 (sign flipped), by sentence id.
     private var termHits: [String: [(id: Int64, score: Double)]] = [:]
     private var texts: [Int64: (text: String, page: Int64?)] = [:]
     private let tokenizer = Tokenizer()
 
-    enum Corpus {
-        /// The catalog's page sentences (`sentences` + `sentences_fts`).
-        case pages
-        /// A corpus given with --corpus (`weak_corpus` + `weak_corpus_fts`).
-        case file
-
-        var fts: String { self == .pages ? "sentences_fts" : "weak_corpus_fts" }
-        var table: String { self == .pages ? "sentences" : "weak_corpus" }
-    }
-
-    init(path: String, corpus: Corpus) throws {
-        db = try SQLiteDatabase(path: path)
-        try db.execute("PRAGMA query_only = 1; PRAGMA busy_timeout = 5000; PRAGMA cache_size = -65536")
-        self.corpus = corpus
+    init(path: String, corpus: SentenceIndex.Corpus) throws {
+        index = try SentenceIndex(path: path, corpus: corpus)
     }
 
     /// The stems of the tags' words, in tag order, without repeats (at most `limit`).
@@ -135,21 +122,14 @@ final class SentenceSearch {
     /// Every sentence matching `"stem"*`, with its bm25 from FTS5 (sign flipped: higher is better).
     private func hits(_ stem: String) throws -> [(id: Int64, score: Double)] {
         if let known = termHits[stem] { return known }
-        var out: [(Int64, Double)] = []
-        try db.forEach("SELECT rowid, -bm25(\(corpus.fts)) FROM \(corpus.fts) WHERE \(corpus.fts) MATCH ?", [.text(Self.query([stem]))]) {
-            out.append(($0.integer(0), $0.real(1)))
-        }
+        let out = try index.matches(Self.query([stem]))
         termHits[stem] = out
         return out
     }
 
     private func sentence(_ id: Int64) throws -> (String, Int64?) {
         if let known = texts[id] { return known }
-        let pageColumn = corpus == .pages ? "page_id" : "NULL"
-        var found: (String, Int64?) = ("", nil)
-        try db.forEach("SELECT text, \(pageColumn) FROM \(corpus.table) WHERE id = ?", [.integer(id)]) {
-            found = ($0.text(0) ?? "", $0.isNull(1) ? nil : $0.integer(1))
-        }
+        let found = try index.sentence(id)
         if texts.count > 200_000 { texts.removeAll(keepingCapacity: true) }
         texts[id] = found
         return found
@@ -159,11 +139,6 @@ final class SentenceSearch {
     func searchDirectly(tags: [String], k: Int) throws -> [SentenceHit] {
         let stems = self.stems(tags)
         guard !stems.isEmpty else { return [] }
-        var out: [SentenceHit] = []
-        try db.forEach("SELECT rowid, -rank FROM \(corpus.fts) WHERE \(corpus.fts) MATCH ? ORDER BY rank, rowid LIMIT ?",
-                       [.text(Self.query(stems)), .integer(Int64(k))]) { row in
-            out.append(SentenceHit(sentenceID: row.integer(0), text: "", pageID: nil, score: row.real(1)))
-        }
-        return out
+        return try index.ranked(Self.query(stems), limit: k).map { SentenceHit(sentenceID: $0.id, text: "", pageID: nil, score: $0.score) }
     }
 }

@@ -23,55 +23,27 @@ public struct WeakPairOptions: Sendable {
     public var catalogPath: String { workDirectory + "/catalog.sqlite" }
 }
 
-/// What a run did.
-public struct WeakPairSummary: Sendable {
-    public var images = 0
-    public var detectorTagged = 0
-    public var contextTagged = 0
-    public var untagged = 0
-    public var unmatched = 0
-    public var pairs = 0
-    public var detectionLinesSkipped = 0
-    public var seconds = 0.0
-
-    public var text: String {
-        String(format: """
-            weak pairs for %d images: tags from the detector %d, from context %d, none %d; no sentence found %d
-            wrote %d weak pairs (%.1f s, %.0f images/s)%@
-            """, images, detectorTagged, contextTagged, untagged, unmatched, pairs, seconds, Double(images) / max(seconds, 1e-9),
-                      detectionLinesSkipped > 0 ? "; \(detectionLinesSkipped) detection lines skipped (not readable JSON, or over 1 MiB)" as NSString : "" as NSString)
-    }
-}
+/// What a run did (the runs table records it as is).
+public typealias WeakPairSummary = WeakPairsRun.Summary
 
 /// µ-VLA's weak pairs: each selected image's ordered tags query the sentence corpus, and the top K
 /// sentences become its weak pairs, stored in `weak_pairs` (replaced as a whole by each run).
 public final class WeakPairs {
     let options: WeakPairOptions
-    let db: SQLiteDatabase
+    let store: CatalogStore
+    var db: SQLiteDatabase { store.db }
 
     public init(options: WeakPairOptions) throws {
         guard FileManager.default.fileExists(atPath: options.catalogPath) else { throw AlignError.noCatalog(path: options.catalogPath) }
         self.options = options
         do {
-            db = try SQLiteDatabase(path: options.catalogPath)
-            try db.execute("PRAGMA busy_timeout = 5000")
-            guard try !db.query("SELECT 1 FROM sqlite_master WHERE name = 'filter_decisions'").isEmpty,
-                  try !db.query("SELECT 1 FROM meta WHERE key = 'filter.run'").isEmpty else { throw AlignError.notFiltered }
-            try Self.createTables(db)
+            store = try CatalogStore(path: options.catalogPath)
+            guard try store.lastFilterRun() != nil else { throw AlignError.notFiltered }
+        } catch let error as CatalogError {
+            throw AlignError.catalog(error.description)
         } catch let error as SQLiteError {
             throw AlignError.catalog(error.description)
         }
-    }
-
-    static func createTables(_ db: SQLiteDatabase) throws {
-        try db.execute("""
-            CREATE TABLE IF NOT EXISTS weak_pairs (
-                image_id INTEGER NOT NULL, rank INTEGER NOT NULL, corpus TEXT NOT NULL, sentence_id INTEGER NOT NULL,
-                text TEXT NOT NULL, score REAL NOT NULL, tags TEXT NOT NULL, tag_source TEXT NOT NULL,
-                PRIMARY KEY (image_id, rank)) WITHOUT ROWID;
-            CREATE TABLE IF NOT EXISTS weak_corpus (id INTEGER PRIMARY KEY, source TEXT NOT NULL, text TEXT NOT NULL);
-            CREATE VIRTUAL TABLE IF NOT EXISTS weak_corpus_fts USING fts5(text, content='weak_corpus', content_rowid='id');
-            """)
     }
 
     public func run() throws -> WeakPairSummary {
@@ -95,48 +67,28 @@ public final class WeakPairs {
                 tagged.append((image, tags))
             }
             let results = try retrieve(tagged)
-            try store(tagged, results)
             summary.unmatched = results.filter(\.isEmpty).count
             summary.pairs = results.reduce(0) { $0 + $1.count }
             summary.seconds = Date().timeIntervalSince(started)
-            try db.query("INSERT INTO runs (command, version, options, started, finished, summary) VALUES ('weak-pairs', ?, ?, ?, ?, ?)",
-                         [.text(CurateVersion.string), .text(optionsText), .text(ISO8601DateFormatter().string(from: started)),
-                          .text(ISO8601DateFormatter().string(from: Date())), .text(summary.text)])
+            try save(tagged, results, summary: summary, started: started)
             return summary
         } catch let error as SQLiteError {
             throw AlignError.catalog(error.description)
         }
     }
 
-    var optionsText: String {
-        "k=\(options.k) all_images=\(options.allImages) exclude_own_pages=\(options.excludeOwnPages) require_tag_word=\(options.requireTagWord) detections=\(options.detections ?? "-") corpus=\(options.corpus.isEmpty ? "pages" : options.corpus.joined(separator: ","))"
+    /// What the runs table records.
+    var record: WeakPairsRun.Options {
+        WeakPairsRun.Options(k: options.k, allImages: options.allImages, excludeOwnPages: options.excludeOwnPages,
+                             requireTagWord: options.requireTagWord, detections: options.detections, corpus: options.corpus)
     }
 
     /// Kept images (no image decision of the last filter run) without a kept alt-text pair, or
     /// every kept image with `allImages`; with their URLs, titles, figcaptions and pages.
     func selectImages() throws -> [ImageContext] {
-        var sql = "SELECT id, url, sha256 FROM images WHERE id NOT IN (SELECT id FROM filter_decisions WHERE item = 'image')"
-        if !options.allImages {
-            sql += """
-                 AND NOT EXISTS (SELECT 1 FROM pairs p WHERE p.image_id = images.id AND p.text_source = 'alt'
-                                 AND p.id NOT IN (SELECT id FROM filter_decisions WHERE item = 'pair'))
-                """
+        try store.keptImagesForWeakPairs(allImages: options.allImages).map {
+            ImageContext(imageID: $0.imageID, urls: $0.urls, sha256: $0.sha256, titles: $0.titles, figcaptions: $0.figcaptions, pages: $0.pages)
         }
-        var images: [ImageContext] = [], index: [Int64: Int] = [:]
-        try db.forEach(sql + " ORDER BY id") { row in
-            index[row.integer(0)] = images.count
-            images.append(ImageContext(imageID: row.integer(0), urls: row.text(1).map { [$0] } ?? [], sha256: row.text(2) ?? "", titles: [], figcaptions: []))
-        }
-        try db.forEach("SELECT image_id, url FROM image_urls ORDER BY url") { row in
-            if let i = index[row.integer(0)], let url = row.text(1), !images[i].urls.contains(url) { images[i].urls.append(url) }
-        }
-        try db.forEach("SELECT image_id, page_id, title, figcaption FROM refs WHERE image_id IS NOT NULL ORDER BY id") { row in
-            guard let i = index[row.integer(0)] else { return }
-            images[i].pages.insert(row.integer(1))
-            if let title = row.text(2), !title.isEmpty, !images[i].titles.contains(title) { images[i].titles.append(title) }
-            if let caption = row.text(3), !caption.isEmpty, !images[i].figcaptions.contains(caption) { images[i].figcaptions.append(caption) }
-        }
-        return images
     }
 
     /// Loads --corpus into `weak_corpus` and its FTS5 index, unless the same files are there already.
@@ -146,14 +98,14 @@ public final class WeakPairs {
             let attributes = try? FileManager.default.attributesOfItem(atPath: path)
             key += "\(path):\((attributes?[.size] as? Int) ?? -1):\((attributes?[.modificationDate] as? Date)?.timeIntervalSince1970 ?? 0);"
         }
-        if case .text(let known)? = try db.query("SELECT value FROM meta WHERE key = 'weak_corpus.key'").first?.first, known == key { return }
+        if try store.meta(.weakCorpus) == key { return }
         let sentences = try SentenceCorpus.sentences(in: options.corpus)
         try db.execute("BEGIN IMMEDIATE")
         try db.execute("DELETE FROM weak_corpus")
         let insert = try db.prepare("INSERT INTO weak_corpus (source, text) VALUES (?, ?)")
         for sentence in sentences { try insert.run([.text(sentence.source), .text(sentence.text)]) }
         try db.execute("INSERT INTO weak_corpus_fts(weak_corpus_fts) VALUES ('rebuild')")
-        try db.query("INSERT OR REPLACE INTO meta (key, value) VALUES ('weak_corpus.key', ?)", [.text(key)])
+        try store.setMeta(.weakCorpus, key)
         try db.execute("COMMIT")
     }
 
@@ -166,7 +118,7 @@ public final class WeakPairs {
         nonisolated(unsafe) let out = results
         let failures = Mutex<[Error]>([])
         let options = self.options
-        let corpus: SentenceSearch.Corpus = options.corpus.isEmpty ? .pages : .file
+        let corpus: SentenceIndex.Corpus = options.corpus.isEmpty ? .pages : .file
         DispatchQueue.concurrentPerform(iterations: workers) { worker in
             do {
                 let search = try SentenceSearch(path: options.catalogPath, corpus: corpus)
@@ -183,20 +135,21 @@ public final class WeakPairs {
         return Array(results)
     }
 
-    func store(_ tagged: [(ImageContext, ImageTags)], _ results: [[SentenceHit]]) throws {
-        let corpus = options.corpus.isEmpty ? "pages" : "file"
+    /// Replaces the previous run's weak pairs and records the run, in one transaction.
+    func save(_ tagged: [(ImageContext, ImageTags)], _ results: [[SentenceHit]], summary: WeakPairSummary, started: Date) throws {
+        let corpus = options.corpus.isEmpty ? SentenceIndex.Corpus.pages.rawValue : SentenceIndex.Corpus.file.rawValue
         try db.execute("BEGIN IMMEDIATE")
         do {
             try db.execute("DELETE FROM weak_pairs")
             let insert = try db.prepare("INSERT INTO weak_pairs (image_id, rank, corpus, sentence_id, text, score, tags, tag_source) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
             for ((image, tags), hits) in zip(tagged, results) {
-                let tagText = String(decoding: try JSONSerialization.data(withJSONObject: tags.tags), as: UTF8.self)
+                let tagText = WeakPairTags.encode(tags.tags)
                 for (rank, hit) in hits.enumerated() {
                     try insert.run([.integer(image.imageID), .integer(Int64(rank + 1)), .text(corpus), .integer(hit.sentenceID), .text(hit.text),
                                     .real(hit.score), .text(tagText), .text(tags.source.rawValue)])
                 }
             }
-            try db.query("INSERT OR REPLACE INTO meta (key, value) VALUES ('weak_pairs.options', ?)", [.text(optionsText)])
+            try store.recordRun(WeakPairsRun.self, options: record, summary: summary, started: started)
             try db.execute("COMMIT")
         } catch {
             try? db.execute("ROLLBACK")

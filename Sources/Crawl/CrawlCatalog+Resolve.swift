@@ -52,10 +52,9 @@ extension CrawlCatalog {
     /// Adds the sentences not yet in the FTS5 index (the index is built once, at the end of a
     /// run, rather than row by row while pages are read: much faster, same index).
     func indexSentences() throws {
-        let done = try db.query("SELECT value FROM meta WHERE key = 'fts_indexed_to'").first?.first
-        var from: Int64 = 0
-        if case .text(let v)? = done { from = Int64(v) ?? 0 }
+        let from = Int64(try store.meta(.ftsIndexedTo) ?? "0") ?? 0
         try db.query("INSERT INTO sentences_fts (rowid, text) SELECT id, text FROM sentences WHERE id > ? ORDER BY id", [.integer(from)])
-        try db.query("INSERT OR REPLACE INTO meta (key, value) VALUES ('fts_indexed_to', (SELECT coalesce(max(id), 0) FROM sentences))")
+        let last = try db.query("SELECT coalesce(max(id), 0) FROM sentences").first?.first
+        if case .integer(let id)? = last { try store.setMeta(.ftsIndexedTo, String(id)) }
     }
 }

@@ -1,3 +1,4 @@
+import Catalog
 import CurateCore
 import Dispatch
 import Foundation
@@ -21,9 +22,9 @@ public struct CrawlOptions: Sendable {
         self.batchRecords = max(1, batchRecords)
     }
 
-    var json: String {
-        let inputsJSON = inputs.map { "\"\($0.jsonEscaped)\"" }.joined(separator: ",")
-        return "{\"inputs\":[\(inputsJSON)],\"work\":\"\(workDirectory.jsonEscaped)\",\"threads\":\(threads),\"max_record_bytes\":\(maxRecordBytes),\"batch_records\":\(batchRecords)}"
+    /// What the runs table records.
+    var record: CrawlRun.Options {
+        CrawlRun.Options(inputs: inputs, work: workDirectory, threads: threads, maxRecordBytes: maxRecordBytes, batchRecords: batchRecords)
     }
 }
 
@@ -71,15 +72,18 @@ public final class CrawlDump {
     /// Runs the whole command; returns the summary.
     public func run() throws -> CrawlSummary {
         let (sources, ignored) = try DumpSource.discover(options.inputs)
-        let now = ISO8601DateFormatter().string(from: started)
-        try catalog.db.query("INSERT INTO runs (command, version, options, started) VALUES ('crawl-dump', ?, ?, ?)",
-                             [.text(CurateVersion.string), .text(options.json), .text(now)])
-        let runID = catalog.db.lastInsertRowID
+        let runID = try catalog.store.startRun(CrawlRun.self, options: options.record, started: started)
         var summary = CrawlSummary()
         summary.ignoredFiles = ignored
         for source in sources {
             let (sha, bytes) = try source.contentHash()
-            let existing = try catalog.db.query("SELECT id, status, resume_file, resume_stream, stats FROM sources WHERE sha256 = ?", [.text(sha)]).first
+            let existing = try catalog.db.query("SELECT id, status, resume_file, resume_stream, stats, path FROM sources WHERE sha256 = ?", [.text(sha)]).first
+            // Paths are stored absolute, so later stages find the dumps from any folder; the same
+            // bytes given under another path (a dump that moved) are found there from now on.
+            let path = CatalogPaths.absolute(source.path)
+            if case .integer(let id)? = existing?[0], existing?[5] != .text(path) {
+                try catalog.db.query("UPDATE sources SET path = ? WHERE id = ?", [.text(path), .integer(id)])
+            }
             if case .text("done")? = existing?[1] {
                 summary.alreadyDone.append(source.path)
                 continue
@@ -94,7 +98,7 @@ public final class CrawlDump {
                 if case .text(let stats) = row[4] { sourceCounts = SourceCounts(json: stats) }
             } else {
                 try catalog.db.query("INSERT INTO sources (path, kind, sha256, bytes, status, resume_file, resume_stream, stats, run_id) VALUES (?, ?, ?, ?, 'reading', 0, 0, '{}', ?)",
-                                     [.text(source.path), .text(source.kind.rawValue), .text(sha), .integer(bytes), .integer(runID)])
+                                     [.text(path), .text(source.kind.rawValue), .text(sha), .integer(bytes), .integer(runID)])
                 sourceID = catalog.db.lastInsertRowID
             }
             try catalog.db.execute("COMMIT")
@@ -112,8 +116,7 @@ public final class CrawlDump {
         summary.thisRun = counts
         try summary.loadTotals(catalog.db)
         summary.seconds = Date().timeIntervalSince(started)
-        try catalog.db.query("UPDATE runs SET finished = ?, summary = ? WHERE id = ?",
-                             [.text(ISO8601DateFormatter().string(from: Date())), .text(counts.json), .integer(runID)])
+        try catalog.store.finishRun(CrawlRun.self, id: runID, summary: counts.record)
         return summary
     }
 
@@ -275,23 +278,5 @@ private final class Counter: @unchecked Sendable {
         guard value < limit else { return nil }
         value += 1
         return value - 1
-    }
-}
-
-extension String {
-    var jsonEscaped: String {
-        var out = ""
-        for s in unicodeScalars {
-            switch s {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if s.value < 0x20 { out += String(format: "\\u%04x", s.value) } else { out.unicodeScalars.append(s) }
-            }
-        }
-        return out
     }
 }

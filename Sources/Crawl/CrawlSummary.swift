@@ -11,9 +11,9 @@ public struct SourceCounts: Sendable, Equatable {
     public init() {}
 
     init(json: String) {
-        guard let object = try? JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any] else { return }
-        for (k, v) in object["outcomes"] as? [String: Int] ?? [:] { outcomes[k] = v }
-        for (k, v) in object["skipped"] as? [String: Int] ?? [:] { skips[DropReason(k)] = v }
+        guard let record = CatalogJSON.decode(CrawlRun.Summary.self, json) else { return }
+        outcomes = record.outcomes
+        for (k, v) in record.skipped { skips[DropReason(k)] = v }
     }
 
     mutating func add(_ name: String, _ n: Int = 1) { outcomes[name, default: 0] += n }
@@ -24,11 +24,12 @@ public struct SourceCounts: Sendable, Equatable {
         for (k, v) in other.skips { skips[k, default: 0] += v }
     }
 
-    var json: String {
-        let o = outcomes.keys.sorted().map { "\"\($0.jsonEscaped)\":\(outcomes[$0]!)" }.joined(separator: ",")
-        let s = skips.keys.sorted().map { "\"\($0.rawValue)\":\(skips[$0]!)" }.joined(separator: ",")
-        return "{\"outcomes\":{\(o)},\"skipped\":{\(s)}}"
+    /// As the runs table and `sources.stats` record it.
+    var record: CrawlRun.Summary {
+        CrawlRun.Summary(outcomes: outcomes, skipped: Dictionary(uniqueKeysWithValues: skips.map { ($0.key.rawValue, $0.value) }))
     }
+
+    var json: String { (try? CatalogJSON.encode(record)) ?? "{}" }
 }
 
 /// What crawl-dump prints at the end: what this run read, and what the catalog now holds.

@@ -1,4 +1,4 @@
-import CZlib
+import Zlib
 import Foundation
 
 /// The bytes of one dump file as the WARC reader sees them: the file itself, or the inflated
@@ -29,7 +29,7 @@ package final class DumpStream {
     private var inputStart = 0           // first byte zlib has not consumed
     private var inputBase: Int64 = 0     // file offset of input[0]
     private var fileAtEnd = false
-    private var zstream = z_stream()
+    private let inflater: Inflater?
     private var inMember = false
     private var memberOffset: Int64 = 0  // file offset of the member being inflated
     /// Member starts still of interest: (uncompressed offset, file offset).
@@ -50,7 +50,7 @@ package final class DumpStream {
         var magic = [UInt8](repeating: 0, count: 2)
         let n = pread(fd, &magic, 2, 0)
         isGzip = n == 2 && magic[0] == 0x1f && magic[1] == 0x8b
-        if isGzip { precondition(curate_inflate_init2(&zstream, 31) == Z_OK, "zlib's inflateInit2 failed: out of memory.") }
+        inflater = isGzip ? Inflater(windowBits: 31) : nil
         if let resume, resume.file > 0 {
             lseek(fd, off_t(resume.file), SEEK_SET)
             inputBase = resume.file
@@ -58,10 +58,7 @@ package final class DumpStream {
         }
     }
 
-    deinit {
-        if isGzip { inflateEnd(&zstream) }
-        close(fd)
-    }
+    deinit { close(fd) }
 
     /// The offset of the next unconsumed byte in the decompressed stream (the file offset for a plain file).
     var position: Int64 { bufferBase + Int64(start) }
@@ -220,27 +217,20 @@ package final class DumpStream {
             memberOffset = inputOffset
             memberStarts.append((u: bufferBase + Int64(buffer.count), c: memberOffset))
         }
-        let (status, produced, used) = input.withUnsafeMutableBufferPointer { inBuf in
-            inflated.withUnsafeMutableBufferPointer { outBuf -> (Int32, Int, Int) in
-                zstream.next_in = inBuf.baseAddress! + inputStart
-                zstream.avail_in = UInt32(inBuf.count - inputStart)
-                zstream.next_out = outBuf.baseAddress
-                zstream.avail_out = UInt32(outBuf.count)
-                let status = inflate(&zstream, Z_NO_FLUSH)
-                return (status, outBuf.count - Int(zstream.avail_out), inBuf.count - inputStart - Int(zstream.avail_in))
-            }
+        guard let inflater else { return }
+        let (status, used, produced) = input.withUnsafeBufferPointer { inBuf in
+            inflated.withUnsafeMutableBufferPointer { outBuf in inflater.inflate(UnsafeBufferPointer(rebasing: inBuf[inputStart...]), into: outBuf) }
         }
         inputStart += used
         buffer.append(contentsOf: inflated[0..<produced])
         switch status {
-        case Z_OK, Z_BUF_ERROR:
+        case .progress, .stalled:
             if used == 0 && produced == 0 && !readInput() { breakage = .truncatedGzip(memberOffset: memberOffset) }
-        case Z_STREAM_END:
+        case .end:
             inMember = false
             memberEnds[bufferBase + Int64(buffer.count)] = inputOffset
-            inflateReset(&zstream)
-        default:
-            let message = zstream.msg.map { String(cString: $0) } ?? "zlib status \(status)"
+            inflater.reset()
+        case .failed(let message):
             // The last member of a file that fails was cut off there (a download that broke off).
             breakage = hasMemberAhead() ? .badGzip(memberOffset: memberOffset, message: message) : .truncatedGzip(memberOffset: memberOffset)
         }
@@ -278,7 +268,7 @@ package final class DumpStream {
 
     /// Restarts inflating at the first gzip header after the member at `offset`.
     private func restartAfter(_ offset: Int64) {
-        inflateReset(&zstream)
+        inflater?.reset()
         inMember = false
         if offset + 1 >= inputBase && offset + 1 <= inputBase + Int64(input.count) {
             inputStart = Int(offset + 1 - inputBase)

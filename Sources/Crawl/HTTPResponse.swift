@@ -1,4 +1,4 @@
-import CZlib
+import Zlib
 import CurateCore
 
 /// An HTTP response from a WARC `response` record: status, header fields, and the payload with
@@ -111,35 +111,29 @@ package struct HTTPResponse {
     }
 
     private static func inflate(_ data: [UInt8], windowBits: Int32) -> [UInt8]? {
-        var stream = z_stream()
-        guard curate_inflate_init2(&stream, windowBits) == Z_OK else { return nil }
-        defer { inflateEnd(&stream) }
+        let inflater = Inflater(windowBits: windowBits)
         var out: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 1 << 16)
-        var input = data
-        return input.withUnsafeMutableBufferPointer { inBuf -> [UInt8]? in
-            stream.next_in = inBuf.baseAddress
-            stream.avail_in = UInt32(inBuf.count)
+        var offset = 0
+        return data.withUnsafeBufferPointer { inBuf -> [UInt8]? in
             while true {
-                let (status, produced) = chunk.withUnsafeMutableBufferPointer { outBuf -> (Int32, Int) in
-                    stream.next_out = outBuf.baseAddress
-                    stream.avail_out = UInt32(outBuf.count)
-                    let status = CZlib.inflate(&stream, Z_NO_FLUSH)
-                    return (status, outBuf.count - Int(stream.avail_out))
+                let (status, used, produced) = chunk.withUnsafeMutableBufferPointer { outBuf in
+                    inflater.inflate(UnsafeBufferPointer(rebasing: inBuf[offset...]), into: outBuf)
                 }
+                offset += used
                 if out.count + produced > maxDecodedBytes { return nil }
                 out.append(contentsOf: chunk[0..<produced])
                 switch status {
-                case Z_STREAM_END:
+                case .end:
                     // Another gzip member may follow.
-                    if stream.avail_in > 1, windowBits == 47, stream.next_in[0] == 0x1f, stream.next_in[1] == 0x8b {
-                        inflateReset(&stream)
+                    if inBuf.count - offset > 1, windowBits == 47, inBuf[offset] == 0x1f, inBuf[offset + 1] == 0x8b {
+                        inflater.reset()
                         continue
                     }
                     return out
-                case Z_OK: continue
-                case Z_BUF_ERROR: return out.isEmpty ? nil : out   // cut short: keep what inflated
-                default: return out.isEmpty ? nil : (windowBits == 47 ? out : nil)
+                case .progress: continue
+                case .stalled: return out.isEmpty ? nil : out   // cut short: keep what inflated
+                case .failed: return out.isEmpty ? nil : (windowBits == 47 ? out : nil)
                 }
             }
         }

@@ -18,8 +18,7 @@ public enum ShardSample {
     /// Which image a sample shows: its json's `image_sha256` (an image with several captions is
     /// several samples), else its key.
     public static func imageIdentity(_ sample: RawSample) -> String {
-        let json = sample.members["json"].flatMap { try? JSONSerialization.jsonObject(with: Data($0)) as? [String: Any] }
-        return json?["image_sha256"] as? String ?? sample.key
+        SampleMetadata.decode(sample.members["json"])?.imageSHA256 ?? sample.key
     }
 }
 

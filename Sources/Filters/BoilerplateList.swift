@@ -1,5 +1,5 @@
 import CurateCore
-/// curate's own list of texts that say nothing about their image, read from rules/boilerplate.txt:
+/// curate's own list of texts that say nothing about their image, read from Sources/Filters/Rules/boilerplate.txt (built in):
 /// one entry per line, `exact WORDS` (the whole text is these words), `prefix WORDS` (the text
 /// starts with them) or `regex PATTERN` (a Swift regular expression over the whole trimmed text,
 /// tried on texts of at most `regexMaxWords` words). Words are compared after the tokenizer's

@@ -58,8 +58,8 @@ extension Filter {
             if let i = imageIndex[image] { dropImage(Int(i), rule: r, why) }
         }
         if fields.contains("image_url") {
-            try db.forEach("SELECT id, url FROM images WHERE url IS NOT NULL UNION ALL SELECT image_id, url FROM image_urls") { row in
-                if let term = hit(row.text(1)) { flag(row.integer(0), "\"\(term)\" in the image URL") }
+            try store.forEachImageURL { image, url in
+                if let term = hit(url) { flag(image, "\"\(term)\" in the image URL") }
             }
         }
         if fields.contains("text") {
@@ -67,27 +67,21 @@ extension Filter {
             for (image, term) in textBlocked.sorted(by: { $0.key < $1.key }) { dropImage(Int(image), rule: r, "\"\(term)\" in its text") }
         }
         if fields.contains("page_url") || fields.contains("page_title") {
-            try db.forEach("SELECT id, url, title FROM pages") { row in
-                if fields.contains("page_url"), let term = hit(row.text(1)) { flaggedPages[row.integer(0)] = "\"\(term)\" in the page URL" }
-                else if fields.contains("page_title"), let term = hit(row.text(2)) { flaggedPages[row.integer(0)] = "\"\(term)\" in the page title" }
+            try store.forEachPage { page, url, title in
+                if fields.contains("page_url"), let term = hit(url) { flaggedPages[page] = "\"\(term)\" in the page URL" }
+                else if fields.contains("page_title"), let term = hit(title) { flaggedPages[page] = "\"\(term)\" in the page title" }
             }
         }
         if fields.contains("page_text") && !list.isEmpty {
-            let hasIndex = try !db.query("SELECT 1 FROM sqlite_master WHERE name = 'sentences_fts'").isEmpty
-            if hasIndex {
-                // Each term a quoted FTS5 phrase, so no word of the list is read as query syntax.
-                let query = list.entries.map { "\"" + $0.replacingOccurrences(of: "\"", with: "\"\"") + "\"" }.joined(separator: " OR ")
-                try db.forEach("""
-                    SELECT s.page_id, count(*) FROM sentences_fts JOIN sentences s ON s.id = sentences_fts.rowid
-                    WHERE sentences_fts MATCH ? GROUP BY s.page_id HAVING count(*) >= ?
-                    """, [.text(query), .integer(Int64(rule.int("page_min_sentences")))]) { row in
-                    if flaggedPages[row.integer(0)] == nil { flaggedPages[row.integer(0)] = "\(row.integer(1)) sentences with blocklisted terms on its page" }
-                }
+            // Each term a quoted FTS5 phrase, so no word of the list is read as query syntax.
+            let query = list.entries.map { "\"" + $0.replacingOccurrences(of: "\"", with: "\"\"") + "\"" }.joined(separator: " OR ")
+            for (page, sentences) in try store.pagesWithSentences(matching: query, minimum: rule.int("page_min_sentences")) where flaggedPages[page] == nil {
+                flaggedPages[page] = "\(sentences) sentences with blocklisted terms on its page"
             }
         }
         if !flaggedPages.isEmpty {
-            try db.forEach("SELECT page_id, image_id FROM refs WHERE image_id IS NOT NULL") { row in
-                if let why = flaggedPages[row.integer(0)] { flag(row.integer(1), why) }
+            try store.forEachResolvedReference { page, image in
+                if let why = flaggedPages[page] { flag(image, why) }
             }
         }
     }

@@ -46,8 +46,8 @@ extension Filter {
                 }
             case .exactDuplicate:
                 // crawl-dump keeps one image per SHA-256 and points every URL and text at it.
-                let row = try db.query("SELECT count(*), count(DISTINCT image_id) FROM image_urls WHERE image_id IN (SELECT image_id FROM image_urls GROUP BY image_id HAVING count(*) > 1)").first
-                if case .integer(let urls)? = row?.first, case .integer(let images)? = row?.last, urls > 0 {
+                let (urls, images) = try store.mergedURLs()
+                if urls > 0 {
                     notes[rule.name] = "\(urls) URLs with identical bytes were merged into \(images) images at crawl time; all their texts kept"
                 } else {
                     notes[rule.name] = "no two URLs had identical bytes"
@@ -93,7 +93,9 @@ extension Filter {
                 for i in byCode[codes[v]]! where !decided[i] {
                     guard let color = colorDistance(signature, signatures[Int32(i)]), color <= maxColorDistance else { continue }
                     decided[i] = true
-                    dropImage(i, rule: rule, String(format: "near-duplicate of image %lld (pHash distance %d, colour distance %.1f)", imageIDs[keep], distance, color))
+                    dropImage(i, rule: rule, FilterDecision.Detail(
+                        String(format: "near-duplicate of image %lld (pHash distance %d, colour distance %.1f)", imageIDs[keep], distance, color),
+                        relatedImageID: imageIDs[keep], distance: distance, colorDistance: color))
                 }
             }
         }
@@ -138,7 +140,9 @@ extension Filter {
             }
             if let best {
                 decontamination.append((Int32(i), paths[best.eval], best.distance))
-                dropImage(i, rule: rule, String(format: "within pHash %d (colour distance %.1f) of eval image %@", best.distance, best.color, paths[best.eval]))
+                dropImage(i, rule: rule, FilterDecision.Detail(
+                    String(format: "within pHash %d (colour distance %.1f) of eval image %@", best.distance, best.color, paths[best.eval]),
+                    evalPath: paths[best.eval], distance: best.distance, colorDistance: best.color))
             }
         }
     }
@@ -216,12 +220,7 @@ extension Filter {
 
 
     private func locations(_ ids: [Int64]) throws -> [StoredImageLocation?] {
-        var found: [Int64: StoredImageLocation] = [:]
-        let list = ids.map(String.init).joined(separator: ",")
-        try db.forEach(StoredImageLocation.catalogQuery + " WHERE i.id IN (\(list))") { row in
-            found[row.integer(0)] = StoredImageLocation(sourcePath: row.text(1) ?? "", mirrorPath: row.text(2),
-                                                        codec: row.text(3) ?? "", offset: row.integer(4), length: row.integer(5))
-        }
+        let found = try store.imageLocations(ids: ids)
         return ids.map { found[$0] }
     }
 }

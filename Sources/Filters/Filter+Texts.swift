@@ -23,17 +23,16 @@ extension Filter {
         var counts: [UInt64: UInt32] = [:]
         var hashes: [UInt64] = []
         try db.execute("BEGIN")
-        try db.forEach("SELECT id, image_id, text FROM pairs ORDER BY id") { row in
-            let text = row.text(2) ?? ""
+        try store.forEachPairText { id, imageID, text in
             let key = tokenizer.hashes(text, into: &hashes)
-            let image = imageIndex[row.integer(1)] ?? -1
-            pairIDs.append(row.integer(0))
+            let image = imageIndex[imageID] ?? -1
+            pairIDs.append(id)
             pairImage.append(image)
             pairKey.append(key)
             pairWords.append(Int16(clamping: hashes.count))
             pairBoilerplate.append(boilerplate?.match(text, hashes: hashes, key: key).map { Int16($0) } ?? -1)
             if let blocklist, image >= 0, textBlocked[image] == nil, let term = blocklist.hit(hashes) { textBlocked[image] = term }
-            try insertText.run([.integer(row.integer(0)), .integer(row.integer(1)), .integer(Int64(bitPattern: key))])
+            try insertText.run([.integer(id), .integer(imageID), .integer(Int64(bitPattern: key))])
             if rareRule != nil {
                 for (k, h) in hashes.enumerated() {
                     counts[h, default: 0] &+= 1
@@ -93,9 +92,8 @@ extension Filter {
         if rare.isEmpty { return }
         var p = 0
         var hashes: [UInt64] = []
-        try db.forEach("SELECT text FROM pairs ORDER BY id") { row in
+        try store.forEachPairText { _, _, text in
             defer { p += 1 }
-            let text = row.text(0) ?? ""
             _ = tokenizer.hashes(text, into: &hashes)
             for (k, h) in hashes.enumerated() {
                 let unigram = rare.contains(h)

@@ -26,7 +26,8 @@ public struct FilterOptions: Sendable {
 /// in one transaction (a killed run leaves the previous decisions whole).
 public final class Filter {
     let options: FilterOptions
-    let db: SQLiteDatabase
+    let store: CatalogStore
+    var db: SQLiteDatabase { store.db }
     let readImage: StoredImageReader
     let tokenizer = Tokenizer()
     /// Progress lines for the user (stderr on a terminal); nil for silence.
@@ -39,7 +40,7 @@ public final class Filter {
     var imageIndex: [Int64: Int32] = [:]
     /// The rule (index into options.rules.rules) that dropped each image, or -1.
     var imageDropped: [Int16] = []
-    var imageDetail: [Int32: String] = [:]
+    var imageDetail: [Int32: FilterDecision.Detail] = [:]
 
     // Pairs, by index (row order of the pairs table).
     var pairIDs: [Int64] = []
@@ -49,7 +50,7 @@ public final class Filter {
     var pairBoilerplate: [Int16] = []   // index into the boilerplate list, -1 none
     var pairRare: [Int32: String] = [:] // pair index → its first rare word
     var pairDropped: [Int16] = []
-    var pairDetail: [Int32: String] = [:]
+    var pairDetail: [Int32: FilterDecision.Detail] = [:]
 
     // Perceptual hashes and colour signatures (image index → value), or why an image could not
     // be hashed.
@@ -73,11 +74,11 @@ public final class Filter {
         self.readImage = readImage
         self.log = log
         do {
-            db = try SQLiteDatabase(path: options.catalogPath)
-            try db.execute("PRAGMA busy_timeout = 5000; PRAGMA temp_store = MEMORY; PRAGMA cache_size = -65536")
-            let tables = try db.query("SELECT name FROM sqlite_master WHERE type = 'table' AND name IN ('images', 'pairs', 'pages')")
-            guard tables.count == 3 else { throw FilterError.noCatalog(path: options.catalogPath) }
-            try FilterCatalog.createTables(db)
+            store = try CatalogStore(path: options.catalogPath)
+            try store.db.execute("PRAGMA temp_store = MEMORY; PRAGMA cache_size = -65536")
+            try store.createFilterScratchTables()
+        } catch let error as CatalogError {
+            throw FilterError.catalog(error.description)
         } catch let error as SQLiteError {
             throw FilterError.catalog(error.description)
         }
@@ -91,13 +92,11 @@ public final class Filter {
         do {
             try loadImages()
             try loadPairs()
-            if try !db.query("SELECT 1 FROM pragma_table_info('refs') WHERE name = 'status'").isEmpty {
-                try db.forEach("SELECT count(*) FROM refs WHERE status = 'missing'") { missingReferences = Int($0.integer(0)) }
-            }
+            missingReferences = try store.missingReferenceCount()
             try decideImages()
             try decidePairs()
             let report = makeReport(seconds: Date().timeIntervalSince(started))
-            if !options.dryRun { try store(report) }
+            if !options.dryRun { try save(report, started: started) }
             return report
         } catch let error as SQLiteError {
             throw FilterError.catalog(error.description)
@@ -107,32 +106,43 @@ public final class Filter {
     func progress(_ text: String) { log?(text) }
 
     private func loadImages() throws {
-        try db.forEach("SELECT id, width, height FROM images ORDER BY id") { row in
-            imageIndex[row.integer(0)] = Int32(imageIDs.count)
-            imageIDs.append(row.integer(0))
-            widths.append(Int32(clamping: row.integer(1)))
-            heights.append(Int32(clamping: row.integer(2)))
+        try store.forEachImageSize { id, width, height in
+            imageIndex[id] = Int32(imageIDs.count)
+            imageIDs.append(id)
+            widths.append(Int32(clamping: width))
+            heights.append(Int32(clamping: height))
         }
         imageDropped = [Int16](repeating: -1, count: imageIDs.count)
     }
 
-    func dropImage(_ index: Int, rule: Int, _ detail: @autoclosure () -> String?) {
+    /// Drops image `index` by rule `rule` (unless an earlier rule did), with what the rule found.
+    func dropImage(_ index: Int, rule: Int, _ detail: @autoclosure () -> FilterDecision.Detail) {
         guard imageDropped[index] < 0 else { return }
         imageDropped[index] = Int16(rule)
-        if let text = detail() { imageDetail[Int32(index)] = text }
+        imageDetail[Int32(index)] = detail()
     }
 
-    func dropPair(_ index: Int, rule: Int, _ detail: @autoclosure () -> String?) {
+    func dropImage(_ index: Int, rule: Int, _ text: @autoclosure () -> String) {
+        dropImage(index, rule: rule, FilterDecision.Detail(text()))
+    }
+
+    func dropPair(_ index: Int, rule: Int, _ detail: @autoclosure () -> FilterDecision.Detail) {
         guard pairDropped[index] < 0 else { return }
         pairDropped[index] = Int16(rule)
-        if let text = detail() { pairDetail[Int32(index)] = text }
+        pairDetail[Int32(index)] = detail()
+    }
+
+    func dropPair(_ index: Int, rule: Int, _ text: @autoclosure () -> String) {
+        dropPair(index, rule: rule, FilterDecision.Detail(text()))
     }
 
     /// Pairs of dropped images share their image's reason; then the text rules, in order.
     private func decidePairs() throws {
         for p in pairIDs.indices {
             let image = Int(pairImage[p])
-            if imageDropped[image] >= 0 { dropPair(p, rule: Int(imageDropped[image]), "image \(imageIDs[image])") }
+            if imageDropped[image] >= 0 {
+                dropPair(p, rule: Int(imageDropped[image]), FilterDecision.Detail("image \(imageIDs[image])", relatedImageID: imageIDs[image]))
+            }
         }
         for (r, rule) in rules.enumerated() where rule.enabled && !rule.check.isImageCheck {
             switch rule.check {

@@ -2,82 +2,51 @@ import Catalog
 import CurateCore
 import Foundation
 
-/// The tables `curate filter` adds to the catalog (README: "The catalog"):
-///   image_features    image_id, phash (64-bit, as a signed integer), status (`ok` or a drop
-///                     reason), detail, signature (8×8 RGB colour signature, hex): computed once
-///                     per image, kept across runs
-///   filter_decisions  item (`image` or `pair`), id, rule, detail: one row per dropped item of
-///                     the last run; replaced as a whole by each run
-///   decontamination   image_id, eval_path, distance: the images dropped as near-duplicates of
-///                     evaluation images in the last run
-///   kept_pairs        a view: the pairs the last run kept
-public enum FilterCatalog {
-    public static func createTables(_ db: SQLiteDatabase) throws {
-        try db.execute("""
-            CREATE TABLE IF NOT EXISTS runs (
-                id INTEGER PRIMARY KEY, command TEXT NOT NULL, version TEXT NOT NULL, options TEXT NOT NULL,
-                started TEXT NOT NULL, finished TEXT, summary TEXT);
-            CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-            CREATE TABLE IF NOT EXISTS image_features (
-                image_id INTEGER PRIMARY KEY, phash INTEGER, status TEXT NOT NULL, detail TEXT, signature TEXT);
-            CREATE TABLE IF NOT EXISTS filter_decisions (
-                item TEXT NOT NULL, id INTEGER NOT NULL, rule TEXT NOT NULL, detail TEXT,
-                PRIMARY KEY (item, id)) WITHOUT ROWID;
-            CREATE INDEX IF NOT EXISTS filter_decisions_rule ON filter_decisions(rule);
-            CREATE TABLE IF NOT EXISTS decontamination (
-                image_id INTEGER NOT NULL, eval_path TEXT NOT NULL, distance INTEGER NOT NULL);
-            CREATE VIEW IF NOT EXISTS kept_pairs AS
-                SELECT * FROM pairs WHERE id NOT IN (SELECT id FROM filter_decisions WHERE item = 'pair');
-            CREATE TEMP TABLE IF NOT EXISTS filter_texts (pair_id INTEGER PRIMARY KEY, image_id INTEGER NOT NULL, key INTEGER NOT NULL);
-            CREATE TEMP TABLE IF NOT EXISTS filter_grams (hash INTEGER PRIMARY KEY, n INTEGER NOT NULL);
-            """)
-        // Catalogs filtered before colour signatures existed gain the column (their rows are
-        // hashed again on the next run).
-        let columns = try db.query("PRAGMA table_info(image_features)").compactMap { row -> String? in
-            if case .text(let name) = row[1] { return name }
-            return nil
-        }
-        if !columns.contains("signature") { try db.execute("ALTER TABLE image_features ADD COLUMN signature TEXT") }
-    }
-}
-
+// What `curate filter` writes to the catalog (Catalog's schema; README: "The catalog"):
+//   image_features    the pHash cache, kept across runs (Filter+Images.swift)
+//   filter_decisions  one row per dropped item of the last run, with its structured fields
+//   decontamination   the images near evaluation images in the last run
+//   runs              the run: its rules and eval paths, and the table it printed
+// all replaced in one transaction, so a killed run leaves the previous run's whole.
 extension Filter {
-    /// Replaces the previous run's decisions with this run's, records the run, in one transaction;
-    /// then writes WORK/decontamination.jsonl.
-    func store(_ report: FilterReport) throws {
-        let now = ISO8601DateFormatter().string(from: Date())
+    /// Replaces the previous run's decisions with this run's and records the run, in one
+    /// transaction; then writes WORK/decontamination.jsonl.
+    func save(_ report: FilterReport, started: Date) throws {
+        var decisions: [FilterDecision] = []
+        for i in imageIDs.indices where imageDropped[i] >= 0 {
+            let rule = rules[Int(imageDropped[i])]
+            decisions.append(FilterDecision(item: .image, id: imageIDs[i], rule: rule.name, check: rule.check.rawValue,
+                                            detail: imageDetail[Int32(i)] ?? .init(nil)))
+        }
+        for p in pairIDs.indices where pairDropped[p] >= 0 {
+            let rule = rules[Int(pairDropped[p])]
+            decisions.append(FilterDecision(item: .pair, id: pairIDs[p], rule: rule.name, check: rule.check.rawValue,
+                                            detail: pairDetail[Int32(p)] ?? .init(nil)))
+        }
+        let listed = decontamination.map { (imageID: imageIDs[Int($0.image)], evalPath: $0.eval, distance: $0.distance) }
         try db.execute("BEGIN IMMEDIATE")
         do {
-            try db.execute("DELETE FROM filter_decisions; DELETE FROM decontamination")
-            let insert = try db.prepare("INSERT INTO filter_decisions (item, id, rule, detail) VALUES (?, ?, ?, ?)")
-            for i in imageIDs.indices where imageDropped[i] >= 0 {
-                try insert.run([.text("image"), .integer(imageIDs[i]), .text(rules[Int(imageDropped[i])].name),
-                                imageDetail[Int32(i)].map { .text($0) } ?? .null])
-            }
-            for p in pairIDs.indices where pairDropped[p] >= 0 {
-                try insert.run([.text("pair"), .integer(pairIDs[p]), .text(rules[Int(pairDropped[p])].name),
-                                pairDetail[Int32(p)].map { .text($0) } ?? .null])
-            }
-            let listed = try db.prepare("INSERT INTO decontamination (image_id, eval_path, distance) VALUES (?, ?, ?)")
-            for entry in decontamination {
-                try listed.run([.integer(imageIDs[Int(entry.image)]), .text(entry.eval), .integer(Int64(entry.distance))])
-            }
-            try db.query("INSERT INTO runs (command, version, options, started, finished, summary) VALUES ('filter', ?, ?, ?, ?, ?)",
-                         [.text(CurateVersion.string), .text(options.rules.toml), .text(now), .text(now), .text(report.json)])
-            try db.query("INSERT OR REPLACE INTO meta (key, value) VALUES ('filter.rules', ?)", [.text(options.rules.toml)])
-            try db.query("INSERT OR REPLACE INTO meta (key, value) VALUES ('filter.run', ?)", [.integer(db.lastInsertRowID)])
+            try store.replaceDecisions(decisions, decontamination: listed)
+            try store.recordRun(FilterRun.self, options: FilterRun.Options(rules: options.rules.toml, evalImages: options.evalPaths),
+                                summary: report.record, started: started)
             try db.execute("COMMIT")
         } catch {
             try? db.execute("ROLLBACK")
             throw error
         }
         var lines = ""
-        for entry in decontamination {
-            let object: [String: Any] = ["image_id": imageIDs[Int(entry.image)], "eval": entry.eval, "distance": entry.distance,
-                                         "url": (try? db.query("SELECT url FROM images WHERE id = ?", [.integer(imageIDs[Int(entry.image)])]).first?.first).flatMap { value -> String? in
-                                             if case .text(let url) = value { url } else { nil } } ?? ""]
-            lines += String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]), as: UTF8.self) + "\n"
+        for entry in listed {
+            let line = DecontaminationLine(imageID: entry.imageID, eval: entry.evalPath, distance: entry.distance, url: try store.imageURL(entry.imageID) ?? "")
+            lines += try CatalogJSON.encode(line) + "\n"
         }
         try AtomicFile.write(Array(lines.utf8), to: options.workDirectory + "/decontamination.jsonl")
     }
+}
+
+/// One line of WORK/decontamination.jsonl.
+struct DecontaminationLine: Codable {
+    var imageID: Int64
+    var eval: String
+    var distance: Int
+    var url: String
 }

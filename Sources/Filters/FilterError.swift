@@ -14,9 +14,9 @@ public enum FilterError: Error, Equatable, Sendable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .rulesUnreadable(let path, let reason):
-            "cannot read the rule file \(path): \(reason); pass --rules with a rule file such as rules/align.toml"
+            "cannot read the rule file \(path): \(reason); pass --rules with a rule file such as Sources/Filters/Rules/align.toml"
         case .badRules(let path, let what):
-            "\(path): \(what); rules/README.md lists every check and its parameters"
+            "\(path): \(what); Sources/Filters/Rules/README.md lists every check and its parameters"
         case .badOverride(let text, let what):
             "--set \(text): \(what); use --set RULE.PARAMETER=VALUE with a rule name and parameter from the printed rules"
         case .listUnreadable(let path, let rule):

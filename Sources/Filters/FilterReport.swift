@@ -1,3 +1,4 @@
+import Catalog
 import Foundation
 
 /// What a run did, rule by rule in order: the table `curate filter` prints and stores.
@@ -49,17 +50,12 @@ public struct FilterReport: Sendable {
         return out
     }
 
-    /// The same figures as JSON, stored in the runs table.
-    public var json: String {
-        let rows = self.rows.map { row -> [String: Any] in
-            var o: [String: Any] = ["rule": row.rule, "set": row.set, "enabled": row.enabled, "dropped_images": row.droppedImages,
-                                    "dropped_pairs": row.droppedPairs, "images_left": row.imagesLeft, "pairs_left": row.pairsLeft]
-            if let note = row.note { o["note"] = note }
-            return o
-        }
-        let object: [String: Any] = ["images": images, "pairs": pairs, "rules": rows, "decontaminated": decontaminated,
-                                     "missing_references": missingReferences, "seconds": seconds]
-        return (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+    /// The same figures as the runs table records them.
+    public var record: FilterRun.Summary {
+        FilterRun.Summary(images: images, pairs: pairs, rules: rows.map {
+            .init(rule: $0.rule, set: $0.set, enabled: $0.enabled, droppedImages: $0.droppedImages, droppedPairs: $0.droppedPairs,
+                  imagesLeft: $0.imagesLeft, pairsLeft: $0.pairsLeft, note: $0.note)
+        }, decontaminated: decontaminated, missingReferences: missingReferences, seconds: seconds)
     }
 }
 

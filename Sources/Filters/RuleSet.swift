@@ -1,3 +1,4 @@
+import CurateCore
 import Foundation
 import TOMLKit
 
@@ -61,9 +62,7 @@ public enum Parameter: Sendable, Equatable, CustomStringConvertible {
         }
     }
 
-    static func quoted(_ s: String) -> String {
-        "\"" + s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
-    }
+    static func quoted(_ s: String) -> String { JSONString.quoted(s) }
 
     /// Reads `text` as a value of the same kind as `self` (for --set).
     func parsing(_ text: String) -> Parameter? {
@@ -107,10 +106,25 @@ public struct RuleSet: Sendable, Equatable {
         self.path = path
     }
 
-    /// The rule file shipped in rules/: ALIGN's filters and curate's own.
-    public static let defaultPath = "rules/align.toml"
+    /// The name under which the built-in rules are printed and stored (no file of that name is read).
+    public static let builtInPath = "built-in:align.toml"
 
+    /// The rule files compiled into curate (Sources/Filters/Rules/: ALIGN's filters and curate's
+    /// own), by name: the default rules and the lists they name.
+    static let builtInFiles: [String: [UInt8]] = [
+        "align.toml": PackageResources.align_toml,
+        "boilerplate.txt": PackageResources.boilerplate_txt,
+        "porn-blocklist.txt": PackageResources.porn_blocklist_txt,
+    ]
+
+    /// The default rules: curate's built-in align.toml, whose lists are built in too.
+    public static func builtIn() throws -> RuleSet {
+        try parse(String(decoding: builtInFiles["align.toml"]!, as: UTF8.self), path: builtInPath)
+    }
+
+    /// The built-in rules for `path` == `builtInPath`, else the rule file at `path`.
     public static func load(path: String) throws -> RuleSet {
+        if path == builtInPath { return try builtIn() }
         guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
             throw FilterError.rulesUnreadable(path: path, reason: FileManager.default.fileExists(atPath: path) ? "not readable UTF-8 text" : "no such file")
         }
@@ -217,11 +231,19 @@ public struct RuleSet: Sendable, Equatable {
     /// The folder lists are read from.
     public var folder: String { (path as NSString).deletingLastPathComponent }
 
-    /// The text of a rule's `list` file, one entry per line (`#` comments and blank lines skipped).
+    /// The text of a rule's `list` file, one entry per line (`#` comments and blank lines skipped):
+    /// beside the rule file, or for the built-in rules, the built-in list of that name.
     public func list(of rule: Rule) throws -> [String] {
         let file = rule.string("list")
-        let path = file.hasPrefix("/") ? file : (folder.isEmpty ? file : folder + "/" + file)
-        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { throw FilterError.listUnreadable(path: path, rule: rule.name) }
+        let text: String
+        if path == Self.builtInPath {
+            guard let bytes = Self.builtInFiles[file] else { throw FilterError.listUnreadable(path: "built-in:" + file, rule: rule.name) }
+            text = String(decoding: bytes, as: UTF8.self)
+        } else {
+            let path = file.hasPrefix("/") ? file : (folder.isEmpty ? file : folder + "/" + file)
+            guard let read = try? String(contentsOfFile: path, encoding: .utf8) else { throw FilterError.listUnreadable(path: path, rule: rule.name) }
+            text = read
+        }
         return text.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }
             .filter { !$0.isEmpty && !$0.hasPrefix("#") }
     }

@@ -1,3 +1,4 @@
+import CurateCore
 // The report's markup: escaping, the page around the sections, tables and line charts as inline
 // SVG. Everything a browser needs is in the page or in files beside it: no scripts, no fonts, no
 // network.
@@ -5,21 +6,7 @@ import Foundation
 
 enum HTML {
     /// `text` with the five characters that HTML gives meaning to escaped (in text and attributes).
-    static func escape(_ text: String) -> String {
-        var out = ""
-        out.reserveCapacity(text.utf8.count)
-        for c in text.unicodeScalars {
-            switch c {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&#39;"
-            default: out.unicodeScalars.append(c)
-            }
-        }
-        return out
-    }
+    static func escape(_ text: String) -> String { HTMLText.escaped(text) }
 
     /// A whole page: title, style, a table of contents of `sections` and the sections themselves.
     static func page(title: String, subtitle: String, sections: [Section]) -> String {

@@ -25,11 +25,11 @@ extension Report {
         var body = "<p class=\"muted\">The first train samples in shard order (shards are shuffled): the image as stored, its caption and the caption as CLIPPO renders it (<code>render.png</code>, Unifont).</p><div class=\"grid\">"
         for sample in shardSamples(prefix: "train-", count: options.examples * 2) {
             let caption = sample.members["txt"].map { String(decoding: $0, as: UTF8.self) } ?? ""
-            let json = sample.members["json"].flatMap { try? JSONSerialization.jsonObject(with: Data($0)) as? [String: Any] }
-            let source = json?["text_source"] as? String ?? "?"
+            let metadata = SampleMetadata.decode(sample.members["json"])
+            let source = metadata?.textSource.rawValue ?? "?"
             let image = sample.members["jpg"].flatMap { assets.thumbnail($0, name: "s\(sample.key)") }
             let render = sample.members["render.png"].flatMap { assets.copy($0, name: "s\(sample.key).render.png") }
-            let tags = (json?["tags"] as? [String]).map { " · tags " + $0.map(HTML.escape).joined(separator: ", ") } ?? ""
+            let tags = metadata?.tags.map { " · tags " + $0.map(HTML.escape).joined(separator: ", ") } ?? ""
             body += "<div class=\"card\">\(HTML.image(image, alt: caption, why: "image does not decode"))<div>“\(HTML.escape(caption))”</div>"
                 + "<div class=\"muted\">\(sample.key) · \(HTML.escape(source))\(tags)</div>"
                 + (render.map { "<img class=\"render\" src=\"\($0)\" alt=\"rendered caption\">" } ?? "<div class=\"noimg\">no render.png</div>") + "</div>"
@@ -50,13 +50,12 @@ extension Report {
     // MARK: Training
 
     /// metrics.jsonl's lines: per-step lines and evaluation lines.
-    func metrics() -> (steps: [[String: Any]], evals: [[String: Any]])? {
+    func metrics() -> (steps: [MetricsLine], evals: [(step: Int, recall: Recall)])? {
         guard let text = try? String(contentsOfFile: options.modelFolder + "/metrics.jsonl", encoding: .utf8) else { return nil }
-        var steps: [[String: Any]] = [], evals: [[String: Any]] = []
-        for line in text.split(separator: "\n") {
-            guard let json = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else { continue }
-            if json["eval"] != nil { evals.append(json) } else if json["loss"] != nil { steps.append(json) }
-        }
+        let lines = MetricsLine.lines(of: text)
+        let steps = lines.filter(\.isStep)
+        var evals: [(step: Int, recall: Recall)] = []
+        for line in lines { if let recall = line.eval { evals.append((line.step, recall)) } }
         return steps.isEmpty && evals.isEmpty ? nil : (steps, evals)
     }
 
@@ -65,41 +64,37 @@ extension Report {
         guard let (steps, evals) = metrics() else {
             return .notRun(id: "training", title: title, "no \(options.modelFolder)/metrics.jsonl; run curate train --shards \(options.shardFolder) --out \(options.modelFolder)")
         }
-        func series(_ key: String) -> [(Double, Double)] {
-            steps.compactMap { line in (line["step"] as? Double).flatMap { s in (line[key] as? Double).map { (s, $0) } } }
+        func series(_ value: KeyPath<MetricsLine, Double?>) -> [(Double, Double)] {
+            steps.compactMap { line in line[keyPath: value].map { (Double(line.step), $0) } }
         }
-        let loss = series("loss")
+        let loss = series(\.loss)
         // The loss of one batch is noisy: a moving average over 1/50 of the run shows its trend.
         let window = max(1, loss.count / 50)
         let smooth = loss.indices.map { i in
             let part = loss[max(0, i - window + 1)...i]
             return (loss[i].0, part.reduce(0) { $0 + $1.1 } / Double(part.count))
         }
-        func recall(_ direction: String) -> [(Double, Double)] {
-            evals.compactMap { line in
-                guard let step = line["step"] as? Double, let eval = line["eval"] as? [String: Any], let r = eval[direction] as? [Double], let first = r.first else { return nil }
-                return (step, first)
-            }
+        func recall(_ direction: KeyPath<Recall, [Double]>) -> [(Double, Double)] {
+            evals.compactMap { eval in eval.recall[keyPath: direction].first.map { (Double(eval.step), $0) } }
         }
         var body = "<div class=\"charts\">"
         body += HTML.chart(title: "loss (batch; moving average)", series: [("batch", "#b8c7dd", loss), ("average", "#1f4e8c", smooth)])
         if !evals.isEmpty {
-            body += HTML.chart(title: "val recall@1", series: [("image→text", "#c0392b", recall("image_to_text")), ("text→image", "#27ae60", recall("text_to_image"))], zeroBased: true)
+            body += HTML.chart(title: "val recall@1", series: [("image→text", "#c0392b", recall(\.imageToText)), ("text→image", "#27ae60", recall(\.textToImage))], zeroBased: true)
         }
-        body += HTML.chart(title: "learning rate", series: [("lr", "#8e44ad", series("lr"))], zeroBased: true)
-        body += HTML.chart(title: "temperature", series: [("1/τ", "#d35400", series("temperature"))])
+        body += HTML.chart(title: "learning rate", series: [("lr", "#8e44ad", series(\.lr))], zeroBased: true)
+        body += HTML.chart(title: "temperature", series: [("1/τ", "#d35400", series(\.temperature))])
         body += "</div>"
-        let seconds = steps.reduce(0.0) { $0 + ($1["step_seconds"] as? Double ?? 0) }
-        let rates = steps.compactMap { $0["pairs_per_s"] as? Double }.sorted()
-        let lastStep = steps.last?["step"] as? Int ?? evals.last?["step"] as? Int ?? 0
+        let seconds = steps.reduce(0.0) { $0 + ($1.stepSeconds ?? 0) }
+        let rates = steps.compactMap(\.pairsPerSecond).sorted()
+        let lastStep = steps.last?.step ?? evals.last?.step ?? 0
         body += "<p>\(HTML.number(lastStep)) steps in \(HTML.number(Int(seconds.rounded()))) s of steps"
             + (rates.isEmpty ? "" : ", median \(HTML.number(Int(rates[rates.count / 2].rounded()))) pairs/s") + ".</p>"
-        if let last = evals.last, let eval = last["eval"] as? [String: Any] {
-            let images = (eval["images"] as? Int).map { " of \($0) images" } ?? ""
-            var rows: [(String, [Double])] = [("image → text", eval["image_to_text"] as? [Double] ?? [])]
-            if let chance = eval["image_to_text_chance"] as? [Double] { rows.append(("chance", chance)) }
-            rows += [("text → image", eval["text_to_image"] as? [Double] ?? []), ("chance", eval["chance"] as? [Double] ?? [])]
-            body += "<h3>Final recall (step \(last["step"] as? Int ?? 0), \(eval["count"] as? Int ?? 0) val pairs\(images))</h3>" + recallTable(rows)
+        if let last = evals.last {
+            let r = last.recall
+            let rows: [(String, [Double])] = [("image → text", r.imageToText), ("chance", r.imageToTextChance),
+                                              ("text → image", r.textToImage), ("chance", r.textToImageChance)]
+            body += "<h3>Final recall (step \(last.step), \(r.count) val pairs of \(r.images) images)</h3>" + recallTable(rows)
         }
         if let options = checkpointMetadata()?["curate.train.options"] {
             body += "<details><summary>Training options (from the last checkpoint)</summary><pre>\(HTML.escape(options))</pre></details>"
@@ -144,8 +139,9 @@ extension Report {
             return .notRun(id: "retrieval", title: title, "the checkpoint \(checkpoint) could not be used: \(error)")
         }
         var body = "<p class=\"muted\">Checkpoint <code>\(HTML.escape(checkpoint))</code>. Recall counts as COCO does: an image with several captions is one image, found by any of them. Queries are rendered with Unifont as in training and compared with every val image; a green frame marks the image the caption came from.</p>"
-        for r in results.recalls {
-            body += "<h3>Recall over \(HTML.escape(r.name)) (\(r.count) of \(r.images) images)</h3>"
+        for named in results.recalls {
+            let r = named.recall
+            body += "<h3>Recall over \(HTML.escape(named.name)) (\(r.count) of \(r.images) images)</h3>"
                 + recallTable([("image → text", r.imageToText), ("chance", r.imageToTextChance), ("text → image", r.textToImage), ("chance", r.textToImageChance)])
         }
         for example in results.examples {

@@ -32,16 +32,11 @@ public struct ReportOptions: Sendable {
 /// A trained model's recall and text-query examples, computed by the caller (the `curate`
 /// executable, through Train) so that Report does not import the trainer.
 public struct RetrievalResults: Sendable {
-    public struct Recall: Sendable {
+    /// Recall over a named set of val pairs.
+    public struct NamedRecall: Sendable {
         public var name: String
-        /// Captions (pairs), and the distinct images among them.
-        public var count: Int, images: Int
-        public var imageToText: [Double], textToImage: [Double]
-        public var imageToTextChance: [Double], textToImageChance: [Double]
-        public init(name: String, count: Int, images: Int, imageToText: [Double], textToImage: [Double], imageToTextChance: [Double], textToImageChance: [Double]) {
-            self.name = name; self.count = count; self.images = images; self.imageToText = imageToText; self.textToImage = textToImage
-            self.imageToTextChance = imageToTextChance; self.textToImageChance = textToImageChance
-        }
+        public var recall: Recall
+        public init(name: String, recall: Recall) { self.name = name; self.recall = recall }
     }
 
     public struct Hit: Sendable {
@@ -59,9 +54,9 @@ public struct RetrievalResults: Sendable {
         public init(query: String, expectedKey: String?, hits: [Hit]) { self.query = query; self.expectedKey = expectedKey; self.hits = hits }
     }
 
-    public var recalls: [Recall]
+    public var recalls: [NamedRecall]
     public var examples: [Example]
-    public init(recalls: [Recall], examples: [Example]) { self.recalls = recalls; self.examples = examples }
+    public init(recalls: [NamedRecall], examples: [Example]) { self.recalls = recalls; self.examples = examples }
 }
 
 /// Computes `RetrievalResults` for a checkpoint over a shard folder.
@@ -98,7 +93,10 @@ public final class Report {
     let readImage: StoredImageReader
     let retriever: Retriever?
     var warnings: [String] = []
-    var catalog: SQLiteDatabase?
+    var catalog: CatalogStore?
+    /// The last finished filter and weak-pairs runs, read once.
+    var filterRun: Run<FilterRun>?
+    var weakPairsRun: Run<WeakPairsRun>?
     /// The number of each eval image's thumbnail (`images/eN.jpg`), in order of first use.
     var evalNames: [String: Int] = [:]
 
@@ -127,9 +125,13 @@ public final class Report {
         let catalogPath = options.work + "/catalog.sqlite"
         if files.fileExists(atPath: catalogPath) {
             do {
-                let database = try SQLiteDatabase(path: catalogPath)
-                try database.query("SELECT count(*) FROM sqlite_master")
-                catalog = database
+                let store = try CatalogStore(path: catalogPath)
+                catalog = store
+                filterRun = try store.lastFilterRun()
+                weakPairsRun = try store.lastRun(WeakPairsRun.self)
+            } catch let error as CatalogError {
+                if case .sqlite(let error) = error { throw ReportError.unreadableCatalog(path: catalogPath, message: error.message) }
+                throw ReportError.unreadableCatalog(path: catalogPath, message: error.description)
             } catch let error as SQLiteError {
                 throw ReportError.unreadableCatalog(path: catalogPath, message: error.message)
             } catch { throw ReportError.unreadableCatalog(path: catalogPath, message: "\(error)") }
@@ -155,42 +157,20 @@ public final class Report {
 
     // MARK: Reading helpers
 
-    /// Rows of `sql` on the catalog; a query that fails (an older catalog without the table)
-    /// gives no rows and a warning.
-    func rows(_ sql: String, _ arguments: [SQLiteDatabase.Value] = []) -> [[SQLiteDatabase.Value]] {
-        guard let catalog else { return [] }
-        do { return try catalog.query(sql, arguments) } catch {
+    /// The result of a catalog read; nil without a catalog, or with a warning when it fails.
+    func read<T>(_ body: (CatalogStore) throws -> T) -> T? {
+        guard let catalog else { return nil }
+        do { return try body(catalog) } catch {
             warnings.append("catalog query failed: \(error)")
-            return []
+            return nil
         }
-    }
-
-    func scalar(_ sql: String) -> Int {
-        if case .integer(let n)? = rows(sql).first?.first { return Int(n) }
-        return 0
-    }
-
-    func hasTable(_ name: String) -> Bool {
-        scalar("SELECT count(*) FROM sqlite_master WHERE name = '\(name)'") > 0
-    }
-
-    /// The summary JSON of the last finished run of `command`, if any.
-    func lastRun(_ command: String) -> (summary: String, finished: String)? {
-        guard let row = rows("SELECT summary, finished FROM runs WHERE command = ? AND finished IS NOT NULL ORDER BY id DESC LIMIT 1", [.text(command)]).first,
-              case .text(let finished) = row[1] else { return nil }
-        if case .text(let summary) = row[0] { return (summary, finished) }
-        return ("", finished)
     }
 
     /// An image's encoded bytes from its dump, or nil with the reason.
     func imageBytes(_ id: Int64) -> Result<[UInt8], Error> {
-        guard let row = rows(StoredImageLocation.catalogQuery + " WHERE i.id = ?", [.integer(id)]).first else {
+        guard let location = read({ try $0.imageLocation(id) }) ?? nil else {
             return .failure(ReportError.unreadableCatalog(path: options.work + "/catalog.sqlite", message: "it has no image \(id)"))
         }
-        func text(_ v: SQLiteDatabase.Value) -> String? { if case .text(let s) = v { return s }; return nil }
-        func integer(_ v: SQLiteDatabase.Value) -> Int64 { if case .integer(let n) = v { return n }; return 0 }
-        let location = StoredImageLocation(sourcePath: text(row[1]) ?? "", mirrorPath: text(row[2]), codec: text(row[3]) ?? "",
-                                           offset: integer(row[4]), length: integer(row[5]))
         return Result { try readImage(location) }
     }
 
@@ -202,19 +182,6 @@ public final class Report {
         case .failure(let error):
             let reason = (error as? ReasonedError)?.reason.rawValue ?? "unreadable"
             return HTML.image(nil, alt: alt, why: "bytes not readable (\(reason))")
-        }
-    }
-}
-
-extension SQLiteDatabase.Value {
-    var text: String? { if case .text(let s) = self { return s }; return nil }
-    var int: Int { if case .integer(let n) = self { return Int(n) }; return 0 }
-    var int64: Int64 { if case .integer(let n) = self { return n }; return 0 }
-    var double: Double {
-        switch self {
-        case .real(let x): return x
-        case .integer(let n): return Double(n)
-        default: return 0
         }
     }
 }

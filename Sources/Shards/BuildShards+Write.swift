@@ -38,15 +38,10 @@ extension BuildShards {
     /// A run resumes only the shards of the same inputs: the options, the filter and weak-pair runs
     /// and the samples, hashed into OUT/.curate-build-key. Different inputs start the folder afresh
     /// (curate's own files only: shards, their stats, sizes.json, manifest.json).
-    /// A value of the catalog's meta table, or "".
-    func meta(_ key: String) throws -> String {
-        if case .text(let value)? = try db.query("SELECT value FROM meta WHERE key = ?", [.text(key)]).first?.first { value } else { "" }
-    }
-
     func startOrResume(_ pending: [PendingSample]) throws {
         var identity = "\(options.seed) \(options.shardSamples) \(options.shardBytes) \(options.valFraction) \(options.valMinimum) "
         identity += "\(options.resize) \(options.jpegQuality) \(options.textPairs) \(options.textPairsRatio ?? -1) "
-        identity += try meta("filter.run") + " " + meta("weak_pairs.options") + " \(pending.count)"
+        identity += "filter run \(filterRun.id) weak-pairs run \(weakPairsRun.map { String($0.id) } ?? "-") \(pending.count)"
         var digest = Self.hash(options.seed, identity)
         for p in pending { digest = Self.hash(digest, String(p.order), p.text) }
         let key = String(format: "%016llx\n", digest)
@@ -61,14 +56,7 @@ extension BuildShards {
         try AtomicFile.write(Array(key.utf8), to: keyPath)
     }
 
-    func imageLocations() throws -> [Int64: StoredImageLocation] {
-        var out: [Int64: StoredImageLocation] = [:]
-        try db.forEach(StoredImageLocation.catalogQuery) { row in
-            out[row.integer(0)] = StoredImageLocation(sourcePath: row.text(1) ?? "", mirrorPath: row.text(2), codec: row.text(3) ?? "",
-                                                     offset: row.integer(4), length: row.integer(5))
-        }
-        return out
-    }
+    func imageLocations() throws -> [Int64: StoredImageLocation] { try store.imageLocations() }
 
     /// Makes and writes one split's samples, 64 at a time (images decoded and resized on `threads`
     /// threads, once per image of the batch), resuming after the shards a previous run finished.
@@ -115,14 +103,10 @@ extension BuildShards {
 
     /// jpg, txt, render.png, json: adjacent, in this order.
     func sample(_ p: PendingSample, key: String, jpeg: [UInt8]) throws -> Sample {
-        var meta: [String: Any] = ["key": key, "page_url": p.pageURL, "image_url": p.imageURL, "image_sha256": p.imageSHA,
-                                   "width": p.width, "height": p.height, "text_source": p.source]
-        if let weak = p.weak {
-            meta["tags"] = (try? JSONSerialization.jsonObject(with: Data(weak.tags.utf8))) ?? []
-            meta["rank"] = weak.rank
-            meta["score"] = (weak.score * 1e6).rounded() / 1e6
-        }
-        let json = try JSONSerialization.data(withJSONObject: meta, options: [.sortedKeys, .withoutEscapingSlashes])
+        let metadata = SampleMetadata(key: key, pageURL: p.pageURL, imageURL: p.imageURL, imageSHA256: p.imageSHA, width: p.width, height: p.height,
+                                      textSource: p.source, tags: p.weak?.tags, rank: p.weak?.rank,
+                                      score: p.weak.map { ($0.score * 1e6).rounded() / 1e6 })
+        let json = try metadata.encoded()
         return Sample(key: key, members: [("jpg", jpeg), ("txt", Array(p.text.utf8)), ("render.png", try renderer.renderGray(p.text).encodedPNG()),
                                           ("json", Array(json))])
     }
@@ -132,14 +116,11 @@ extension BuildShards {
     func writeTextPairs(_ count: Int) throws -> [ShardStats] {
         guard count > 0 else { return [] }
         var candidates: [(UInt64, Int64)] = []
-        try db.forEach("SELECT a.id FROM sentences a JOIN sentences b ON b.page_id = a.page_id AND b.seq = a.seq + 1") { row in
-            candidates.append((Self.hash(options.seed, "textpair", String(row.integer(0))), row.integer(0)))
-        }
+        try store.forEachSentenceWithNext { id in candidates.append((Self.hash(options.seed, "textpair", String(id)), id)) }
         let chosen = candidates.sorted { $0 < $1 }.prefix(count).map(\.1)
         let writer = try ShardWriter(folder: options.outDirectory, prefix: "textpairs", maxSamples: options.shardSamples, maxBytes: options.shardBytes)
         for (position, id) in chosen.enumerated() where position >= writer.inputsDone {
-            let rows = try db.query("SELECT a.text, b.text FROM sentences a JOIN sentences b ON b.page_id = a.page_id AND b.seq = a.seq + 1 WHERE a.id = ?", [.integer(id)])
-            guard case .text(let first)? = rows.first?[0], case .text(let next)? = rows.first?[1] else { writer.skip(); continue }
+            guard let (first, next) = try store.sentenceAndNext(id) else { writer.skip(); continue }
             try writer.add(Sample(key: String(format: "p%09d", position), members: [
                 ("txt", Array(first.utf8)), ("next.txt", Array(next.utf8)),
                 ("render.png", try renderer.renderGray(first).encodedPNG()), ("next.render.png", try renderer.renderGray(next).encodedPNG()),
@@ -162,8 +143,8 @@ extension BuildShards {
         }
         let manifest: [String: Any] = [
             "curate_version": CurateVersion.string,
-            "filter_rules": try meta("filter.rules"),
-            "weak_pairs": try meta("weak_pairs.options"),
+            "filter_rules": filterRun.options.rules,
+            "weak_pairs": try weakPairsRun.map { try JSONSerialization.jsonObject(with: Data(CatalogJSON.encode($0.options).utf8)) } ?? NSNull(),
             "options": ["seed": options.seed, "shard_samples": options.shardSamples, "shard_bytes": options.shardBytes,
                         "val_fraction": options.valFraction, "val_minimum": options.valMinimum, "resize": "\(options.resize)",
                         "jpeg_quality": options.jpegQuality, "render": "CLIPPO Unifont 224x224 (big_vision render_unifont)"] as [String: Any],

@@ -49,17 +49,21 @@ struct PendingSample {
     var imageID: Int64
     var imageSHA: String
     var text: String
-    var source: String         // alt, title, figcaption, weak
+    var source: SampleMetadata.TextSource
     var pageURL: String
     var imageURL: String
     var width: Int, height: Int
-    var weak: (tags: String, rank: Int, score: Double)?
+    var weak: (tags: [String], rank: Int, score: Double)?
 }
 
 /// `curate build-shards`: kept pairs and weak pairs → WebDataset shards (README: "Shards").
 public final class BuildShards {
     let options: BuildShardsOptions
-    let db: SQLiteDatabase
+    let store: CatalogStore
+    var db: SQLiteDatabase { store.db }
+    /// The filter run (and the weak-pairs run, if any) the shards are made from.
+    let filterRun: Run<FilterRun>
+    let weakPairsRun: Run<WeakPairsRun>?
     let read: StoredImageReader
     let renderer: TextRenderer
 
@@ -69,8 +73,12 @@ public final class BuildShards {
         self.options = options
         self.read = read
         do {
-            db = try SQLiteDatabase(path: path)
-            guard try !db.query("SELECT 1 FROM meta WHERE key = 'filter.run'").isEmpty else { throw ShardsError.notFiltered }
+            store = try CatalogStore(path: path)
+            guard let filterRun = try store.lastFilterRun() else { throw ShardsError.notFiltered }
+            self.filterRun = filterRun
+            weakPairsRun = try store.lastRun(WeakPairsRun.self)
+        } catch let error as CatalogError {
+            throw ShardsError.catalog(error.description)
         } catch let error as SQLiteError {
             throw ShardsError.catalog(error.description)
         }
@@ -86,28 +94,22 @@ public final class BuildShards {
     }
 
     func pendingSamples() throws -> [PendingSample] {
-        var images: [Int64: (sha: String, url: String, w: Int, h: Int, page: String)] = [:]
-        try db.forEach("""
-            SELECT i.id, i.sha256, coalesce(i.url, ''), i.width, i.height,
-                   coalesce((SELECT g.url FROM refs r JOIN pages g ON g.id = r.page_id WHERE r.image_id = i.id ORDER BY r.id LIMIT 1), '')
-            FROM images i WHERE i.id NOT IN (SELECT id FROM filter_decisions WHERE item = 'image')
-            """) { row in
-            images[row.integer(0)] = (row.text(1) ?? "", row.text(2) ?? "", Int(row.integer(3)), Int(row.integer(4)), row.text(5) ?? "")
-        }
+        let images = try store.keptImages()
         var out: [PendingSample] = []
-        try db.forEach("SELECT p.id, p.image_id, p.text, p.text_source, g.url FROM kept_pairs p JOIN pages g ON g.id = p.page_id ORDER BY p.id") { row in
-            guard let image = images[row.integer(1)] else { return }
-            out.append(PendingSample(order: Self.hash(options.seed, "pair", String(row.integer(0))), imageID: row.integer(1), imageSHA: image.sha,
-                                     text: row.text(2) ?? "", source: row.text(3) ?? "alt", pageURL: row.text(4) ?? "", imageURL: image.url,
-                                     width: image.w, height: image.h, weak: nil))
-        }
-        if try !db.query("SELECT 1 FROM sqlite_master WHERE name = 'weak_pairs'").isEmpty {
-            try db.forEach("SELECT image_id, rank, text, tags, score FROM weak_pairs ORDER BY image_id, rank") { row in
-                guard let image = images[row.integer(0)] else { return }
-                out.append(PendingSample(order: Self.hash(options.seed, "weak", String(row.integer(0)), String(row.integer(1))), imageID: row.integer(0),
-                                         imageSHA: image.sha, text: row.text(2) ?? "", source: "weak", pageURL: image.page, imageURL: image.url,
-                                         width: image.w, height: image.h, weak: (row.text(3) ?? "[]", Int(row.integer(1)), row.real(4))))
+        try store.forEachKeptPair { id, imageID, text, source, pageURL in
+            guard let image = images[imageID] else { return }
+            guard let source = SampleMetadata.TextSource(rawValue: source), source != .weak else {
+                throw ShardsError.catalog("pair \(id) has text_source '\(source)', which build-shards does not know; was the catalog written by a newer curate?")
             }
+            out.append(PendingSample(order: Self.hash(options.seed, "pair", String(id)), imageID: imageID, imageSHA: image.sha256,
+                                     text: text, source: source, pageURL: pageURL, imageURL: image.url,
+                                     width: image.width, height: image.height, weak: nil))
+        }
+        for weak in try store.weakPairs() {
+            guard let image = images[weak.imageID] else { continue }
+            out.append(PendingSample(order: Self.hash(options.seed, "weak", String(weak.imageID), String(weak.rank)), imageID: weak.imageID,
+                                     imageSHA: image.sha256, text: weak.text, source: .weak, pageURL: image.pageURL, imageURL: image.url,
+                                     width: image.width, height: image.height, weak: (weak.tags, weak.rank, weak.score)))
         }
         return out.sorted { ($0.order, $0.imageID) < ($1.order, $1.imageID) }
     }

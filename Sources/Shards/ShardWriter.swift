@@ -97,7 +97,7 @@ public final class ShardWriter {
         let name = self.name(finished.count)
         let tar = current + Tar.end
         try AtomicFile.write(tar, to: folder + "/" + name)
-        let digest = SHA256.hash(data: tar).map { String(format: "%02x", $0) }.joined()
+        let digest = Hex.encode(Array(SHA256.hash(data: tar)))
         let stats = ShardStats(shard: name, samples: currentSamples, bytes: tar.count, sha256: digest, nextInput: position)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]

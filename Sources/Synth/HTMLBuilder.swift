@@ -1,3 +1,4 @@
+import CurateCore
 /// Builds one page of the synthetic site and records, for the truth, every image reference on it.
 struct HTMLBuilder {
     /// How the HTML points at an image.
@@ -64,17 +65,6 @@ struct HTMLBuilder {
     /// The absolute URL of a site path.
     private func absolute(_ path: String) -> String { CrawlGenerator.site + path }
 
-    private func escape(_ s: String) -> String {
-        var out = ""
-        for c in s {
-            switch c {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            default: out.append(c)
-            }
-        }
-        return out
-    }
+    /// Attribute values are in double quotes: apostrophes stay as they are.
+    private func escape(_ s: String) -> String { HTMLText.escaped(s, apostrophe: false) }
 }

@@ -12,12 +12,11 @@ public enum MetricsPlot {
     public static func write(metrics: String, to path: String) throws {
         let text = (try? String(contentsOfFile: metrics, encoding: .utf8)) ?? ""
         var loss: [(Double, Double)] = [], imageToText: [(Double, Double)] = [], textToImage: [(Double, Double)] = [], chance: [(Double, Double)] = []
-        for line in text.split(separator: "\n") {
-            guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any], let step = object["step"] as? Int else { continue }
-            if let value = object["loss"] as? Double { loss.append((Double(step), value)) }
-            if let eval = object["eval"] as? [String: Any], let i2t = eval["image_to_text"] as? [Double], let t2i = eval["text_to_image"] as? [Double],
-               let c = eval["chance"] as? [Double], !i2t.isEmpty {
-                imageToText.append((Double(step), i2t[0])); textToImage.append((Double(step), t2i[0])); chance.append((Double(step), c[0]))
+        for line in MetricsLine.lines(of: text) {
+            let step = Double(line.step)
+            if let value = line.loss { loss.append((step, value)) }
+            if let eval = line.eval, let i2t = eval.imageToText.first, let t2i = eval.textToImage.first, let c = eval.textToImageChance.first {
+                imageToText.append((step, i2t)); textToImage.append((step, t2i)); chance.append((step, c))
             }
         }
         var canvas = RGBImage(width: 2 * panel.width, height: panel.height, fill: .white)

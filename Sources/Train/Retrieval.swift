@@ -136,8 +136,7 @@ struct Gallery {
             guard let jpg = sample.members["jpg"] else { continue }
             keys.append(sample.key)
             captions.append(sample.members["txt"].map { String(decoding: $0, as: UTF8.self) } ?? "")
-            let json = sample.members["json"].flatMap { try? JSONSerialization.jsonObject(with: Data($0)) as? [String: Any] }
-            sources.append(json?["text_source"] as? String ?? "")
+            sources.append(SampleMetadata.decode(sample.members["json"])?.textSource.rawValue ?? "")
             identities.append(ShardSample.imageIdentity(sample))
             images.append(jpg)
         }

@@ -46,7 +46,7 @@ public enum ShardDataError: Error, CustomStringConvertible, Equatable {
 /// Model inputs: 3 planes of size×size Floats in [-1, 1] (big_vision's value_range(-1, 1)).
 public enum ModelInput {
     /// How an image becomes the model's square input.
-    public enum Fit: String, Sendable, CaseIterable {
+    public enum Fit: String, Codable, Sendable, CaseIterable {
         /// big_vision's `resize(size)`: both sides to the size, the aspect ratio not kept.
         case resize
         /// The shorter side to the size, then the centre square.

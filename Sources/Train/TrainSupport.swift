@@ -55,8 +55,8 @@ final class MetricsLog {
 
     deinit { try? handle.close() }
 
-    func write(_ object: [String: Any]) throws {
-        let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
+    func write(_ line: MetricsLine) throws {
+        let data = try line.encoded()
         do { try handle.write(contentsOf: data + Data("\n".utf8)) } catch {
             throw TrainError(message: "cannot write \(path): \(writeFailureReason(error)), then run again with --resume")
         }

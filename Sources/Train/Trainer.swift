@@ -11,6 +11,21 @@ import CurateCore
 import Kernels
 import Render
 
+/// The optimizers `curate train --optimizer` names.
+public enum OptimizerName: String, Codable, Sendable, CaseIterable {
+    /// big_vision's Adafactor, CLIPPO's.
+    case adafactor
+    case adamw
+}
+
+/// The learning-rate schedules `curate train --schedule` names.
+public enum ScheduleName: String, Codable, Sendable, CaseIterable {
+    /// Linear warm-up, then cosine decay to 0.
+    case cosine
+    /// big_vision's reciprocal square root, with a linear cool-down.
+    case rsqrt
+}
+
 public struct TrainOptions: Codable, Sendable, Equatable {
     public var shards: String
     public var out: String
@@ -18,16 +33,16 @@ public struct TrainOptions: Codable, Sendable, Equatable {
     public var modelSettings: [String] = []
     public var steps = 300
     public var batch = 32
-    public var optimizer = "adafactor"
+    public var optimizer = OptimizerName.adafactor
     public var learningRate: Float = 1e-3
     public var weightDecay: Float = 1e-4
-    public var schedule = "cosine"
+    public var schedule = ScheduleName.cosine
     public var warmup = 20
     /// Text/text pairs per batch, as a fraction; nil: 0.25 when text-pair shards exist (CLIPPO's recommendation).
     public var textPairsFraction: Double?
     /// The loss weight of weak (µ-VLA) pairs; alt-text pairs and text pairs weigh 1.
     public var weakWeight: Float = 0.5
-    public var fit = ModelInput.Fit.resize.rawValue
+    public var fit = ModelInput.Fit.resize
     /// Unifont's size when captions are rendered for the model; nil: CLIPPO's 16 for inputs of
     /// 224 pixels and more, 8 below (at 64 pixels, size 16 shows only ~28 characters of a caption).
     public var fontSize: Int?
@@ -43,25 +58,6 @@ public struct TrainOptions: Codable, Sendable, Equatable {
 public struct TrainError: Error, CustomStringConvertible {
     public let message: String
     public var description: String { message }
-}
-
-/// Image→text and text→image recall@1, 5, 10 over the val set, with chance beside them, counted
-/// as COCO counts them when an image has several captions (a weak pair's five sentences are five
-/// val samples of one image): text→image is right when the caption's image is in the top k of the
-/// distinct images; image→text, over the distinct images, when any of the image's captions is in
-/// the top k of all captions.
-public struct Recall: Codable, Sendable {
-    /// Captions (val pairs).
-    public var count: Int
-    /// Distinct images among them.
-    public var images: Int
-    public var imageToText: [Double]
-    public var textToImage: [Double]
-    /// Chance of text→image: k / images.
-    public var chance: [Double]
-    /// Chance of image→text: for an image with c of the n captions, 1 − C(n−c, k) / C(n, k), averaged.
-    public var imageToTextChance: [Double]
-    public static let ks = [1, 5, 10]
 }
 
 public final class Trainer {
@@ -96,8 +92,7 @@ public final class Trainer {
     public init(options: TrainOptions, resume: Bool) throws {
         self.options = options
         shardSet = try ShardSet(folder: options.shards)
-        guard let fit = ModelInput.Fit(rawValue: options.fit) else { throw TrainError(message: "unknown --fit \(options.fit); use resize or center-crop") }
-        self.fit = fit
+        fit = options.fit
         try FileManager.default.createDirectory(atPath: options.out, withIntermediateDirectories: true)
         if !resume && !Self.checkpoints(in: options.out).isEmpty {
             throw TrainError(message: "\(options.out) already holds checkpoints of a run; pass --resume to continue it or choose another --out")
@@ -114,9 +109,8 @@ public final class Trainer {
             model = CLIPPO(config: config, seed: options.seed)
         }
         switch options.optimizer {
-        case "adafactor": adafactor = Adafactor(table: model.table, weightDecay: options.weightDecay); adamW = nil
-        case "adamw": adamW = AdamW(table: model.table, weightDecay: options.weightDecay); adafactor = nil
-        default: throw TrainError(message: "unknown --optimizer \(options.optimizer); use adafactor or adamw")
+        case .adafactor: adafactor = Adafactor(table: model.table, weightDecay: options.weightDecay); adamW = nil
+        case .adamw: adamW = AdamW(table: model.table, weightDecay: options.weightDecay); adafactor = nil
         }
         guard options.textPairsFraction.map({ (0..<1).contains($0) }) ?? true else {
             throw TrainError(message: "--text-pairs-fraction must be in [0, 1)")
@@ -163,7 +157,7 @@ public final class Trainer {
                 }
                 ModelInput.text(String(decoding: txt, as: UTF8.self), stored: sample.members["render.png"], size: size, renderer: renderer,
                                 into: out.baseAddress! + (pairs + filled) * plane)
-                if let json = sample.members["json"], String(decoding: json, as: UTF8.self).contains("\"tags\"") {
+                if SampleMetadata.decode(sample.members["json"])?.isWeak == true {
                     batch.weights[filled] = options.weakWeight
                     batch.weak += 1
                 }
@@ -187,9 +181,10 @@ public final class Trainer {
     // MARK: The loop
 
     public func learningRate(_ step: Int) -> Float {
-        let schedule: Schedule = options.schedule == "rsqrt"
-            ? .rsqrt(warmup: options.warmup, timescale: max(options.steps / 10, 1), cooldown: options.steps / 10)
-            : .cosine(warmup: options.warmup)
+        let schedule: Schedule = switch options.schedule {
+        case .rsqrt: .rsqrt(warmup: options.warmup, timescale: max(options.steps / 10, 1), cooldown: options.steps / 10)
+        case .cosine: .cosine(warmup: options.warmup)
+        }
         return schedule.rate(step, peak: options.learningRate, total: options.steps)
     }
 
@@ -221,12 +216,12 @@ public final class Trainer {
             let seconds = Date().timeIntervalSince(stepStart), wall = Date().timeIntervalSince(previousEnd)
             previousEnd = Date()
             // pairs_per_s: the model's step alone; step_seconds: wall time since the previous step, waits included.
-            try metrics.write(["step": step, "loss": Double(loss), "lr": Double(lr), "temperature": Double(exp(model.logitScale)),
-                               "grad_norm": Double(norm), "pairs_per_s": Double(options.batch) / seconds, "step_seconds": wall,
-                               "weak_pairs": batch.weak])
+            try metrics.write(MetricsLine(step: step, loss: Double(loss), lr: Double(lr), temperature: Double(exp(model.logitScale)),
+                                          gradNorm: Double(norm), pairsPerSecond: Double(options.batch) / seconds, stepSeconds: wall,
+                                          weakPairs: batch.weak))
             Progress.show(step: step, of: options.steps, batch: options.batch, loss: loss, pairsPerSecond: Double(options.batch * (step - startStep)) / Date().timeIntervalSince(start))
             if step % options.evalEvery == 0 || step == options.steps, let recall = try evaluate() {
-                try metrics.write(["step": step, "eval": recall.dictionary])
+                try metrics.write(MetricsLine(step: step, eval: recall))
                 Progress.clear()
                 log("step \(step): " + recall.summary)
             }
@@ -313,7 +308,7 @@ public final class Trainer {
             }.reduce(0, +) / Double(representatives.count)
         }
         return Recall(count: n, images: representatives.count, imageToText: recallAt(imageRanks), textToImage: recallAt(textRanks),
-                      chance: Recall.ks.map { min(1, Double($0) / Double(representatives.count)) }, imageToTextChance: imageChance)
+                      imageToTextChance: imageChance, textToImageChance: Recall.ks.map { min(1, Double($0) / Double(representatives.count)) })
     }
 
     // MARK: Checkpoints
@@ -365,23 +360,11 @@ public final class Trainer {
     /// Drops metrics lines of steps after the checkpoint a resumed run starts from.
     func trimMetrics(_ path: String) throws {
         guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return }
+        let decoder = JSONDecoder()
         let kept = text.split(separator: "\n").filter { line in
-            guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any], let s = object["step"] as? Int else { return false }
-            return s <= step
+            guard let parsed = try? decoder.decode(MetricsLine.self, from: Data(line.utf8)) else { return false }
+            return parsed.step <= step
         }
         try AtomicFile.write(Array((kept.joined(separator: "\n") + (kept.isEmpty ? "" : "\n")).utf8), to: path)
-    }
-}
-
-extension Recall {
-    var dictionary: [String: Any] {
-        ["count": count, "images": images, "image_to_text": imageToText, "text_to_image": textToImage, "chance": chance,
-         "image_to_text_chance": imageToTextChance]
-    }
-
-    public var summary: String {
-        func f(_ v: [Double]) -> String { zip(Recall.ks, v).map { String(format: "R@%d %.3f", $0, $1) }.joined(separator: " ") }
-        return "val recall over \(count) pairs of \(images) images: image→text \(f(imageToText)) (chance \(f(imageToTextChance))); "
-            + "text→image \(f(textToImage)) (chance \(f(chance)))"
     }
 }

@@ -28,8 +28,8 @@ extension Curate {
             """
         )
 
-        @Option(help: "The work folder that holds catalog.sqlite.")
-        var work = "curate-work"
+        @OptionGroup var workOption: WorkOption
+        var work: String { workOption.work }
 
         @Option(help: "The folder for the shards (default WORK/shards).")
         var out: String?
@@ -102,10 +102,9 @@ extension Curate {
         func runWeakPairsIfMissing() throws {
             let path = work + "/catalog.sqlite"
             guard FileManager.default.fileExists(atPath: path) else { return }  // BuildShards reports it
-            let db = try SQLiteDatabase(path: path)
-            guard try !db.query("SELECT 1 FROM sqlite_master WHERE name = 'meta'").isEmpty,
-                  try db.query("SELECT 1 FROM meta WHERE key = 'weak_pairs.options'").isEmpty,
-                  try !db.query("SELECT 1 FROM meta WHERE key = 'filter.run'").isEmpty else { return }
+            let store: CatalogStore
+            do { store = try CatalogStore(path: path) } catch let error as CatalogError { throw CommandFailure(error.description) }
+            guard try store.lastFilterRun() != nil, try store.lastRun(WeakPairsRun.self) == nil else { return }
             var options = WeakPairOptions(workDirectory: work)
             options.detections = detections
             print(try WeakPairs(options: options).run().text)

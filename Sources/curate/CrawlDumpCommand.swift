@@ -26,11 +26,11 @@ extension Curate {
         @Argument(help: "WARC files, folders of WARC files, or wget --mirror folders.")
         var paths: [String]
 
-        @Option(help: "Work folder holding the catalog.")
-        var work = "curate-work"
+        @OptionGroup var workOption: WorkOption
+        var work: String { workOption.work }
 
-        @Option(help: "Worker threads for parsing pages (reading and writing the catalog run beside them).")
-        var threads = 2
+        @OptionGroup var threadsOption: ThreadsOption
+        var threads: Int { threadsOption.threads }
 
         @Option(help: "Skip response records larger than this many MB (record_too_large).")
         var maxRecordMb = 256
@@ -40,7 +40,6 @@ extension Curate {
 
         func validate() throws {
             guard !paths.isEmpty else { throw CommandFailure("give at least one WARC file or folder, e.g. curate crawl-dump samples/crawl.warc.gz") }
-            guard threads >= 1 && threads <= 64 else { throw CommandFailure("--threads must be between 1 and 64, got \(threads)") }
             guard batchRecords >= 1 else { throw CommandFailure("--batch-records must be at least 1, got \(batchRecords)") }
             guard maxRecordMb >= 1 else { throw CommandFailure("--max-record-mb must be at least 1, got \(maxRecordMb)") }
         }

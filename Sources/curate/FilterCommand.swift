@@ -11,7 +11,7 @@ extension Curate {
             commandName: "filter",
             abstract: "Apply ALIGN's image and text filters, deduplication and eval-set decontamination to the catalog.",
             discussion: """
-            Runs the rules of rules/align.toml (or --rules FILE) in order over the catalog that
+            Runs the built-in rules (Sources/Filters/Rules/align.toml; or --rules FILE) in order over the catalog that
             crawl-dump wrote: image rules first (size and aspect ratio from the header, decodability,
             a text proxy for pornographic images, too many texts, exact and near duplicates by pHash,
             near-duplicates of --eval-images), then text rules on the pairs left (shared by more than
@@ -19,7 +19,7 @@ extension Curate {
             Every dropped image and pair keeps the rule's name as its reason in filter_decisions;
             nothing is deleted, so filter can run again with other rules. Prints the effective rules,
             then a table of what each rule dropped and what remains. Decontaminated images are listed
-            in WORK/decontamination.jsonl. rules/README.md documents every rule.
+            in WORK/decontamination.jsonl. Sources/Filters/Rules/README.md documents every rule.
 
             Examples:
               \(example)
@@ -28,11 +28,11 @@ extension Curate {
             """
         )
 
-        @Option(help: "The work folder that holds catalog.sqlite.")
-        var work = "curate-work"
+        @OptionGroup var workOption: WorkOption
+        var work: String { workOption.work }
 
-        @Option(help: "The rule file (TOML).")
-        var rules = RuleSet.defaultPath
+        @Option(help: "The rule file (TOML); by default the rules built into curate (Sources/Filters/Rules/align.toml).")
+        var rules = RuleSet.builtInPath
 
         @Option(name: .customLong("set"), help: "Override one rule parameter: RULE.PARAMETER=VALUE (repeatable).")
         var overrides: [String] = []
@@ -46,12 +46,8 @@ extension Curate {
         @Option(help: "Say what the last run decided about one image or pair: image:ID, pair:ID or an image URL.")
         var explain: String?
 
-        @Option(help: "Threads that decode images for their pHash.")
-        var threads = 2
-
-        func validate() throws {
-            guard threads >= 1 && threads <= 64 else { throw CommandFailure("--threads must be between 1 and 64, got \(threads)") }
-        }
+        @OptionGroup var threadsOption: ThreadsOption
+        var threads: Int { threadsOption.threads }
 
         func run() throws {
             do {

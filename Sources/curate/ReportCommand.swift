@@ -24,8 +24,8 @@ extension Curate {
             """
         )
 
-        @Option(help: "The work folder (catalog.sqlite; shards/ and model/ by default).")
-        var work = "curate-work"
+        @OptionGroup var workOption: WorkOption
+        var work: String { workOption.work }
 
         @Option(help: "Where index.html and images/ go (default WORK/report); replaced as a whole.")
         var out: String?
@@ -73,8 +73,7 @@ extension Curate {
             let summary = embedder.examples(shards: try ShardSet(folder: shards), queries: queries, automatic: automatic, top: top)
             return RetrievalResults(
                 recalls: summary.recalls.map {
-                    .init(name: $0.name, count: $0.recall.count, images: $0.recall.images, imageToText: $0.recall.imageToText, textToImage: $0.recall.textToImage,
-                          imageToTextChance: $0.recall.imageToTextChance, textToImageChance: $0.recall.chance)
+                    .init(name: $0.name, recall: $0.recall)
                 },
                 examples: summary.examples.map { example in
                     .init(query: example.query, expectedKey: example.expectedKey,

@@ -54,7 +54,22 @@ extension Curate {
         @Option(help: "Steps between evaluations.") var evalEvery = 100
         @Flag(help: "Continue the newest checkpoint in --out.") var resume = false
 
+        /// Each enumerated option is one of its choices, or a one-line error listing them.
+        static func choice<T: RawRepresentable & CaseIterable>(_ value: String, _ option: String, _ type: T.Type) throws -> T where T.RawValue == String {
+            guard let choice = T(rawValue: value) else {
+                throw CommandFailure("--\(option) must be one of \(T.allCases.map(\.rawValue).joined(separator: ", ")), got \(value)")
+            }
+            return choice
+        }
+
         func validate() throws {
+            _ = try Self.choice(optimizer, "optimizer", OptimizerName.self)
+            _ = try Self.choice(schedule, "schedule", ScheduleName.self)
+            _ = try Self.choice(fit, "fit", ModelInput.Fit.self)
+            let variants = ViTConfig.variants.map(\.name)
+            guard variants.contains(where: { $0.lowercased() == model.lowercased() }) else {
+                throw CommandFailure("--model must be one of \(variants.joined(separator: ", ")), got \(model)")
+            }
             guard steps > 0, batch >= 2, checkpointEvery > 0, evalEvery > 0, keep > 0, warmup >= 0 else {
                 throw CommandFailure("--steps, --checkpoint-every, --eval-every and --keep must be positive and --batch at least 2")
             }
@@ -65,9 +80,9 @@ extension Curate {
             defer { withExtendedLifetime(locks) {} }
             var options = TrainOptions(shards: shards, out: out)
             options.model = model; options.modelSettings = settings; options.steps = steps; options.batch = batch
-            options.optimizer = optimizer; options.learningRate = learningRate; options.weightDecay = weightDecay
-            options.schedule = schedule; options.warmup = warmup; options.textPairsFraction = textPairsFraction
-            options.weakWeight = weakWeight; options.fit = fit; options.seed = seed; options.fontSize = fontSize
+            options.optimizer = try Self.choice(optimizer, "optimizer", OptimizerName.self); options.learningRate = learningRate; options.weightDecay = weightDecay
+            options.schedule = try Self.choice(schedule, "schedule", ScheduleName.self); options.warmup = warmup; options.textPairsFraction = textPairsFraction
+            options.weakWeight = weakWeight; options.fit = try Self.choice(fit, "fit", ModelInput.Fit.self); options.seed = seed; options.fontSize = fontSize
             options.checkpointEvery = checkpointEvery; options.keep = keep; options.evalEvery = evalEvery
             do {
                 let trainer = try Trainer(options: options, resume: resume)

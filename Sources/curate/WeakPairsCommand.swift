@@ -22,8 +22,8 @@ extension Curate {
             """
         )
 
-        @Option(help: "The work folder that holds catalog.sqlite.")
-        var work = "curate-work"
+        @OptionGroup var workOption: WorkOption
+        var work: String { workOption.work }
 
         @Option(help: "An object detector's output: JSON lines (README: Detections).")
         var detections: String?
@@ -43,12 +43,11 @@ extension Curate {
         @Flag(help: "Keep only sentences with a word whose (plural-stripped) stem is a tag's.")
         var requireTagWord = false
 
-        @Option(help: "Threads that query the index.")
-        var threads = 2
+        @OptionGroup var threadsOption: ThreadsOption
+        var threads: Int { threadsOption.threads }
 
         func validate() throws {
             guard (1...100).contains(k) else { throw CommandFailure("-k must be between 1 and 100, got \(k)") }
-            guard (1...64).contains(threads) else { throw CommandFailure("--threads must be between 1 and 64, got \(threads)") }
         }
 
         func run() throws {

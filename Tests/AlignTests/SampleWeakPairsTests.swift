@@ -15,7 +15,7 @@ import TestSupport
     static func filteredSample() throws -> String {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("curate-weak-\(UUID().uuidString)").path
         _ = try CrawlDump(options: CrawlOptions(inputs: [root + "/samples/crawl.warc.gz"], workDirectory: folder)).run()
-        var options = FilterOptions(workDirectory: folder, rules: try RuleSet.load(path: root + "/rules/align.toml"))
+        var options = FilterOptions(workDirectory: folder, rules: try RuleSet.load(path: root + "/Sources/Filters/Rules/align.toml"))
         options.evalPaths = [root + "/samples/eval"]
         _ = try Filter(options: options, readImage: StoredPayload.reader).run()
         return folder

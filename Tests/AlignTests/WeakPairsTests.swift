@@ -53,8 +53,7 @@ enum CorpusCatalog {
     static func make(_ sentences: [(source: String, text: String)]) throws -> String {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("curate-align-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        let db = try SQLiteDatabase(path: folder + "/catalog.sqlite")
-        try WeakPairs.createTables(db)
+        let db = try CatalogStore(path: folder + "/catalog.sqlite", create: true).db
         let insert = try db.prepare("INSERT INTO weak_corpus (source, text) VALUES (?, ?)")
         for s in sentences { try insert.run([.text(s.source), .text(s.text)]) }
         try db.execute("INSERT INTO weak_corpus_fts(weak_corpus_fts) VALUES ('rebuild')")

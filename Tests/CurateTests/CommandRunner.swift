@@ -22,12 +22,13 @@ enum Curate {
         return folder.appendingPathComponent("curate")
     }()
 
-    /// Runs curate with `arguments`, extra `environment` variables and `input` on standard input.
-    static func run(_ arguments: [String], environment: [String: String] = [:], input: Data? = nil) throws -> CommandResult {
+    /// Runs curate with `arguments`, extra `environment` variables and `input` on standard input,
+    /// in `directory` (the repository's root by default, so `samples/…` paths work).
+    static func run(_ arguments: [String], environment: [String: String] = [:], input: Data? = nil, in directory: URL? = nil) throws -> CommandResult {
         let process = Process()
         process.executableURL = executable
         process.arguments = arguments
-        process.currentDirectoryURL = SharedCorpus.repositoryRoot
+        process.currentDirectoryURL = directory ?? SharedCorpus.repositoryRoot
         if !environment.isEmpty {
             process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         }

@@ -143,7 +143,7 @@ import TestSupport
         }
 
         // Rules with wrong types: a string for a number, a number for a name.
-        try FileManager.default.copyItem(atPath: SharedCorpus.repositoryRoot.path + "/rules", toPath: work + "/rules")
+        try FileManager.default.copyItem(atPath: SharedCorpus.repositoryRoot.path + "/Sources/Filters/Rules", toPath: work + "/rules")
         let rules = try String(contentsOfFile: work + "/rules/align.toml", encoding: .utf8)
         for (i, (from, to)) in [("min_side = 200", "min_side = \"two hundred\""), ("name = \"image_undecodable\"", "name = 7")].enumerated() {
             #expect(rules.contains(from), "align.toml has \(from)")

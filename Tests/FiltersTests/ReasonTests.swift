@@ -5,8 +5,8 @@ import Testing
 import TestSupport
 @testable import Filters
 
-/// One hand-made image or pair per drop reason, in a catalog written here (the columns filter
-/// reads; images are files of a mirror folder), each expected to be dropped by exactly its rule.
+/// One hand-made image or pair per drop reason, in a catalog written here (Catalog's schema;
+/// images are files of a mirror folder), each expected to be dropped by exactly its rule.
 @Suite struct ReasonTests {
     struct Made {
         var folder: String
@@ -18,20 +18,11 @@ import TestSupport
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("curate-reasons-\(UUID().uuidString)").path
         let mirror = folder + "/mirror"
         try FileManager.default.createDirectory(atPath: mirror + "/eval", withIntermediateDirectories: true)
-        let db = try SQLiteDatabase(path: folder + "/catalog.sqlite")
+        let db = try CatalogStore(path: folder + "/catalog.sqlite", create: true).db
         try db.execute("""
-            CREATE TABLE sources (id INTEGER PRIMARY KEY, path TEXT NOT NULL);
-            CREATE TABLE pages (id INTEGER PRIMARY KEY, url TEXT NOT NULL, title TEXT);
-            CREATE TABLE images (id INTEGER PRIMARY KEY, sha256 TEXT, format TEXT, width INTEGER NOT NULL, height INTEGER NOT NULL,
-                bytes INTEGER, source_id INTEGER NOT NULL, path TEXT, codec TEXT NOT NULL, offset INTEGER NOT NULL, length INTEGER NOT NULL, url TEXT);
-            CREATE TABLE image_urls (url_key TEXT, url TEXT NOT NULL, image_id INTEGER NOT NULL, source_id INTEGER, via TEXT, payload_digest TEXT);
-            CREATE TABLE refs (id INTEGER PRIMARY KEY, page_id INTEGER NOT NULL, image_id INTEGER);
-            CREATE TABLE pairs (id INTEGER PRIMARY KEY, image_id INTEGER NOT NULL, ref_id INTEGER NOT NULL, page_id INTEGER NOT NULL,
-                text TEXT NOT NULL, text_source TEXT NOT NULL);
-            CREATE TABLE sentences (id INTEGER PRIMARY KEY, page_id INTEGER NOT NULL, seq INTEGER, block INTEGER, text TEXT NOT NULL);
-            CREATE VIRTUAL TABLE sentences_fts USING fts5(text, content='sentences', content_rowid='id');
-            INSERT INTO sources VALUES (1, '\(mirror)');
-            INSERT INTO pages VALUES (1, 'http://example.test/a.html', 'A page'), (2, 'http://example.test/b.html', 'Another page');
+            INSERT INTO sources (id, path, kind, sha256, bytes, status) VALUES (1, '\(mirror)', 'mirror', 'made', 0, 'done');
+            INSERT INTO pages (id, source_id, codec, offset, length, url, title, refs, sentences) VALUES
+                (1, 1, 'none', 0, 0, 'http://example.test/a.html', 'A page', 0, 0), (2, 1, 'none', 0, 0, 'http://example.test/b.html', 'Another page', 0, 0);
             """)
         var made = Made(folder: folder)
         var nextImage: Int64 = 1, nextPair: Int64 = 1
@@ -40,10 +31,11 @@ import TestSupport
             try Data(bytes).write(to: URL(fileURLWithPath: mirror + "/" + name))
             let id = nextImage
             nextImage += 1
-            try db.query("INSERT INTO images (id, width, height, source_id, path, codec, offset, length, url) VALUES (?, ?, ?, 1, ?, 'none', 0, ?, ?)",
-                         [.integer(id), .integer(Int64(width)), .integer(Int64(height)), .text(name), .integer(Int64(bytes.count)),
-                          .text(url ?? "http://example.test/img/\(label).jpg")])
-            try db.query("INSERT INTO refs (page_id, image_id) VALUES (?, ?)", [.integer(page), .integer(id)])
+            try db.query("INSERT INTO images (id, sha256, format, width, height, bytes, source_id, path, codec, offset, length, url) VALUES (?, ?, 'jpeg', ?, ?, ?, 1, ?, 'none', 0, ?, ?)",
+                         [.integer(id), .text("sha-\(label)"), .integer(Int64(width)), .integer(Int64(height)), .integer(Int64(bytes.count)), .text(name),
+                          .integer(Int64(bytes.count)), .text(url ?? "http://example.test/img/\(label).jpg")])
+            try db.query("INSERT INTO refs (page_id, position, chosen_by, alt_state, status, image_id) VALUES (?, 0, 'src', 'present', 'resolved', ?)",
+                         [.integer(page), .integer(id)])
             made.imageIDs[label] = id
         }
         func pair(_ label: String, image: String, _ text: String) throws {
@@ -73,7 +65,7 @@ import TestSupport
         // Page text: two sentences with blocklisted terms condemn page 2's images; one mention on
         // page 3 does not (page_min_sentences = 2).
         try db.execute("""
-            INSERT INTO pages VALUES (3, 'http://example.test/c.html', 'A third page');
+            INSERT INTO pages (id, source_id, codec, offset, length, url, title, refs, sentences) VALUES (3, 1, 'none', 0, 0, 'http://example.test/c.html', 'A third page', 0, 0);
             INSERT INTO sentences (page_id, seq, block, text) VALUES (2, 0, 0, 'Watch free porn videos here.'),
                 (2, 1, 0, 'The best XXX clips of the week.'), (2, 2, 0, 'A harmless sentence.'),
                 (3, 0, 0, 'An article about the porn industry and the law.'), (3, 1, 0, 'Nothing else of note.');
@@ -110,7 +102,7 @@ import TestSupport
     static let overrides = ["image_too_many_texts.max_texts=2", "text_shared_by_many_images.max_images=2", "text_rare_token.min_count=2"]
 
     func run(_ made: Made, dryRun: Bool = false) throws -> FilterReport {
-        var rules = try RuleSet.load(path: SampleCatalog.root + "/rules/align.toml")
+        var rules = try RuleSet.load(path: SampleCatalog.root + "/Sources/Filters/Rules/align.toml")
         for o in Self.overrides { try rules.override(o) }
         var options = FilterOptions(workDirectory: made.folder, rules: rules)
         options.evalPaths = [made.folder + "/mirror/eval"]
@@ -170,7 +162,7 @@ import TestSupport
         #expect(try decisions(made) == first, "a second run with the same rules decides the same")
         // Another rule set replaces the decisions: inclusive bounds keep a 200-px image? Here: switch
         // the size rule off and the small image's decision goes.
-        var rules = try RuleSet.load(path: SampleCatalog.root + "/rules/align.toml")
+        var rules = try RuleSet.load(path: SampleCatalog.root + "/Sources/Filters/Rules/align.toml")
         for o in Self.overrides + ["image_too_small.enabled=false"] { try rules.override(o) }
         _ = try Filter(options: FilterOptions(workDirectory: made.folder, rules: rules), readImage: SampleCatalog.readImage).run()
         #expect(try decisions(made)["image:\(made.imageIDs["small"]!)"] == nil)

@@ -29,7 +29,7 @@ enum SampleCatalog {
     static let readImage = StoredPayload.reader
 
     static func rules(_ overrides: [String] = []) throws -> RuleSet {
-        var rules = try RuleSet.load(path: root + "/rules/align.toml")
+        var rules = try RuleSet.load(path: root + "/Sources/Filters/Rules/align.toml")
         for o in overrides { try rules.override(o) }
         return rules
     }

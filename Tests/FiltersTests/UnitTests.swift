@@ -83,7 +83,7 @@ import TestSupport
     }
 
     @Test func theShippedRulesAreALIGNsInOrder() throws {
-        let rules = try RuleSet.load(path: SampleCatalog.root + "/rules/align.toml")
+        let rules = try RuleSet.load(path: SampleCatalog.root + "/Sources/Filters/Rules/align.toml")
         let align = rules.rules.filter { $0.set == "align" }
         #expect(align.first { $0.check == .minShorterSide }?.int("min_side") == 200)
         #expect(align.first { $0.check == .maxAspectRatio }?.double("max_ratio") == 3)
@@ -99,7 +99,7 @@ import TestSupport
 
 @Suite struct BoilerplateTests {
     @Test func theShippedListCatchesJunkAndSparesCaptions() throws {
-        let rules = try RuleSet.load(path: SampleCatalog.root + "/rules/align.toml")
+        let rules = try RuleSet.load(path: SampleCatalog.root + "/Sources/Filters/Rules/align.toml")
         let list = try BoilerplateList(lines: rules.list(of: rules.rules.first { $0.check == .boilerplate }!), source: "boilerplate.txt")
         func hit(_ text: String) -> Bool { list.match(text) != nil }
         for junk in ["IMG_2031.JPG", "DSC05456.jpg", "image73.png", "1920x1080", "800 × 600 px", "Click here!", "click here to enlarge",
@@ -135,7 +135,7 @@ import TestSupport
 @Suite struct RuleFileSubsetTests {
     /// Every committed rule file is in the subset TOMLKit is given.
     @Test func theCommittedRulesPass() throws {
-        let text = try String(contentsOfFile: SharedCorpus.repositoryRoot.path + "/rules/align.toml", encoding: .utf8)
+        let text = try String(contentsOfFile: SharedCorpus.repositoryRoot.path + "/Sources/Filters/Rules/align.toml", encoding: .utf8)
         #expect(RuleSet.textProblem(text) == nil)
     }
 

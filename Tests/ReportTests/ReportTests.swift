@@ -85,7 +85,7 @@ struct AssetsTests {
         #expect(crawled.sectionsRun == ["Runs", "Funnel: crawl to shards"])
         #expect(page.contains("<td>filter</td><td><span class=\"notrun\">not run</span>"), "the funnel says filter has not run")
 
-        var options = FilterOptions(workDirectory: work, rules: try RuleSet.load(path: Self.root + "/rules/align.toml"))
+        var options = FilterOptions(workDirectory: work, rules: try RuleSet.load(path: Self.root + "/Sources/Filters/Rules/align.toml"))
         options.evalPaths = [Self.root + "/samples/eval"]
         let filtered = try Filter(options: options, readImage: StoredPayload.reader).run()
         let (summary, report) = try Self.report(work)
@@ -118,7 +118,7 @@ struct AssetsTests {
     @Test func unreadableDumpsAndModelsAreShownNotFatal() throws {
         let work = try Self.work()
         defer { try? FileManager.default.removeItem(atPath: work) }
-        var options = FilterOptions(workDirectory: work, rules: try RuleSet.load(path: Self.root + "/rules/align.toml"))
+        var options = FilterOptions(workDirectory: work, rules: try RuleSet.load(path: Self.root + "/Sources/Filters/Rules/align.toml"))
         options.evalPaths = [Self.root + "/samples/eval"]
         _ = try Filter(options: options, readImage: StoredPayload.reader).run()
         // The dump has moved away since the crawl: every thumbnail becomes a box saying so.
@@ -137,8 +137,8 @@ struct AssetsTests {
 
         // Results from a retriever: the query's own image is framed, its rank stated.
         let image = try TestImages.photo(width: 64, height: 64, seed: 3).encoded(.jpeg(quality: 90))
-        let results = RetrievalResults(recalls: [.init(name: "all val pairs", count: 2, images: 2, imageToText: [0.5, 1, 1], textToImage: [1, 1, 1],
-                                                                  imageToTextChance: [0.5, 1, 1], textToImageChance: [0.5, 1, 1])],
+        let results = RetrievalResults(recalls: [.init(name: "all val pairs", recall: Recall(count: 2, images: 2, imageToText: [0.5, 1, 1], textToImage: [1, 1, 1],
+                                                                                          imageToTextChance: [0.5, 1, 1], textToImageChance: [0.5, 1, 1]))],
                                        examples: [.init(query: "a red <circle>", expectedKey: "v2", hits: [.init(key: "v1", caption: "one", score: 0.9, image: image),
                                                                                                          .init(key: "v2", caption: "two", score: 0.8, image: image)])])
         let (_, retrieved) = try Self.report(work, retriever: { checkpoint, _, _, _, _ in
@@ -158,7 +158,7 @@ struct AssetsTests {
         let work = NSTemporaryDirectory() + "curate-report-corpus-\(UUID().uuidString)"
         defer { try? FileManager.default.removeItem(atPath: work) }
         _ = try CrawlDump(options: CrawlOptions(inputs: [corpus + "/warc"], workDirectory: work)).run()
-        var options = FilterOptions(workDirectory: work, rules: try RuleSet.load(path: Self.root + "/rules/align.toml"))
+        var options = FilterOptions(workDirectory: work, rules: try RuleSet.load(path: Self.root + "/Sources/Filters/Rules/align.toml"))
         options.evalPaths = [corpus + "/images/valid", corpus + "/images/corrupt"]
         _ = try Filter(options: options, readImage: StoredPayload.reader).run()
         let (summary, page) = try Self.report(work, examples: 6)

@@ -10,26 +10,20 @@ import Testing
     static func catalog(images: Int, texts: Int) throws -> String {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("curate-bs-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        let db = try SQLiteDatabase(path: folder + "/catalog.sqlite")
+        let store = try CatalogStore(path: folder + "/catalog.sqlite", create: true)
+        let db = store.db
         try db.execute("""
-            CREATE TABLE sources (id INTEGER PRIMARY KEY, path TEXT NOT NULL);
-            CREATE TABLE pages (id INTEGER PRIMARY KEY, url TEXT NOT NULL);
-            CREATE TABLE images (id INTEGER PRIMARY KEY, sha256 TEXT, width INTEGER, height INTEGER, source_id INTEGER, path TEXT,
-                codec TEXT, offset INTEGER, length INTEGER, url TEXT);
-            CREATE TABLE refs (id INTEGER PRIMARY KEY, page_id INTEGER, image_id INTEGER);
-            CREATE TABLE pairs (id INTEGER PRIMARY KEY, image_id INTEGER, ref_id INTEGER, page_id INTEGER, text TEXT, text_source TEXT);
-            CREATE TABLE sentences (id INTEGER PRIMARY KEY, page_id INTEGER, seq INTEGER, block INTEGER, text TEXT);
-            CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT);
-            CREATE TABLE filter_decisions (item TEXT, id INTEGER, rule TEXT, detail TEXT);
-            CREATE VIEW kept_pairs AS SELECT * FROM pairs WHERE id NOT IN (SELECT id FROM filter_decisions WHERE item = 'pair');
-            INSERT INTO sources VALUES (1, '/nowhere'); INSERT INTO pages VALUES (1, 'http://x.test/p.html');
-            INSERT INTO meta VALUES ('filter.run', '1');
+            INSERT INTO sources (id, path, kind, sha256, bytes, status) VALUES (1, '/nowhere', 'mirror', 'made', 0, 'done');
+            INSERT INTO pages (id, source_id, codec, offset, length, url, refs, sentences) VALUES (1, 1, 'none', 0, 0, 'http://x.test/p.html', 0, 0);
             """)
+        try store.recordRun(FilterRun.self, options: FilterRun.Options(rules: "# none", evalImages: []),
+                            summary: FilterRun.Summary(images: images, pairs: images * texts, rules: [], decontaminated: 0, missingReferences: 0, seconds: 0),
+                            started: Date())
         var pair = 1
         for i in 1...images {
-            try db.query("INSERT INTO images VALUES (?, ?, 640, 480, 1, ?, 'none', 0, 0, ?)",
+            try db.query("INSERT INTO images (id, sha256, format, width, height, bytes, source_id, path, codec, offset, length, url) VALUES (?, ?, 'jpeg', 640, 480, 0, 1, ?, 'none', 0, 0, ?)",
                          [.integer(Int64(i)), .text(String(format: "%064x", i * 7919)), .text("\(i).jpg"), .text("http://x.test/\(i).jpg")])
-            try db.query("INSERT INTO refs (page_id, image_id) VALUES (1, ?)", [.integer(Int64(i))])
+            try db.query("INSERT INTO refs (page_id, position, chosen_by, alt_state, status, image_id) VALUES (1, 0, 'src', 'present', 'resolved', ?)", [.integer(Int64(i))])
             for t in 0..<texts {
                 try db.query("INSERT INTO pairs VALUES (?, ?, 1, 1, ?, 'alt')", [.integer(Int64(pair)), .integer(Int64(i)), .text("image \(i) text \(t)")])
                 pair += 1

@@ -1,0 +1,202 @@
+// filter's decisions, typed, and what the later stages read of them: the kept images and pairs
+// (defined once, by the views `kept_images` and `kept_pairs`) and, for weak-pairs and
+// build-shards, the kept images with their context.
+import CurateCore
+import Foundation
+
+/// One dropped image or pair: the rule and its check, a sentence for people, and the fields a
+/// reader needs (the report, the tests), so that nobody parses the sentence.
+public struct FilterDecision: Sendable, Equatable {
+    public enum Item: String, Sendable { case image, pair }
+
+    /// What the rule found, beside its sentence.
+    public struct Detail: Sendable, Equatable {
+        public var text: String?
+        /// near_duplicate: the image kept in its place; a pair dropped with its image: that image.
+        public var relatedImageID: Int64?
+        /// eval_near_duplicate: the eval image it is near.
+        public var evalPath: String?
+        /// pHash distance and colour distance, for the near-duplicate checks.
+        public var distance: Int?
+        public var colorDistance: Double?
+
+        public init(_ text: String?, relatedImageID: Int64? = nil, evalPath: String? = nil, distance: Int? = nil, colorDistance: Double? = nil) {
+            self.text = text; self.relatedImageID = relatedImageID; self.evalPath = evalPath; self.distance = distance; self.colorDistance = colorDistance
+        }
+    }
+
+    public var item: Item
+    public var id: Int64
+    public var rule: String
+    /// The check of the rule (filter's `Check` raw value: `near_duplicate`, `eval_near_duplicate`, …).
+    public var check: String
+    public var detail: Detail
+
+    public init(item: Item, id: Int64, rule: String, check: String, detail: Detail) {
+        self.item = item; self.id = id; self.rule = rule; self.check = check; self.detail = detail
+    }
+}
+
+/// The check names readers look for (filter's `Check` has them all; these are the ones other
+/// stages name).
+public enum DecisionCheck {
+    public static let nearDuplicate = "near_duplicate"
+    public static let evalNearDuplicate = "eval_near_duplicate"
+}
+
+extension CatalogStore {
+    // MARK: filter's writes (filter calls these inside its transaction)
+
+    /// Replaces the previous run's decisions and decontamination list with these.
+    public func replaceDecisions(_ decisions: [FilterDecision], decontamination: [(imageID: Int64, evalPath: String, distance: Int)]) throws {
+        try db.execute("DELETE FROM filter_decisions; DELETE FROM decontamination")
+        let insert = try db.prepare("""
+            INSERT INTO filter_decisions (item, id, rule, detail, check_name, related_image_id, eval_path, distance, color_distance)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """)
+        for d in decisions {
+            try insert.run([.text(d.item.rawValue), .integer(d.id), .text(d.rule), d.detail.text.map { .text($0) } ?? .null, .text(d.check),
+                            d.detail.relatedImageID.map { .integer($0) } ?? .null, d.detail.evalPath.map { .text($0) } ?? .null,
+                            d.detail.distance.map { .integer(Int64($0)) } ?? .null, d.detail.colorDistance.map { .real($0) } ?? .null])
+        }
+        let listed = try db.prepare("INSERT INTO decontamination (image_id, eval_path, distance) VALUES (?, ?, ?)")
+        for entry in decontamination { try listed.run([.integer(entry.imageID), .text(entry.evalPath), .integer(Int64(entry.distance))]) }
+    }
+
+    // MARK: reading decisions
+
+    static let decisionColumns = "item, id, rule, check_name, detail, related_image_id, eval_path, distance, color_distance"
+
+    static func decision(_ row: SQLiteDatabase.Row) -> FilterDecision {
+        FilterDecision(item: FilterDecision.Item(rawValue: row.text(0) ?? "") ?? .image, id: row.integer(1), rule: row.text(2) ?? "",
+                       check: row.text(3) ?? "",
+                       detail: .init(row.text(4), relatedImageID: row.isNull(5) ? nil : row.integer(5), evalPath: row.text(6),
+                                     distance: row.isNull(7) ? nil : Int(row.integer(7)), colorDistance: row.isNull(8) ? nil : row.real(8)))
+    }
+
+    /// The decision about one item, or nil when the last run kept it.
+    public func decision(_ item: FilterDecision.Item, _ id: Int64) throws -> FilterDecision? {
+        var out: FilterDecision?
+        try db.forEach("SELECT \(Self.decisionColumns) FROM filter_decisions WHERE item = ? AND id = ?", [.text(item.rawValue), .integer(id)]) {
+            out = Self.decision($0)
+        }
+        return out
+    }
+
+    /// Every decision, by item then id.
+    public func decisions() throws -> [FilterDecision] {
+        var out: [FilterDecision] = []
+        try db.forEach("SELECT \(Self.decisionColumns) FROM filter_decisions ORDER BY item, id") { out.append(Self.decision($0)) }
+        return out
+    }
+
+    /// How many images the last run dropped with `check`.
+    public func droppedImages(check: String) throws -> Int {
+        Int(try db.query("SELECT count(*) FROM filter_decisions WHERE item = 'image' AND check_name = ?", [.text(check)]).first.flatMap { row -> Int64? in
+            if case .integer(let n) = row[0] { n } else { nil } } ?? 0)
+    }
+
+    // MARK: weak-pairs' reads
+
+    /// One kept image and what weak-pairs' context tags read about it.
+    public struct KeptImageContext: Sendable {
+        public var imageID: Int64
+        public var sha256: String
+        /// Its first URL, then its other names (sorted).
+        public var urls: [String]
+        public var titles: [String] = []
+        public var figcaptions: [String] = []
+        public var pages: Set<Int64> = []
+    }
+
+    /// Kept images without a kept alt-text pair (every kept image with `allImages`), in id order,
+    /// with their URLs, the titles and figcaptions of their references and their pages.
+    public func keptImagesForWeakPairs(allImages: Bool) throws -> [KeptImageContext] {
+        var sql = "SELECT id, url, sha256 FROM kept_images"
+        if !allImages {
+            sql += " WHERE NOT EXISTS (SELECT 1 FROM kept_pairs p WHERE p.image_id = kept_images.id AND p.text_source = 'alt')"
+        }
+        var images: [KeptImageContext] = [], index: [Int64: Int] = [:]
+        try db.forEach(sql + " ORDER BY id") { row in
+            index[row.integer(0)] = images.count
+            images.append(KeptImageContext(imageID: row.integer(0), sha256: row.text(2) ?? "", urls: row.text(1).map { [$0] } ?? []))
+        }
+        try db.forEach("SELECT image_id, url FROM image_urls ORDER BY url") { row in
+            if let i = index[row.integer(0)], let url = row.text(1), !images[i].urls.contains(url) { images[i].urls.append(url) }
+        }
+        try db.forEach("SELECT image_id, page_id, title, figcaption FROM refs WHERE image_id IS NOT NULL ORDER BY id") { row in
+            guard let i = index[row.integer(0)] else { return }
+            images[i].pages.insert(row.integer(1))
+            if let title = row.text(2), !title.isEmpty, !images[i].titles.contains(title) { images[i].titles.append(title) }
+            if let caption = row.text(3), !caption.isEmpty, !images[i].figcaptions.contains(caption) { images[i].figcaptions.append(caption) }
+        }
+        return images
+    }
+
+    // MARK: build-shards' reads
+
+    public struct KeptImage: Sendable {
+        public var sha256: String, url: String, width: Int, height: Int
+        /// The page of its first reference.
+        public var pageURL: String
+    }
+
+    /// Every kept image, by id.
+    public func keptImages() throws -> [Int64: KeptImage] {
+        var out: [Int64: KeptImage] = [:]
+        try db.forEach("""
+            SELECT i.id, i.sha256, coalesce(i.url, ''), i.width, i.height,
+                   coalesce((SELECT g.url FROM refs r JOIN pages g ON g.id = r.page_id WHERE r.image_id = i.id ORDER BY r.id LIMIT 1), '')
+            FROM kept_images i
+            """) { row in
+            out[row.integer(0)] = KeptImage(sha256: row.text(1) ?? "", url: row.text(2) ?? "", width: Int(row.integer(3)), height: Int(row.integer(4)), pageURL: row.text(5) ?? "")
+        }
+        return out
+    }
+
+    /// Every kept pair with its page's URL, in id order.
+    public func forEachKeptPair(_ body: (_ id: Int64, _ imageID: Int64, _ text: String, _ source: String, _ pageURL: String) throws -> Void) throws {
+        try db.forEach("SELECT p.id, p.image_id, p.text, p.text_source, g.url FROM kept_pairs p JOIN pages g ON g.id = p.page_id ORDER BY p.id") { row in
+            try body(row.integer(0), row.integer(1), row.text(2) ?? "", row.text(3) ?? "alt", row.text(4) ?? "")
+        }
+    }
+
+    public struct WeakPair: Sendable {
+        public var imageID: Int64, rank: Int, text: String, score: Double, tags: [String], tagSource: String
+    }
+
+    /// Every weak pair, by image and rank.
+    public func weakPairs() throws -> [WeakPair] {
+        var out: [WeakPair] = []
+        try db.forEach("SELECT image_id, rank, text, score, tags, tag_source FROM weak_pairs ORDER BY image_id, rank") { row in
+            out.append(WeakPair(imageID: row.integer(0), rank: Int(row.integer(1)), text: row.text(2) ?? "", score: row.real(3),
+                                tags: WeakPairTags.decode(row.text(4) ?? "[]"), tagSource: row.text(5) ?? ""))
+        }
+        return out
+    }
+
+    /// build-shards' text pairs: the ids of sentences with a next sentence on their page.
+    public func forEachSentenceWithNext(_ body: (_ id: Int64) throws -> Void) throws {
+        try db.forEach("SELECT a.id FROM sentences a JOIN sentences b ON b.page_id = a.page_id AND b.seq = a.seq + 1") { try body($0.integer(0)) }
+    }
+
+    /// A sentence and the next on its page.
+    public func sentenceAndNext(_ id: Int64) throws -> (String, String)? {
+        var out: (String, String)?
+        try db.forEach("SELECT a.text, b.text FROM sentences a JOIN sentences b ON b.page_id = a.page_id AND b.seq = a.seq + 1 WHERE a.id = ?", [.integer(id)]) {
+            if let a = $0.text(0), let b = $0.text(1) { out = (a, b) }
+        }
+        return out
+    }
+}
+
+/// `weak_pairs.tags`: the ordered tags as a JSON array of strings.
+public enum WeakPairTags {
+    public static func encode(_ tags: [String]) -> String {
+        String(decoding: (try? JSONSerialization.data(withJSONObject: tags)) ?? Data("[]".utf8), as: UTF8.self)
+    }
+
+    public static func decode(_ text: String) -> [String] {
+        (try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String]) ?? []
+    }
+}

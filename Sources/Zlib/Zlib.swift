@@ -1,0 +1,72 @@
+// zlib, for every target that inflates or deflates (Crawl's WARC members and HTTP bodies,
+// Synth's WARC writer): the one caller of the zlib C API.
+import CZlib
+
+/// A zlib inflate stream, fed by the caller in pieces (`z_stream` with inflateInit2).
+public final class Inflater {
+    private var stream = z_stream()
+    private let windowBits: Int32
+
+    /// What one `inflate` call reached.
+    public enum Status: Equatable, Sendable {
+        /// Progress made; more input or output room needed (Z_OK).
+        case progress
+        /// No progress possible with this input (Z_BUF_ERROR): the data is cut short if no more comes.
+        case stalled
+        /// The end of the stream (a gzip member, a zlib stream) (Z_STREAM_END).
+        case end
+        /// The data is not what windowBits says, with zlib's message.
+        case failed(String)
+    }
+
+    /// windowBits as inflateInit2 takes them: 31 gzip, 47 gzip or zlib, 15 zlib, -15 raw deflate.
+    public init(windowBits: Int32) {
+        self.windowBits = windowBits
+        precondition(curate_inflate_init2(&stream, windowBits) == Z_OK, "zlib's inflateInit2 failed: out of memory.")
+    }
+
+    deinit { inflateEnd(&stream) }
+
+    /// Inflates from `input` into `output`; returns the status, the input bytes used and the output bytes written.
+    public func inflate(_ input: UnsafeBufferPointer<UInt8>, into output: UnsafeMutableBufferPointer<UInt8>) -> (status: Status, used: Int, produced: Int) {
+        stream.next_in = UnsafeMutablePointer(mutating: input.baseAddress)
+        stream.avail_in = UInt32(input.count)
+        stream.next_out = output.baseAddress
+        stream.avail_out = UInt32(output.count)
+        let code = CZlib.inflate(&stream, Z_NO_FLUSH)
+        let used = input.count - Int(stream.avail_in), produced = output.count - Int(stream.avail_out)
+        let status: Status = switch code {
+        case Z_OK: .progress
+        case Z_BUF_ERROR: .stalled
+        case Z_STREAM_END: .end
+        default: .failed(stream.msg.map { String(cString: $0) } ?? "zlib status \(code)")
+        }
+        return (status, used, produced)
+    }
+
+    /// Starts a new stream (the next gzip member) with the same settings (inflateReset).
+    public func reset() { inflateReset(&stream) }
+}
+
+public enum Zlib {
+    /// One gzip member of `bytes` (deflateInit2 with window bits 31). zlib writes mtime 0 and a
+    /// fixed OS byte, so the same input always gives the same bytes.
+    public static func gzip(_ bytes: [UInt8], level: Int32 = 6) -> [UInt8] {
+        var stream = z_stream()
+        precondition(curate_deflate_init2(&stream, level, 31) == Z_OK, "zlib's deflateInit2 failed: out of memory.")
+        defer { deflateEnd(&stream) }
+        var output = [UInt8](repeating: 0, count: Int(deflateBound(&stream, UInt(bytes.count))) + 32)
+        var input = bytes
+        let written = input.withUnsafeMutableBufferPointer { inBuffer in
+            output.withUnsafeMutableBufferPointer { outBuffer -> Int in
+                stream.next_in = inBuffer.baseAddress
+                stream.avail_in = UInt32(inBuffer.count)
+                stream.next_out = outBuffer.baseAddress
+                stream.avail_out = UInt32(outBuffer.count)
+                precondition(deflate(&stream, Z_FINISH) == Z_STREAM_END, "zlib's deflate did not finish in a deflateBound-sized buffer.")
+                return outBuffer.count - Int(stream.avail_out)
+            }
+        }
+        return Array(output.prefix(written))
+    }
+}
