@@ -13,7 +13,7 @@ APT_PACKAGES := pkg-config libxml2-dev libpng-dev libjpeg-dev libwebp-dev libgif
                 zlib1g-dev libopenblas-dev unifont python3-venv chromium fonts-dejavu-core time
 PKGCONFIG_MODULES := libxml-2.0 libpng libjpeg libwebpdemux libgif zlib openblas sqlite3
 
-.PHONY: fuzz chaos setup build release test demo bench bench-venv bench-torch bench-images bench-crawl bench-render bench-filter bench-weak-pairs bench-train asan clean check-setup samples test-venv
+.PHONY: readme-schema fuzz chaos setup build release test demo bench bench-venv bench-torch bench-images bench-crawl bench-render bench-filter bench-weak-pairs bench-train asan clean check-setup samples test-venv
 
 ## setup: install every Debian package the project needs (idempotent; root or sudo).
 setup:
@@ -76,8 +76,11 @@ demo:
 	@[ -f curate-demo/work/shards/sizes.json ] || { rm -rf curate-demo && \
 	  .build/release/curate synth-crawl --size demo --out curate-demo/crawl && \
 	  .build/release/curate crawl-dump curate-demo/crawl/crawl.warc.gz --work curate-demo/work && \
-	  .build/release/curate filter --work curate-demo/work --eval-images curate-demo/crawl/eval | sed -n '/^rule /,$$p' && \
-	  .build/release/curate build-shards --work curate-demo/work --detections curate-demo/crawl/detections.jsonl --text-pairs 0.25; }
+	  .build/release/curate filter --work curate-demo/work --eval-images curate-demo/crawl/eval | sed -n '/^rule /,$$p'; }
+	@# Captions rendered at the mu model's 64 px and font size 8, so the trainer renders none (a
+	@# folder built for another size is rebuilt; one built for this size is resumed, at once).
+	.build/release/curate build-shards --work curate-demo/work --detections curate-demo/crawl/detections.jsonl --text-pairs 0.25 \
+	  --render-size 64 --render-font-size 8
 	rm -rf curate-demo/work/model
 	.build/release/curate train --shards curate-demo/work/shards --out curate-demo/work/model $(DEMO_TRAIN)
 	.build/release/curate search --checkpoint curate-demo/work/model/step-$$(printf %09d $(DEMO_STEPS)).safetensors --shards curate-demo/work/shards -k 3 "a large pink circle"
@@ -202,3 +205,8 @@ CHAOS_DIR ?= /tmp/curate-chaos
 chaos:
 	$(SWIFT) build -c release --product curate
 	python3 Tests/Chaos/chaos.py --curate .build/release/curate --dir $(CHAOS_DIR) --kills $(CHAOS_KILLS)
+
+## readme-schema: regenerate README.md's catalog schema section from `curate schema`.
+readme-schema:
+	$(SWIFT) build --product curate
+	@python3 -c 'import re,subprocess,sys; s=open("README.md").read(); g=subprocess.run([".build/debug/curate","schema"],capture_output=True,text=True,check=True).stdout; b=s.index("<!-- schema:begin"); b=s.index("\n",b)+1; e=s.index("<!-- schema:end -->"); open("README.md","w").write(s[:b]+g+s[e:])'

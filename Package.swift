@@ -83,7 +83,7 @@ let package = Package(
         .testTarget(name: "SystemLibrariesTests", dependencies: ["CLibXML2", "CZlib", "CLibPNG", "CLibWebP", "CGIF", "CSQLite", "COpenBLAS"]),
         .testTarget(name: "FuzzRegressionTests", dependencies: ["FuzzTargets", "TestSupport"]),
         .testTarget(name: "ReportTests", dependencies: ["Report", "Crawl", "Filters", "Catalog", "CurateCore", "Imaging", "TestSupport"]),
-        .testTarget(name: "CurateTests", dependencies: ["curate", "Catalog", "CurateCore", "CZlib", "TestSupport"]),
+        .testTarget(name: "CurateTests", dependencies: ["curate", "Catalog", "CurateCore", "CZlib", "TestSupport", .product(name: "Crypto", package: "swift-crypto")]),
     ]
 )
 

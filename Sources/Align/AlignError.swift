@@ -5,6 +5,8 @@ public enum AlignError: Error, Equatable, Sendable, CustomStringConvertible {
     case detectionsUnreadable(path: String)
     case corpusUnreadable(path: String)
     case catalog(String)
+    /// The catalog could not be opened (Catalog's one line).
+    case catalogRefused(String)
 
     public var description: String {
         switch self {
@@ -12,6 +14,7 @@ public enum AlignError: Error, Equatable, Sendable, CustomStringConvertible {
         case .notFiltered: "the catalog has no filter decisions yet; run curate filter first (weak pairs are made for the images it keeps)"
         case .detectionsUnreadable(let path): "cannot read the detections file \(path); pass JSON lines as the README's \"Detections\" describes"
         case .corpusUnreadable(let path): "cannot read the corpus \(path); pass a UTF-8 text file or a folder of them"
+        case .catalogRefused(let message): message
         case .catalog(let message): "catalog error: \(message); check that the work folder is not in use by another curate"
         }
     }

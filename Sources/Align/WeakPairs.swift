@@ -40,7 +40,7 @@ public final class WeakPairs {
             store = try CatalogStore(path: options.catalogPath)
             guard try store.lastFilterRun() != nil else { throw AlignError.notFiltered }
         } catch let error as CatalogError {
-            throw AlignError.catalog(error.description)
+            throw AlignError.catalogRefused(error.description)
         } catch let error as SQLiteError {
             throw AlignError.catalog(error.description)
         }

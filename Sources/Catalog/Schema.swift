@@ -124,7 +124,7 @@ public enum CatalogSchema {
 
     /// Every table and view, with its writer and readers, in the README's order.
     public static let tables: [TableDescription] = [
-        .init(name: "runs", writer: "every stage, through `Catalog` (`RunLog`)", readers: "report; `Catalog` (the last run of a command)",
+        .init(name: "runs", writer: "crawl-dump, filter, weak-pairs, through `CatalogStore.startRun` and `recordRun`", readers: "report; `Catalog` (the last run of a command)",
               rows: "run of a command: `options` and `summary` are JSON of `Catalog`'s Codable types (`RunRecords.swift`)"),
         .init(name: "meta", writer: "crawl-dump (`fts_indexed_to`), weak-pairs (`weak_corpus.key`)", readers: "the same stage",
               rows: "key-value state: how far the FTS5 index is filled; which --corpus files `weak_corpus` holds"),

@@ -1,5 +1,6 @@
 /// Where crawl-dump found an image's bytes: a WARC record in `sourcePath` (codec, offset and
 /// length as the catalog's `images` row records them) or the file `mirrorPath` of a mirror folder.
+/// `CatalogStore.imageLocations` reads them.
 /// Later stages read images back through a `StoredImageReader` the `curate` executable passes
 /// them (crawl-dump's `StoredPayload`), so no stage imports another.
 public struct StoredImageLocation: Sendable, Equatable {
@@ -16,9 +17,6 @@ public struct StoredImageLocation: Sendable, Equatable {
         self.offset = offset
         self.length = length
     }
-
-    /// The catalog query for every image's location: id, then the five fields in order.
-    public static let catalogQuery = "SELECT i.id, s.path, i.path, i.codec, i.offset, i.length FROM images i JOIN sources s ON s.id = i.source_id"
 }
 
 /// Reads an image's bytes back from its dump; a `ReasonedError` it throws is counted by reason.

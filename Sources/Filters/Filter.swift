@@ -78,7 +78,7 @@ public final class Filter {
             try store.db.execute("PRAGMA temp_store = MEMORY; PRAGMA cache_size = -65536")
             try store.createFilterScratchTables()
         } catch let error as CatalogError {
-            throw FilterError.catalog(error.description)
+            throw FilterError.catalogRefused(error.description)
         } catch let error as SQLiteError {
             throw FilterError.catalog(error.description)
         }

@@ -8,6 +8,8 @@ public enum FilterError: Error, Equatable, Sendable, CustomStringConvertible {
     case listUnreadable(path: String, rule: String)
     case noCatalog(path: String)
     case catalog(String)
+    /// The catalog could not be opened (Catalog's one line: missing, newer, SQLite's message).
+    case catalogRefused(String)
     case evalUnreadable(path: String, reason: String)
     case notFound(String)
 
@@ -23,6 +25,7 @@ public enum FilterError: Error, Equatable, Sendable, CustomStringConvertible {
             "cannot read \(path), the list of rule \(rule); it is looked up beside the rule file"
         case .noCatalog(let path):
             "no catalog at \(path); run curate crawl-dump first, or pass --work with the folder that holds catalog.sqlite"
+        case .catalogRefused(let message): message
         case .catalog(let message):
             "catalog error: \(message); check that the work folder is not in use by another curate"
         case .evalUnreadable(let path, let reason):

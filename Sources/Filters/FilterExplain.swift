@@ -20,7 +20,7 @@ public enum FilterExplain {
             out += try image(imageID, store)
             return out
         } catch let error as CatalogError {
-            throw FilterError.catalog(error.description)
+            throw FilterError.catalogRefused(error.description)
         } catch let error as SQLiteError {
             throw FilterError.catalog(error.description)
         }

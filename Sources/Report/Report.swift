@@ -66,12 +66,15 @@ public enum ReportError: Error, CustomStringConvertible, Sendable {
     case noWork(String)
     case cannotWrite(path: String, reason: String)
     case unreadableCatalog(path: String, message: String)
+    /// The catalog could not be opened (Catalog's one line: a newer schema).
+    case catalogRefused(String)
     case notAReport(String)
 
     public var description: String {
         switch self {
         case .noWork(let path): "\(path) is not a folder; pass --work with the folder curate crawl-dump wrote (curate-work by default)"
         case .cannotWrite(let path, let reason): "cannot write the report to \(path): \(reason); pass --out with a writable folder"
+        case .catalogRefused(let message): message
         case .notAReport(let path): "\(path) holds files that are not a curate report, and --out is replaced as a whole; pass --out with a new folder or an earlier report's"
         case .unreadableCatalog(let path, let message): "\(path) is not a readable catalog (\(message)); pass --work with a folder curate crawl-dump wrote, or run curate crawl-dump again"
         }
@@ -131,7 +134,7 @@ public final class Report {
                 weakPairsRun = try store.lastRun(WeakPairsRun.self)
             } catch let error as CatalogError {
                 if case .sqlite(let error) = error { throw ReportError.unreadableCatalog(path: catalogPath, message: error.message) }
-                throw ReportError.unreadableCatalog(path: catalogPath, message: error.description)
+                throw ReportError.catalogRefused(error.description)
             } catch let error as SQLiteError {
                 throw ReportError.unreadableCatalog(path: catalogPath, message: error.message)
             } catch { throw ReportError.unreadableCatalog(path: catalogPath, message: "\(error)") }

@@ -41,6 +41,7 @@ extension BuildShards {
     func startOrResume(_ pending: [PendingSample]) throws {
         var identity = "\(options.seed) \(options.shardSamples) \(options.shardBytes) \(options.valFraction) \(options.valMinimum) "
         identity += "\(options.resize) \(options.jpegQuality) \(options.textPairs) \(options.textPairsRatio ?? -1) "
+        if options.render != .clippo { identity += "render \(options.render.imageSize) \(options.render.fontSize) " }
         identity += "filter run \(filterRun.id) weak-pairs run \(weakPairsRun.map { String($0.id) } ?? "-") \(pending.count)"
         var digest = Self.hash(options.seed, identity)
         for p in pending { digest = Self.hash(digest, String(p.order), p.text) }
@@ -147,7 +148,9 @@ extension BuildShards {
             "weak_pairs": try weakPairsRun.map { try JSONSerialization.jsonObject(with: Data(CatalogJSON.encode($0.options).utf8)) } ?? NSNull(),
             "options": ["seed": options.seed, "shard_samples": options.shardSamples, "shard_bytes": options.shardBytes,
                         "val_fraction": options.valFraction, "val_minimum": options.valMinimum, "resize": "\(options.resize)",
-                        "jpeg_quality": options.jpegQuality, "render": "CLIPPO Unifont 224x224 (big_vision render_unifont)"] as [String: Any],
+                        "jpeg_quality": options.jpegQuality,
+                        "render": "Unifont \(options.render.imageSize)x\(options.render.imageSize), font size \(options.render.fontSize) (big_vision render_unifont)",
+                        "render_size": options.render.imageSize, "render_font_size": options.render.fontSize] as [String: Any],
             "shards": shards,
         ]
         let json: ([String: Any]) throws -> [UInt8] = { Array(try JSONSerialization.data(withJSONObject: $0, options: [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes])) + [0x0A] }

@@ -23,6 +23,9 @@ public struct BuildShardsOptions: Sendable {
     /// Text/text pairs: a count, or with `textPairsRatio` a fraction of the image samples.
     public var textPairs = 0
     public var textPairsRatio: Double?
+    /// How captions are rendered into render.png: CLIPPO's 224 px at Unifont size 16 by default;
+    /// the size of the model the shards are for (the trainer uses a render that fits as it is).
+    public var render = RenderOptions.clippo
 
     public init(workDirectory: String, outDirectory: String) {
         self.workDirectory = workDirectory
@@ -78,11 +81,11 @@ public final class BuildShards {
             self.filterRun = filterRun
             weakPairsRun = try store.lastRun(WeakPairsRun.self)
         } catch let error as CatalogError {
-            throw ShardsError.catalog(error.description)
+            throw ShardsError.catalogRefused(error.description)
         } catch let error as SQLiteError {
             throw ShardsError.catalog(error.description)
         }
-        renderer = try TextRenderer(font: Unifont.load(), options: .clippo)
+        renderer = try TextRenderer(font: Unifont.load(), options: options.render)
     }
 
     /// A 64-bit hash of the seed and `parts`: the deterministic shuffle and the split.

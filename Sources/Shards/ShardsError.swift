@@ -3,12 +3,15 @@ public enum ShardsError: Error, Equatable, Sendable, CustomStringConvertible {
     case noCatalog(path: String)
     case notFiltered
     case catalog(String)
+    /// The catalog could not be opened (Catalog's one line).
+    case catalogRefused(String)
     case cannotWrite(path: String, message: String, diskFull: Bool)
 
     public var description: String {
         switch self {
         case .noCatalog(let path): "no catalog at \(path); run curate crawl-dump first, or pass --work with the folder that holds catalog.sqlite"
         case .notFiltered: "the catalog has no filter decisions yet; run curate filter first (shards hold what it keeps)"
+        case .catalogRefused(let message): message
         case .catalog(let message): "catalog error: \(message); check that the work folder is not in use by another curate"
         case .cannotWrite(let path, let message, true):
             "cannot write \(path): the disk is full (\(message)); free space on it and run again (the finished shards are kept and the run resumes)"

@@ -19,6 +19,9 @@ extension DropReason {
 public struct ShardSet: Sendable {
     public let folder: String
     public let train: [String], val: [String], textPairs: [String]
+    /// How the shards' `render.png` members were rendered (manifest.json's options; shards of
+    /// curate before `--render-size` have CLIPPO's 224 px at font size 16).
+    public let render: StoredRender
 
     public init(folder: String) throws(ShardDataError) {
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: folder) else { throw .noFolder(folder) }
@@ -28,6 +31,32 @@ public struct ShardSet: Sendable {
         self.folder = folder
         train = split("train"); val = split("val"); textPairs = split("textpairs")
         if train.isEmpty { throw .noTrainShards(folder) }
+        render = StoredRender(manifest: folder + "/manifest.json")
+    }
+}
+
+/// The size and Unifont size of the captions a shard folder holds as render.png.
+public struct StoredRender: Sendable, Equatable {
+    public var size: Int
+    public var fontSize: Int
+
+    public static let clippo = StoredRender(size: RenderOptions.clippo.imageSize, fontSize: RenderOptions.clippo.fontSize)
+
+    public init(size: Int, fontSize: Int) { self.size = size; self.fontSize = fontSize }
+
+    /// From manifest.json's `options.render_size` and `render_font_size`; CLIPPO's without them.
+    init(manifest path: String) {
+        struct Manifest: Decodable {
+            struct Options: Decodable { var render_size: Int?; var render_font_size: Int? }
+            var options: Options?
+        }
+        let options = FileManager.default.contents(atPath: path).flatMap { try? JSONDecoder().decode(Manifest.self, from: $0) }?.options
+        self.init(size: options?.render_size ?? Self.clippo.size, fontSize: options?.render_font_size ?? Self.clippo.fontSize)
+    }
+
+    /// Whether a stored render can stand for `renderer`'s rendering at the model's `size`.
+    func fits(_ renderer: TextRenderer, size: Int) -> Bool {
+        self.size == size && fontSize == renderer.options.fontSize && renderer.options.imageSize == size
     }
 }
 
@@ -73,14 +102,17 @@ public enum ModelInput {
 
     /// A text's render: the stored `render.png` when it is size×size and the renderer uses
     /// CLIPPO's font size (the size build-shards renders at), else rendered now.
-    public static func text(_ text: String, stored: [UInt8]?, size: Int, renderer: TextRenderer,
-                            into out: UnsafeMutablePointer<Float>) {
-        if let stored, renderer.options.fontSize == RenderOptions.clippo.fontSize,
+    /// Returns whether the stored render was used (false: the text was rendered here).
+    @discardableResult
+    public static func text(_ text: String, stored: [UInt8]?, storedAs render: StoredRender = .clippo, size: Int, renderer: TextRenderer,
+                            into out: UnsafeMutablePointer<Float>) -> Bool {
+        if let stored, render.fits(renderer, size: size),
            let image = try? ImageDecoder.decode(stored), image.width == size, image.height == size {
             planes(image, size: size, into: out)
-            return
+            return true
         }
         planes(renderer.renderRGB(text), size: size, into: out)
+        return false
     }
 
     /// RGB8 (size×size) -> planes (3, size, size), v/127.5 − 1.

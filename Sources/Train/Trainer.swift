@@ -74,6 +74,9 @@ public final class Trainer {
     public private(set) var skipped = ReasonCounts()
     /// Seconds the model waited for the background batch preparation (the loader's cost in the step).
     public private(set) var loaderWait: Double = 0
+    /// Captions of the batches trained on: taken from the shards' render.png, or rendered here
+    /// (the shards were rendered at another size or font size than the model's).
+    public private(set) var captionsFromShards = 0, captionsRendered = 0
     /// Seconds of the whole loop, batches included.
     public private(set) var loopSeconds: Double = 0
     /// Steps this process ran (a resumed run starts counting at its checkpoint).
@@ -125,6 +128,10 @@ public final class Trainer {
         if let file { try restore(file) }
     }
 
+    /// The Unifont size captions are rendered at for this model.
+    public var renderFontSize: Int { renderer.options.fontSize
+    }
+
     static func checkpoints(in folder: String) -> [String] {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
         return names.filter { $0.hasPrefix("step-") && $0.hasSuffix(".safetensors") }.sorted().map { folder + "/" + $0 }
@@ -137,6 +144,8 @@ public final class Trainer {
         var pixels: [Float]
         var weights: [Float]
         var weak: Int
+        /// Captions whose stored render was used, and captions rendered for the batch.
+        var stored = 0, rendered = 0
         /// The streams' positions after this batch: what a checkpoint taken after it records (the
         /// prefetcher reads ahead, so the streams themselves are further on).
         var imagesPosition = 0, textPairsPosition = 0
@@ -147,6 +156,8 @@ public final class Trainer {
         let pairs = options.batch, size = model.config.imageSize, plane = 3 * size * size
         var batch = Batch(pixels: [Float](repeating: 0, count: 2 * pairs * plane), weights: [Float](repeating: 1, count: pairs), weak: 0)
         let texts = textPairsPerBatch
+        var stored = 0, rendered = 0
+        func count(_ fromShards: Bool) { if fromShards { stored += 1 } else { rendered += 1 } }
         try batch.pixels.withUnsafeMutableBufferPointer { out in
             var filled = 0
             while filled < pairs - texts {
@@ -155,8 +166,8 @@ public final class Trainer {
                 do { try ModelInput.image(jpg, size: size, fit: fit, into: out.baseAddress! + filled * plane) } catch {
                     skipped.drop(.imageUndecodable); continue
                 }
-                ModelInput.text(String(decoding: txt, as: UTF8.self), stored: sample.members["render.png"], size: size, renderer: renderer,
-                                into: out.baseAddress! + (pairs + filled) * plane)
+                count(ModelInput.text(String(decoding: txt, as: UTF8.self), stored: sample.members["render.png"], storedAs: shardSet.render,
+                                            size: size, renderer: renderer, into: out.baseAddress! + (pairs + filled) * plane))
                 if SampleMetadata.decode(sample.members["json"])?.isWeak == true {
                     batch.weights[filled] = options.weakWeight
                     batch.weak += 1
@@ -166,13 +177,14 @@ public final class Trainer {
             while filled < pairs {
                 guard let sample = textPairs?.next() else { throw TrainError(message: "the text-pair shards hold no readable pair") }
                 guard let first = sample.members["txt"], let second = sample.members["next.txt"] else { skipped.drop(.sampleIncomplete); continue }
-                ModelInput.text(String(decoding: first, as: UTF8.self), stored: sample.members["render.png"], size: size, renderer: renderer,
-                                into: out.baseAddress! + filled * plane)
-                ModelInput.text(String(decoding: second, as: UTF8.self), stored: sample.members["next.render.png"], size: size,
-                                renderer: renderer, into: out.baseAddress! + (pairs + filled) * plane)
+                count(ModelInput.text(String(decoding: first, as: UTF8.self), stored: sample.members["render.png"], storedAs: shardSet.render,
+                                            size: size, renderer: renderer, into: out.baseAddress! + filled * plane))
+                count(ModelInput.text(String(decoding: second, as: UTF8.self), stored: sample.members["next.render.png"], storedAs: shardSet.render,
+                                            size: size, renderer: renderer, into: out.baseAddress! + (pairs + filled) * plane))
                 filled += 1
             }
         }
+        (batch.stored, batch.rendered) = (stored, rendered)
         batch.imagesPosition = images.position
         batch.textPairsPosition = textPairs?.position ?? 0
         return batch
@@ -219,6 +231,8 @@ public final class Trainer {
             try metrics.write(MetricsLine(step: step, loss: Double(loss), lr: Double(lr), temperature: Double(exp(model.logitScale)),
                                           gradNorm: Double(norm), pairsPerSecond: Double(options.batch) / seconds, stepSeconds: wall,
                                           weakPairs: batch.weak))
+            captionsFromShards += batch.stored
+            captionsRendered += batch.rendered
             Progress.show(step: step, of: options.steps, batch: options.batch, loss: loss, pairsPerSecond: Double(options.batch * (step - startStep)) / Date().timeIntervalSince(start))
             if step % options.evalEvery == 0 || step == options.steps, let recall = try evaluate() {
                 try metrics.write(MetricsLine(step: step, eval: recall))
@@ -258,7 +272,8 @@ public final class Trainer {
         while let sample = reader.next() {
             guard let jpg = sample.members["jpg"], let txt = sample.members["txt"] else { continue }
             guard (try? ModelInput.image(jpg, size: size, fit: fit, into: &image)) != nil else { continue }
-            ModelInput.text(String(decoding: txt, as: UTF8.self), stored: sample.members["render.png"], size: size, renderer: renderer, into: &text)
+            ModelInput.text(String(decoding: txt, as: UTF8.self), stored: sample.members["render.png"], storedAs: shardSet.render, size: size,
+                            renderer: renderer, into: &text)
             let identity = ShardSample.imageIdentity(sample)
             groups.append(groupOf[identity] ?? groupOf.count)
             groupOf[identity] = groups.last!

@@ -4,6 +4,7 @@ import Catalog
 import Crawl
 import Foundation
 import Imaging
+import Render
 import Shards
 
 extension Curate {
@@ -55,6 +56,19 @@ extension Curate {
         @Option(help: "Detections for weak-pairs when it has to run first.")
         var detections: String?
 
+        @Option(help: "Pixels of the rendered captions (render.png): the image size of the model the shards are for (CLIPPO: 224).")
+        var renderSize = RenderOptions.clippo.imageSize
+
+        @Option(help: "Unifont size of the rendered captions (CLIPPO: 16; 8 suits models of 64 px).")
+        var renderFontSize = RenderOptions.clippo.fontSize
+
+        var renderOptions: RenderOptions {
+            var options = RenderOptions.clippo
+            options.imageSize = renderSize
+            options.fontSize = renderFontSize
+            return options
+        }
+
         var resizeMode: ResizeMode? {
             let parts = resize.split(separator: "-")
             guard parts.count == 2, let n = Int(parts[1]), (16...4096).contains(n) else { return nil }
@@ -68,6 +82,9 @@ extension Curate {
         func validate() throws {
             guard resizeMode != nil else { throw CommandFailure("--resize must be shorter-N or stretch-N with N from 16 to 4096 (e.g. shorter-256, stretch-224), got \(resize)") }
             guard shardSamples >= 1 else { throw CommandFailure("--shard-samples must be at least 1, got \(shardSamples)") }
+            do { try renderOptions.validate() } catch let error as RenderError {
+                throw CommandFailure("--render-size \(renderSize) --render-font-size \(renderFontSize): \(error.description)")
+            }
             guard shardMb >= 1 else { throw CommandFailure("--shard-mb must be at least 1, got \(shardMb)") }
             guard let value = Double(textPairs), value >= 0 else { throw CommandFailure("--text-pairs must be a count or a ratio such as 0.25, got \(textPairs)") }
             guard (0..<1).contains(valFraction) else { throw CommandFailure("--val-fraction must be at least 0 and below 1, got \(valFraction)") }
@@ -85,6 +102,7 @@ extension Curate {
                 options.shardSamples = shardSamples
                 options.shardBytes = shardMb << 20
                 options.resize = resizeMode!
+                options.render = renderOptions
                 options.seed = seed
                 options.valFraction = valFraction
                 let value = Double(textPairs)!

@@ -59,7 +59,6 @@ extension Curate {
                 defer { withExtendedLifetime(locks) {} }
                 var ruleSet = try RuleSet.load(path: rules)
                 for text in overrides { try ruleSet.override(text) }
-                print(ruleSet.toml)
                 var options = FilterOptions(workDirectory: work, rules: ruleSet)
                 options.evalPaths = evalImages
                 options.dryRun = dryRun
@@ -67,6 +66,7 @@ extension Curate {
                 let onTerminal = isatty(STDERR_FILENO) != 0
                 let filter = try Filter(options: options, readImage: StoredPayload.reader,
                                         log: onTerminal ? { FileHandle.standardError.write(Data(("  " + $0 + "\n").utf8)) } : nil)
+                print(ruleSet.toml)
                 print(try filter.run().table)
             } catch let error as FilterError {
                 throw CommandFailure(error.description)

@@ -95,6 +95,8 @@ extension Curate {
                 print(String(format: "trained to step %d in %.0f s (%.1f pairs/s; the model waited %.1f s for batches); skipped: %@; checkpoints and metrics.jsonl in %@",
                              trainer.step, Date().timeIntervalSince(started), Double(batch * trainer.stepsRun) / max(trainer.loopSeconds, 1e-9),
                              trainer.loaderWait, skipped.isEmpty ? "none" : skipped, out))
+                print("captions: \(trainer.captionsFromShards) from the shards' render.png, \(trainer.captionsRendered) rendered here"
+                      + (trainer.captionsRendered > 0 ? " (the shards were rendered at \(trainer.shardSet.render.size) px, font size \(trainer.shardSet.render.fontSize); build-shards --render-size \(trainer.model.config.imageSize) --render-font-size \(trainer.renderFontSize) renders for this model)" : ""))
             } catch let error as AtomicFile.WriteError where error.diskFull {
                 throw CommandFailure(error.description(rerun: "run again with --resume"))
             } catch let error as TrainError {
