@@ -53,8 +53,9 @@ extension Curate {
         @Option(help: "Validation fraction.")
         var valFraction = 0.02
 
-        @Option(help: "Detections for weak-pairs when it has to run first.")
-        var detections: String?
+        /// For weak-pairs, when it has to run first.
+        @OptionGroup var detectionsOption: DetectionsOption
+        var detections: String? { detectionsOption.detections }
 
         @Option(help: "Pixels of the rendered captions (render.png): the image size of the model the shards are for (CLIPPO: 224).")
         var renderSize = RenderOptions.clippo.imageSize

@@ -19,8 +19,10 @@ extension Curate {
             """
         )
 
-        @Option(help: "A checkpoint of curate train.") var checkpoint: String
-        @Option(help: "The folder curate build-shards wrote.") var shards = "curate-work/shards"
+        @OptionGroup var checkpointOption: CheckpointOption
+        var checkpoint: String { checkpointOption.checkpoint }
+        @OptionGroup var shardsOption: ShardsOption
+        var shards: String { shardsOption.shards }
         @Option(name: .short, help: "How many images to print.") var k = 5
         @Argument(help: "The text to search for.") var query: String
 
@@ -54,7 +56,8 @@ extension Curate {
             """
         )
 
-        @Option(help: "A checkpoint of curate train.") var checkpoint: String
+        @OptionGroup var checkpointOption: CheckpointOption
+        var checkpoint: String { checkpointOption.checkpoint }
         @Option(parsing: .upToNextOption, help: "Image files.") var images: [String] = []
         @Option(help: "A file of texts, one per line (- for standard input).") var texts: String?
         @Option(help: "Where the JSON lines go (- for standard output).") var out = "-"

@@ -19,3 +19,21 @@ struct ThreadsOption: ParsableArguments {
         guard (1...64).contains(threads) else { throw CommandFailure("--threads must be between 1 and 64, got \(threads)") }
     }
 }
+
+/// --shards: the folder curate build-shards wrote.
+struct ShardsOption: ParsableArguments {
+    @Option(help: "The folder curate build-shards wrote.")
+    var shards = "curate-work/shards"
+}
+
+/// --checkpoint: a checkpoint of curate train.
+struct CheckpointOption: ParsableArguments {
+    @Option(help: "A checkpoint of curate train (MODEL/step-N.safetensors).")
+    var checkpoint: String
+}
+
+/// --detections: an object detector's JSON lines for weak-pairs (README: Detections).
+struct DetectionsOption: ParsableArguments {
+    @Option(help: "An object detector's output for weak-pairs: JSON lines (README: Detections).")
+    var detections: String?
+}

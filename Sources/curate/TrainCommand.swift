@@ -25,8 +25,8 @@ extension Curate {
             """
         )
 
-        @Option(help: "The folder curate build-shards wrote.")
-        var shards = "curate-work/shards"
+        @OptionGroup var shardsOption: ShardsOption
+        var shards: String { shardsOption.shards }
 
         @Option(help: "Where checkpoints and metrics.jsonl go.")
         var out = "curate-work/model"

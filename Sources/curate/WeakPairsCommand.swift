@@ -25,8 +25,8 @@ extension Curate {
         @OptionGroup var workOption: WorkOption
         var work: String { workOption.work }
 
-        @Option(help: "An object detector's output: JSON lines (README: Detections).")
-        var detections: String?
+        @OptionGroup var detectionsOption: DetectionsOption
+        var detections: String? { detectionsOption.detections }
 
         @Option(parsing: .upToNextOption, help: "Text files or folders of sentences to retrieve from instead of the pages' sentences.")
         var corpus: [String] = []

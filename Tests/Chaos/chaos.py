@@ -55,7 +55,7 @@ def catalog_digests(path):
                 out[table] = f"integrity FAILED: {e}"
             continue
         columns = [r[1] for r in db.execute(f"PRAGMA table_info({table})") if r[1] not in ("run_id", "resume_file", "resume_stream")]
-        where = " WHERE key != 'filter.run'" if table == "meta" else ""
+        where = ""
         h = hashlib.sha256()
         n = 0
         for row in db.execute(f"SELECT {', '.join(columns)} FROM {table}{where} ORDER BY {', '.join(columns)}"):
