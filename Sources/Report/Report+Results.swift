@@ -112,15 +112,10 @@ extension Report {
         return names.filter { $0.hasPrefix("step-") && $0.hasSuffix(".safetensors") }.max().map { options.modelFolder + "/" + $0 }
     }
 
-    /// The string metadata of the last checkpoint's safetensors header (8-byte length, JSON).
+    /// The last checkpoint's safetensors metadata, through the reader the caller passed.
     func checkpointMetadata() -> [String: String]? {
-        guard let path = lastCheckpoint(), let handle = FileHandle(forReadingAtPath: path) else { return nil }
-        defer { try? handle.close() }
-        guard let prefix = try? handle.read(upToCount: 8), prefix.count == 8 else { return nil }
-        let length = prefix.withUnsafeBytes { $0.loadUnaligned(as: UInt64.self) }.littleEndian
-        guard length < 100_000_000, let header = try? handle.read(upToCount: Int(length)),
-              let json = try? JSONSerialization.jsonObject(with: header) as? [String: Any] else { return nil }
-        return json["__metadata__"] as? [String: String]
+        guard let path = lastCheckpoint(), let read = checkpointMetadataReader else { return nil }
+        return read(path)
     }
 
     // MARK: Retrieval

@@ -103,10 +103,16 @@ public final class Report {
     /// The number of each eval image's thumbnail (`images/eN.jpg`), in order of first use.
     var evalNames: [String: Int] = [:]
 
-    public init(options: ReportOptions, readImage: @escaping StoredImageReader, retriever: Retriever?) {
+    /// A checkpoint's metadata (safetensors' `__metadata__`), read by the caller (`curate` wires
+    /// Train's `Safetensors.metadata`), so that Report has no reader of its own.
+    let checkpointMetadataReader: ((String) -> [String: String]?)?
+
+    public init(options: ReportOptions, readImage: @escaping StoredImageReader, retriever: Retriever?,
+                checkpointMetadata: ((String) -> [String: String]?)? = nil) {
         self.options = options
         self.readImage = readImage
         self.retriever = retriever
+        self.checkpointMetadataReader = checkpointMetadata
     }
 
     /// Writes the report into a fresh folder beside `out`, then puts it in `out`'s place, so a

@@ -62,6 +62,27 @@ public enum Safetensors {
         public let order: [String]
     }
 
+    /// The `__metadata__` of the file at `path`, reading only its header (the report shows a
+    /// checkpoint's options without loading its tensors).
+    public static func metadata(_ path: String) throws -> [String: String] {
+        guard let handle = FileHandle(forReadingAtPath: path) else { throw SafetensorsError(path: path, problem: "cannot read the file") }
+        defer { try? handle.close() }
+        guard let prefix = try handle.read(upToCount: 8), prefix.count == 8 else {
+            throw SafetensorsError(path: path, problem: "shorter than the 8-byte header length")
+        }
+        let headerLength = prefix.reversed().reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+        let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? UInt64) ?? 0
+        guard headerLength <= size &- 8 else { throw SafetensorsError(path: path, problem: "header length \(headerLength) runs past the end (\(size) bytes)") }
+        let header = try handle.read(upToCount: Int(headerLength)) ?? Data()
+        guard let object = try? JSONSerialization.jsonObject(with: header) as? [String: Any] else {
+            throw SafetensorsError(path: path, problem: "the header is not a JSON object")
+        }
+        guard let fields = object["__metadata__"].map({ $0 as? [String: String] }) ?? [:] else {
+            throw SafetensorsError(path: path, problem: "__metadata__ must map strings to strings")
+        }
+        return fields
+    }
+
     public static func read(_ path: String) throws -> File {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw SafetensorsError(path: path, problem: "cannot read the file")

@@ -58,7 +58,8 @@ extension Curate {
             let locks = try lockFolders([], ifPresent: [URL(fileURLWithPath: options.outFolder).deletingLastPathComponent().path])
             defer { withExtendedLifetime(locks) {} }
             do {
-                let summary = try Report(options: options, readImage: StoredPayload.reader, retriever: Self.retrieve).run()
+                let summary = try Report(options: options, readImage: StoredPayload.reader, retriever: Self.retrieve,
+                                         checkpointMetadata: { try? Safetensors.metadata($0) }).run()
                 for warning in summary.warnings { print("warning: \(warning)") }
                 if !summary.sectionsNotRun.isEmpty { print("not run yet: " + summary.sectionsNotRun.joined(separator: ", ")) }
                 print("wrote \(summary.page) (\(summary.sectionsRun.count) sections, \(summary.files) files)")

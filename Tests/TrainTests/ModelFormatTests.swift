@@ -88,6 +88,21 @@ import Testing
         return folder.appendingPathComponent(name).path
     }
 
+    /// The header alone gives the metadata (the report reads checkpoints this way); a file cut
+    /// inside its header, or one whose header is not JSON, is one error naming the file.
+    @Test func metadataIsReadFromTheHeaderAlone() throws {
+        let a: [Float] = [1, 2, 3]
+        let bytes = a.withUnsafeBufferPointer { Safetensors.encode([.init(name: "w", shape: [3], values: $0)], metadata: ["curate.train.options": "{\"steps\":2}", "é": "\u{1}"]) }
+        let path = temporaryPath("m.safetensors")
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        #expect(try Safetensors.metadata(path) == ["curate.train.options": "{\"steps\":2}", "é": "\u{1}"])
+        try Data(bytes.prefix(20)).write(to: URL(fileURLWithPath: path))
+        #expect(throws: SafetensorsError.self) { try Safetensors.metadata(path) }
+        try Data([8, 0, 0, 0, 0, 0, 0, 0] + Array("not json".utf8)).write(to: URL(fileURLWithPath: path))
+        #expect(throws: SafetensorsError.self) { try Safetensors.metadata(path) }
+        #expect(throws: SafetensorsError.self) { try Safetensors.metadata(path + ".missing") }
+    }
+
     @Test func roundTripWithMetadataAndLayout() throws {
         let a: [Float] = [1, -2, 3.5, 0, 5, 6], b: [Float] = [7]
         let bytes = a.withUnsafeBufferPointer { pa in

@@ -61,6 +61,23 @@ import Shards
         #expect(throws: (any Error).self) { try ModelInput.image([1, 2, 3], size: size, fit: .resize, into: &planes) }
     }
 
+    /// build-shards' render at a model's size and font size (a gray PNG) gives the trainer the
+    /// same inputs as rendering the caption itself; a render of another font size is not used.
+    @Test func aStoredRenderAtTheModelsSizeEqualsRenderingIt() throws {
+        var options = RenderOptions.clippo
+        options.imageSize = 64
+        options.fontSize = 8
+        let renderer = try TextRenderer(font: try Unifont.load(), options: options)
+        let caption = "Two blue squares and a large pink circle on a white page"
+        let stored = try renderer.renderGray(caption).encodedPNG()
+        var fromShard = [Float](repeating: 0, count: 3 * 64 * 64), rendered = fromShard
+        #expect(ModelInput.text(caption, stored: stored, storedAs: StoredRender(size: 64, fontSize: 8), size: 64, renderer: renderer, into: &fromShard))
+        #expect(!ModelInput.text(caption, stored: nil, size: 64, renderer: renderer, into: &rendered))
+        #expect(fromShard == rendered)
+        #expect(!ModelInput.text(caption, stored: stored, storedAs: StoredRender(size: 64, fontSize: 16), size: 64, renderer: renderer, into: &fromShard),
+                "a render at font size 16 does not stand for one at 8")
+    }
+
     /// A stored render of the right size is used as it is; of another size, the text is rendered.
     @Test func storedRendersAreUsedWhenTheyFit() throws {
         var options = RenderOptions.clippo
@@ -69,7 +86,7 @@ import Shards
         var stored = RGBImage(width: 32, height: 32, fill: RGB(10, 10, 10))
         stored.pixels[0] = 250
         var planes = [Float](repeating: 0, count: 3 * 32 * 32)
-        ModelInput.text("a red circle", stored: try stored.encoded(.png), size: 32, renderer: renderer, into: &planes)
+        ModelInput.text("a red circle", stored: try stored.encoded(.png), storedAs: StoredRender(size: 32, fontSize: 16), size: 32, renderer: renderer, into: &planes)
         #expect(planes[0] == 250 / 127.5 - 1 && planes[1] == 10 / 127.5 - 1)
         let wrongSize = try RGBImage(width: 64, height: 64).encoded(.png)
         ModelInput.text("a red circle", stored: wrongSize, size: 32, renderer: renderer, into: &planes)
