@@ -3,16 +3,8 @@ import Foundation
 
 /// What a run did, rule by rule in order: the table `curate filter` prints and stores.
 public struct FilterReport: Sendable {
-    public struct Row: Sendable {
-        public var rule: String
-        public var set: String
-        public var enabled: Bool
-        public var droppedImages: Int
-        public var droppedPairs: Int
-        public var imagesLeft: Int
-        public var pairsLeft: Int
-        public var note: String?
-    }
+    /// One rule's line: what the runs table records, too.
+    public typealias Row = FilterRun.Summary.Rule
 
     public var images: Int
     public var pairs: Int
@@ -52,10 +44,7 @@ public struct FilterReport: Sendable {
 
     /// The same figures as the runs table records them.
     public var record: FilterRun.Summary {
-        FilterRun.Summary(images: images, pairs: pairs, rules: rows.map {
-            .init(rule: $0.rule, set: $0.set, enabled: $0.enabled, droppedImages: $0.droppedImages, droppedPairs: $0.droppedPairs,
-                  imagesLeft: $0.imagesLeft, pairsLeft: $0.pairsLeft, note: $0.note)
-        }, decontaminated: decontaminated, missingReferences: missingReferences, seconds: seconds)
+        FilterRun.Summary(images: images, pairs: pairs, rules: rows, decontaminated: decontaminated, missingReferences: missingReferences, seconds: seconds)
     }
 }
 
