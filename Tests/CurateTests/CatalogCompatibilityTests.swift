@@ -81,6 +81,29 @@ import TestSupport
         #expect(report.status == 0)
     }
 
+    /// A migration killed at any of its commits leaves a catalog that the next command migrates:
+    /// the shards are b356a0b's all the same.
+    @Test func aKilledMigrationIsFinishedByTheNextCommand() throws {
+        let work = Self.work("killed-migration")
+        defer { try? FileManager.default.removeItem(atPath: work) }
+        let relocate = ["relocate", "samples/crawl.warc.gz", Self.root + "/samples/crawl.warc.gz", "--work", work]
+        // Two migrations, a fault point before and after each COMMIT: a fresh copy killed at each.
+        var versions: [Int32] = []
+        for point in 1...4 {
+            try? FileManager.default.removeItem(atPath: work)
+            try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
+            try FileManager.default.copyItem(atPath: Self.root + "/Tests/Fixtures/catalog-b356a0b.sqlite", toPath: work + "/catalog.sqlite")
+            #expect(try Curate.killAtFaultPoints(relocate, [point]) == 1, "killed at point \(point)")
+            let db = try SQLiteDatabase(path: work + "/catalog.sqlite")
+            versions.append(try CatalogStore.version(of: db))
+            #expect(try db.query("PRAGMA integrity_check").first?.first == .text("ok"))
+            _ = try Self.ok(relocate)
+            _ = try Self.ok(["build-shards", "--work", work, "--text-pairs", "0.25"])
+            #expect(try Self.digests(work + "/shards") == Self.b356a0bShards, "after a kill at point \(point)")
+        }
+        #expect(versions == [0, 1, 1, 2], "each kill left the version of the last commit: \(versions)")
+    }
+
     /// Every stage run from another folder than the repository, with the dump given by a relative
     /// path there; then the dump moves and `curate relocate` points the catalog at it.
     @Test func curateWorksFromAnyFolderAndFindsAMovedDump() throws {
