@@ -47,14 +47,16 @@ public enum DecisionCheck {
 extension CatalogStore {
     // MARK: filter's writes (filter calls these inside its transaction)
 
-    /// Replaces the previous run's decisions and decontamination list with these.
-    public func replaceDecisions(_ decisions: [FilterDecision], decontamination: [(imageID: Int64, evalPath: String, distance: Int)]) throws {
+    /// Replaces the previous run's decisions and decontamination list: `decisions` calls its
+    /// argument once per decision, in order.
+    public func replaceDecisions(decontamination: [(imageID: Int64, evalPath: String, distance: Int)],
+                                 _ decisions: (_ add: (FilterDecision) throws -> Void) throws -> Void) throws {
         try db.execute("DELETE FROM filter_decisions; DELETE FROM decontamination")
         let insert = try db.prepare("""
             INSERT INTO filter_decisions (item, id, rule, detail, check_name, related_image_id, eval_path, distance, color_distance)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
             """)
-        for d in decisions {
+        try decisions { d in
             try insert.run([.text(d.item.rawValue), .integer(d.id), .text(d.rule), d.detail.text.map { .text($0) } ?? .null, .text(d.check),
                             d.detail.relatedImageID.map { .integer($0) } ?? .null, d.detail.evalPath.map { .text($0) } ?? .null,
                             d.detail.distance.map { .integer(Int64($0)) } ?? .null, d.detail.colorDistance.map { .real($0) } ?? .null])

@@ -93,7 +93,7 @@ extension Filter {
                 for i in byCode[codes[v]]! where !decided[i] {
                     guard let color = colorDistance(signature, signatures[Int32(i)]), color <= maxColorDistance else { continue }
                     decided[i] = true
-                    dropImage(i, rule: rule, FilterDecision.Detail(
+                    dropImage(i, rule: rule, near: FilterDecision.Detail(
                         String(format: "near-duplicate of image %lld (pHash distance %d, colour distance %.1f)", imageIDs[keep], distance, color),
                         relatedImageID: imageIDs[keep], distance: distance, colorDistance: color))
                 }
@@ -140,7 +140,7 @@ extension Filter {
             }
             if let best {
                 decontamination.append((Int32(i), paths[best.eval], best.distance))
-                dropImage(i, rule: rule, FilterDecision.Detail(
+                dropImage(i, rule: rule, near: FilterDecision.Detail(
                     String(format: "within pHash %d (colour distance %.1f) of eval image %@", best.distance, best.color, paths[best.eval]),
                     evalPath: paths[best.eval], distance: best.distance, colorDistance: best.color))
             }

@@ -12,21 +12,25 @@ extension Filter {
     /// Replaces the previous run's decisions with this run's and records the run, in one
     /// transaction; then writes WORK/decontamination.jsonl.
     func save(_ report: FilterReport, started: Date) throws {
-        var decisions: [FilterDecision] = []
-        for i in imageIDs.indices where imageDropped[i] >= 0 {
-            let rule = rules[Int(imageDropped[i])]
-            decisions.append(FilterDecision(item: .image, id: imageIDs[i], rule: rule.name, check: rule.check.rawValue,
-                                            detail: imageDetail[Int32(i)] ?? .init(nil)))
-        }
-        for p in pairIDs.indices where pairDropped[p] >= 0 {
-            let rule = rules[Int(pairDropped[p])]
-            decisions.append(FilterDecision(item: .pair, id: pairIDs[p], rule: rule.name, check: rule.check.rawValue,
-                                            detail: pairDetail[Int32(p)] ?? .init(nil)))
-        }
         let listed = decontamination.map { (imageID: imageIDs[Int($0.image)], evalPath: $0.eval, distance: $0.distance) }
         try db.execute("BEGIN IMMEDIATE")
         do {
-            try store.replaceDecisions(decisions, decontamination: listed)
+            // Written as they are made: a million decisions are never held as values.
+            try store.replaceDecisions(decontamination: listed) { add in
+                for i in imageIDs.indices where imageDropped[i] >= 0 {
+                    let rule = rules[Int(imageDropped[i])]
+                    var detail = imageNear[Int32(i)] ?? FilterDecision.Detail(nil)
+                    detail.text = imageDetail[Int32(i)]
+                    try add(FilterDecision(item: .image, id: imageIDs[i], rule: rule.name, check: rule.check.rawValue, detail: detail))
+                }
+                for p in pairIDs.indices where pairDropped[p] >= 0 {
+                    let rule = rules[Int(pairDropped[p])]
+                    // A pair an image rule dropped went with its image.
+                    let image: Int64? = rule.check.isImageCheck && pairImage[p] >= 0 ? imageIDs[Int(pairImage[p])] : nil
+                    try add(FilterDecision(item: .pair, id: pairIDs[p], rule: rule.name, check: rule.check.rawValue,
+                                           detail: .init(pairDetail[Int32(p)], relatedImageID: image)))
+                }
+            }
             try store.recordRun(FilterRun.self, options: FilterRun.Options(rules: options.rules.toml, evalImages: options.evalPaths),
                                 summary: report.record, started: started)
             try db.execute("COMMIT")

@@ -40,7 +40,10 @@ public final class Filter {
     var imageIndex: [Int64: Int32] = [:]
     /// The rule (index into options.rules.rules) that dropped each image, or -1.
     var imageDropped: [Int16] = []
-    var imageDetail: [Int32: FilterDecision.Detail] = [:]
+    var imageDetail: [Int32: String] = [:]
+    /// The near-duplicate checks' fields (the image kept or the eval image, distances), for the
+    /// few images they dropped; every other field of a decision is derived when it is stored.
+    var imageNear: [Int32: FilterDecision.Detail] = [:]
 
     // Pairs, by index (row order of the pairs table).
     var pairIDs: [Int64] = []
@@ -50,7 +53,7 @@ public final class Filter {
     var pairBoilerplate: [Int16] = []   // index into the boilerplate list, -1 none
     var pairRare: [Int32: String] = [:] // pair index → its first rare word
     var pairDropped: [Int16] = []
-    var pairDetail: [Int32: FilterDecision.Detail] = [:]
+    var pairDetail: [Int32: String] = [:]
 
     // Perceptual hashes and colour signatures (image index → value), or why an image could not
     // be hashed.
@@ -116,24 +119,24 @@ public final class Filter {
     }
 
     /// Drops image `index` by rule `rule` (unless an earlier rule did), with what the rule found.
-    func dropImage(_ index: Int, rule: Int, _ detail: @autoclosure () -> FilterDecision.Detail) {
+    func dropImage(_ index: Int, rule: Int, _ detail: @autoclosure () -> String?) {
         guard imageDropped[index] < 0 else { return }
         imageDropped[index] = Int16(rule)
-        imageDetail[Int32(index)] = detail()
+        if let text = detail() { imageDetail[Int32(index)] = text }
     }
 
-    func dropImage(_ index: Int, rule: Int, _ text: @autoclosure () -> String) {
-        dropImage(index, rule: rule, FilterDecision.Detail(text()))
+    /// A near-duplicate check's drop: its sentence and its fields.
+    func dropImage(_ index: Int, rule: Int, near detail: @autoclosure () -> FilterDecision.Detail) {
+        guard imageDropped[index] < 0 else { return }
+        let detail = detail()
+        dropImage(index, rule: rule, detail.text)
+        imageNear[Int32(index)] = detail
     }
 
-    func dropPair(_ index: Int, rule: Int, _ detail: @autoclosure () -> FilterDecision.Detail) {
+    func dropPair(_ index: Int, rule: Int, _ detail: @autoclosure () -> String?) {
         guard pairDropped[index] < 0 else { return }
         pairDropped[index] = Int16(rule)
-        pairDetail[Int32(index)] = detail()
-    }
-
-    func dropPair(_ index: Int, rule: Int, _ text: @autoclosure () -> String) {
-        dropPair(index, rule: rule, FilterDecision.Detail(text()))
+        if let text = detail() { pairDetail[Int32(index)] = text }
     }
 
     /// Pairs of dropped images share their image's reason; then the text rules, in order.
@@ -141,7 +144,7 @@ public final class Filter {
         for p in pairIDs.indices {
             let image = Int(pairImage[p])
             if imageDropped[image] >= 0 {
-                dropPair(p, rule: Int(imageDropped[image]), FilterDecision.Detail("image \(imageIDs[image])", relatedImageID: imageIDs[image]))
+                dropPair(p, rule: Int(imageDropped[image]), "image \(imageIDs[image])")
             }
         }
         for (r, rule) in rules.enumerated() where rule.enabled && !rule.check.isImageCheck {
