@@ -1,3 +1,4 @@
+import Catalog
 import CurateCore
 import Foundation
 
@@ -18,25 +19,8 @@ public struct ImageTags: Sendable, Equatable {
     public var source: Source
 }
 
-/// What the tag providers may look at for one image.
-public struct ImageContext: Sendable {
-    public var imageID: Int64
-    public var urls: [String]
-    public var sha256: String
-    public var titles: [String]
-    public var figcaptions: [String]
-    /// The pages that show it (for µ-VLA's cross-corpus setting).
-    public var pages: Set<Int64> = []
-
-    public init(imageID: Int64, urls: [String], sha256: String, titles: [String] = [], figcaptions: [String] = [], pages: Set<Int64> = []) {
-        self.imageID = imageID
-        self.urls = urls
-        self.sha256 = sha256
-        self.titles = titles
-        self.figcaptions = figcaptions
-        self.pages = pages
-    }
-}
+/// What the tag providers may look at for one image: a kept image as the catalog gives it.
+public typealias ImageContext = CatalogStore.KeptImageContext
 
 /// The seam for tag sources: curate asks each provider in turn and takes the first answer.
 /// Today: `DetectionTags` (a detector's JSON lines), then `ContextTags`. A zero-shot tagger built

@@ -86,9 +86,7 @@ public final class WeakPairs {
     /// Kept images (no image decision of the last filter run) without a kept alt-text pair, or
     /// every kept image with `allImages`; with their URLs, titles, figcaptions and pages.
     func selectImages() throws -> [ImageContext] {
-        try store.keptImagesForWeakPairs(allImages: options.allImages).map {
-            ImageContext(imageID: $0.imageID, urls: $0.urls, sha256: $0.sha256, titles: $0.titles, figcaptions: $0.figcaptions, pages: $0.pages)
-        }
+        try store.keptImagesForWeakPairs(allImages: options.allImages)
     }
 
     /// Loads --corpus into `weak_corpus` and its FTS5 index, unless the same files are there already.

@@ -103,12 +103,18 @@ extension CatalogStore {
     /// One kept image and what weak-pairs' context tags read about it.
     public struct KeptImageContext: Sendable {
         public var imageID: Int64
-        public var sha256: String
         /// Its first URL, then its other names (sorted).
         public var urls: [String]
-        public var titles: [String] = []
-        public var figcaptions: [String] = []
-        public var pages: Set<Int64> = []
+        public var sha256: String
+        /// The titles and figcaptions of its references.
+        public var titles: [String]
+        public var figcaptions: [String]
+        /// The pages that show it (for µ-VLA's cross-corpus setting).
+        public var pages: Set<Int64>
+
+        public init(imageID: Int64, urls: [String], sha256: String, titles: [String] = [], figcaptions: [String] = [], pages: Set<Int64> = []) {
+            self.imageID = imageID; self.urls = urls; self.sha256 = sha256; self.titles = titles; self.figcaptions = figcaptions; self.pages = pages
+        }
     }
 
     /// Kept images without a kept alt-text pair (every kept image with `allImages`), in id order,
@@ -121,7 +127,7 @@ extension CatalogStore {
         var images: [KeptImageContext] = [], index: [Int64: Int] = [:]
         try db.forEach(sql + " ORDER BY id") { row in
             index[row.integer(0)] = images.count
-            images.append(KeptImageContext(imageID: row.integer(0), sha256: row.text(2) ?? "", urls: row.text(1).map { [$0] } ?? []))
+            images.append(KeptImageContext(imageID: row.integer(0), urls: row.text(1).map { [$0] } ?? [], sha256: row.text(2) ?? ""))
         }
         try db.forEach("SELECT image_id, url FROM image_urls ORDER BY url") { row in
             if let i = index[row.integer(0)], let url = row.text(1), !images[i].urls.contains(url) { images[i].urls.append(url) }
