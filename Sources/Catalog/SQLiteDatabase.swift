@@ -10,6 +10,9 @@ public struct SQLiteError: Error, CustomStringConvertible, Sendable {
         if code & 0xFF == SQLITE_FULL {
             return "cannot write \(path): the disk is full (SQLite: \(message)); free space on it and run again (the catalog is intact and the run resumes)"
         }
+        if code & 0xFF == SQLITE_NOTADB || code & 0xFF == SQLITE_CORRUPT {
+            return "\(path) is not a readable SQLite catalog (SQLite: \(message)); pass --work with a folder curate crawl-dump wrote, or move the file away and run curate crawl-dump again"
+        }
         return "SQLite error \(code) on \(path): \(message); check that the work directory is writable and not used by another curate process"
     }
     /// Whether SQLite ran out of space (SQLITE_FULL).

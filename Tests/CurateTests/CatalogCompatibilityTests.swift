@@ -153,6 +153,19 @@ import TestSupport
         }
     }
 
+    @Test func aFileThatIsNotACatalogIsRefusedByEveryCommandInOneLine() throws {
+        let work = Self.work("garbage")
+        defer { try? FileManager.default.removeItem(atPath: work) }
+        try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
+        try Data(repeating: 0x41, count: 8192).write(to: URL(fileURLWithPath: work + "/catalog.sqlite"))
+        for command in [["crawl-dump", "samples/crawl.warc.gz"], ["filter"], ["filter", "--explain", "1"], ["weak-pairs"], ["build-shards"], ["report"], ["relocate", "a", "b"]] {
+            let result = try Curate.run(command + ["--work", work])
+            #expect(result.status == 1 && result.stderr.split(separator: "\n").count == 1 && result.stderr.contains("not a readable")
+                    && result.stderr.contains(work + "/catalog.sqlite"), "\(command): \(result.stderr)")
+        }
+        #expect(try Data(contentsOf: URL(fileURLWithPath: work + "/catalog.sqlite")) == Data(repeating: 0x41, count: 8192), "the file is left as it was")
+    }
+
     @Test func unknownChoicesAreOneLineErrorsListingThem() throws {
         for (option, value, choices) in [("--optimizer", "sgd", "adafactor, adamw"), ("--schedule", "linear", "cosine, rsqrt"),
                                          ("--fit", "squash", "resize, center-crop"), ("--model", "huge", "mu, Ti/16, S/16, B/16")] {
