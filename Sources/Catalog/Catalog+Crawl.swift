@@ -103,8 +103,7 @@ extension CatalogStore {
 
     /// filter: references whose image the dumps do not hold.
     public func missingReferenceCount() throws -> Int {
-        Int(try db.query("SELECT count(*) FROM refs WHERE status = 'missing'").first.flatMap { row -> Int64? in
-            if case .integer(let n) = row[0] { n } else { nil } } ?? 0)
+        try count("SELECT count(*) FROM refs WHERE status = 'missing'")
     }
 
     /// filter: URLs with identical bytes that crawl-dump merged, and the images they became.

@@ -68,6 +68,8 @@ extension CatalogStore {
     // MARK: reading decisions
 
     static let decisionColumns = "item, id, rule, check_name, detail, related_image_id, eval_path, distance, color_distance"
+    /// The same columns of `filter_decisions d`, for joins.
+    static let joinedDecisionColumns = decisionColumns.split(separator: ",").map { "d." + $0.trimmingCharacters(in: .whitespaces) }.joined(separator: ", ")
 
     static func decision(_ row: SQLiteDatabase.Row) -> FilterDecision {
         FilterDecision(item: FilterDecision.Item(rawValue: row.text(0) ?? "") ?? .image, id: row.integer(1), rule: row.text(2) ?? "",
@@ -94,8 +96,7 @@ extension CatalogStore {
 
     /// How many images the last run dropped with `check`.
     public func droppedImages(check: String) throws -> Int {
-        Int(try db.query("SELECT count(*) FROM filter_decisions WHERE item = 'image' AND check_name = ?", [.text(check)]).first.flatMap { row -> Int64? in
-            if case .integer(let n) = row[0] { n } else { nil } } ?? 0)
+        try count("SELECT count(*) FROM filter_decisions WHERE item = 'image' AND check_name = ?", [.text(check)])
     }
 
     // MARK: weak-pairs' reads
@@ -173,10 +174,11 @@ extension CatalogStore {
         public var imageID: Int64, rank: Int, text: String, score: Double, tags: [String], tagSource: String
     }
 
-    /// Every weak pair, by image and rank.
-    public func weakPairs() throws -> [WeakPair] {
+    /// Weak pairs (of one image, or all), by image and rank.
+    public func weakPairs(image: Int64? = nil) throws -> [WeakPair] {
         var out: [WeakPair] = []
-        try db.forEach("SELECT image_id, rank, text, score, tags, tag_source FROM weak_pairs ORDER BY image_id, rank") { row in
+        let sql = "SELECT image_id, rank, text, score, tags, tag_source FROM weak_pairs" + (image == nil ? "" : " WHERE image_id = ?") + " ORDER BY image_id, rank"
+        try db.forEach(sql, image.map { [.integer($0)] } ?? []) { row in
             out.append(WeakPair(imageID: row.integer(0), rank: Int(row.integer(1)), text: row.text(2) ?? "", score: row.real(3),
                                 tags: WeakPairTags.decode(row.text(4) ?? "[]"), tagSource: row.text(5) ?? ""))
         }

@@ -53,9 +53,8 @@ extension CatalogStore {
     /// Up to `limit` images `rule` dropped, spread over the ids.
     public func droppedImages(rule: String, limit: Int) throws -> [DroppedImage] {
         var out: [DroppedImage] = []
-        let columns = Self.decisionColumns.split(separator: ",").map { "d." + $0.trimmingCharacters(in: .whitespaces) }.joined(separator: ", ")
         try db.forEach("""
-            SELECT \(columns), i.width, i.height, i.url, (SELECT text FROM pairs p WHERE p.image_id = d.id ORDER BY p.id LIMIT 1)
+            SELECT \(Self.joinedDecisionColumns), i.width, i.height, i.url, (SELECT text FROM pairs p WHERE p.image_id = d.id ORDER BY p.id LIMIT 1)
             FROM filter_decisions d JOIN images i ON i.id = d.id WHERE d.item = 'image' AND d.rule = ?
             ORDER BY \(Self.spread("d.id")) LIMIT ?
             """, [.text(rule), .integer(Int64(limit))]) { row in
@@ -72,9 +71,8 @@ extension CatalogStore {
     /// Up to `limit` pairs `rule` dropped, spread over the ids.
     public func droppedPairs(rule: String, limit: Int) throws -> [DroppedPair] {
         var out: [DroppedPair] = []
-        let columns = Self.decisionColumns.split(separator: ",").map { "d." + $0.trimmingCharacters(in: .whitespaces) }.joined(separator: ", ")
         try db.forEach("""
-            SELECT \(columns), p.text, p.text_source, p.image_id FROM filter_decisions d JOIN pairs p ON p.id = d.id
+            SELECT \(Self.joinedDecisionColumns), p.text, p.text_source, p.image_id FROM filter_decisions d JOIN pairs p ON p.id = d.id
             WHERE d.item = 'pair' AND d.rule = ? ORDER BY \(Self.spread("d.id")) LIMIT ?
             """, [.text(rule), .integer(Int64(limit))]) { row in
             out.append(DroppedPair(decision: Self.decision(row), text: row.text(9) ?? "", source: row.text(10) ?? "", imageID: row.integer(11)))
@@ -86,14 +84,7 @@ extension CatalogStore {
     public func weakPairExamples(limit: Int) throws -> [(imageID: Int64, pairs: [WeakPair])] {
         var ids: [Int64] = []
         try db.forEach("SELECT DISTINCT image_id FROM weak_pairs ORDER BY \(Self.spread("image_id")) LIMIT ?", [.integer(Int64(limit))]) { ids.append($0.integer(0)) }
-        return try ids.map { id in
-            var pairs: [WeakPair] = []
-            try db.forEach("SELECT image_id, rank, text, score, tags, tag_source FROM weak_pairs WHERE image_id = ? ORDER BY rank", [.integer(id)]) { row in
-                pairs.append(WeakPair(imageID: row.integer(0), rank: Int(row.integer(1)), text: row.text(2) ?? "", score: row.real(3),
-                                      tags: WeakPairTags.decode(row.text(4) ?? "[]"), tagSource: row.text(5) ?? ""))
-            }
-            return (id, pairs)
-        }
+        return try ids.map { ($0, try weakPairs(image: $0)) }
     }
 
     /// The decontamination list with each crawled image's URL, by image, distance and path.

@@ -16,7 +16,7 @@ extension BuildShards {
             let pending = try pendingSamples()
             try startOrResume(pending)
             let (train, val) = split(pending)
-            let locations = try imageLocations()
+            let locations = try store.imageLocations()
             let trainShards = try write(train, prefix: "train", key: "t", locations: locations, summary: &summary)
             let valShards = try write(val, prefix: "val", key: "v", locations: locations, summary: &summary)
             let pairCount = options.textPairsRatio.map { Int((Double(train.count) * $0).rounded()) } ?? options.textPairs
@@ -56,8 +56,6 @@ extension BuildShards {
         }
         try AtomicFile.write(Array(key.utf8), to: keyPath)
     }
-
-    func imageLocations() throws -> [Int64: StoredImageLocation] { try store.imageLocations() }
 
     /// Makes and writes one split's samples, 64 at a time (images decoded and resized on `threads`
     /// threads, once per image of the batch), resuming after the shards a previous run finished.
