@@ -7,6 +7,8 @@
 //   .build/release/curate-bench --make-weak-catalog DIR [--n IMAGES]    (WeakPairsBench.swift)
 //   .build/release/curate-bench --train Ti/16,S/16 [--reps 5] [--threads 2] [--json FILE]   (TrainBench.swift)
 //   .build/release/curate-bench --write-reference-model FILE [--pooling map|gap]  (TrainBench.swift)
+//   .build/release/curate-bench --html5lib-tokenizer FILE...   (html5lib's tokenizer tests, Crawl's HTMLConformance)
+//   .build/release/curate-bench --html5lib-encoding FILE...    (html5lib's encoding-sniffing .dat tests)
 // --crawl measures crawl-dump's stages alone on one thread (CrawlBench.swift) and exits;
 // --render the Unifont renderer on one thread over a file of texts, one per line (RenderBench.swift).
 // --pipeline-only 1 measures just the decode+resize+crop+encode path (for bench/ratio.py's rounds);
@@ -59,6 +61,25 @@ struct Options {
             }
         }
     }
+}
+
+// html5lib's conformance tests: every argument after the flag is a test file; the last line is
+// "N passed, M failed", the failing tests above it; the exit status is 1 when any failed.
+if CommandLine.arguments.count > 1, ["--html5lib-tokenizer", "--html5lib-encoding"].contains(CommandLine.arguments[1]) {
+    let tokenizer = CommandLine.arguments[1] == "--html5lib-tokenizer"
+    var total = HTMLConformance.Result()
+    for file in CommandLine.arguments.dropFirst(2) {
+        guard let data = FileManager.default.contents(atPath: file) else {
+            total.failed.append("\(file): cannot be read")
+            continue
+        }
+        let result = tokenizer ? HTMLConformance.runTokenizerTests(data, file: file) : HTMLConformance.runEncodingTests(data, file: file)
+        total.passed += result.passed
+        total.failed += result.failed
+    }
+    for failure in total.failed { print("FAIL \(failure)") }
+    print(total.summary)
+    exit(total.failed.isEmpty && total.passed > 0 ? 0 : 1)
 }
 
 let options = Options(CommandLine.arguments)
