@@ -38,8 +38,11 @@ public enum CrawlRun: RunRecord {
         public var threads: Int
         public var maxRecordBytes: Int
         public var batchRecords: Int
-        public init(inputs: [String], work: String, threads: Int, maxRecordBytes: Int, batchRecords: Int) {
+        /// `html5` or `libxml2` (absent in runs recorded before the choice existed: libxml2).
+        public var htmlParser: String?
+        public init(inputs: [String], work: String, threads: Int, maxRecordBytes: Int, batchRecords: Int, htmlParser: String? = nil) {
             self.inputs = inputs; self.work = work; self.threads = threads; self.maxRecordBytes = maxRecordBytes; self.batchRecords = batchRecords
+            self.htmlParser = htmlParser
         }
     }
 

@@ -13,8 +13,12 @@ public struct CrawlOptions: Sendable {
     public var maxRecordBytes: Int
     /// Records (or mirrored files) per batch; the catalog commits after each batch, and a killed run resumes there.
     public var batchRecords: Int
+    /// The HTML parser (curate's HTML5 tokenizer by default; libxml2 as the project was specified).
+    public var htmlParser: HTMLParserChoice
 
-    public init(inputs: [String], workDirectory: String, threads: Int = 2, maxRecordBytes: Int = 256 << 20, batchRecords: Int = 512) {
+    public init(inputs: [String], workDirectory: String, threads: Int = 2, maxRecordBytes: Int = 256 << 20, batchRecords: Int = 512,
+                htmlParser: HTMLParserChoice = .html5) {
+        self.htmlParser = htmlParser
         self.inputs = inputs
         self.workDirectory = workDirectory
         self.threads = max(1, threads)
@@ -24,7 +28,8 @@ public struct CrawlOptions: Sendable {
 
     /// What the runs table records.
     var record: CrawlRun.Options {
-        CrawlRun.Options(inputs: inputs, work: workDirectory, threads: threads, maxRecordBytes: maxRecordBytes, batchRecords: batchRecords)
+        CrawlRun.Options(inputs: inputs, work: workDirectory, threads: threads, maxRecordBytes: maxRecordBytes, batchRecords: batchRecords,
+                         htmlParser: htmlParser.rawValue)
     }
 }
 
@@ -64,7 +69,7 @@ public final class CrawlDump {
             throw CrawlError.unreadable(path: options.workDirectory, message: "cannot create the work folder: \(error.localizedDescription)")
         }
         catalog = try CrawlCatalog(path: options.workDirectory + "/catalog.sqlite")
-        processors = (0..<options.threads).map { _ in RecordProcessor() }
+        processors = (0..<options.threads).map { _ in RecordProcessor(parser: options.htmlParser) }
     }
 
     public var catalogPath: String { catalog.db.path }

@@ -2,7 +2,7 @@ import Foundation
 
 /// crawl-dump's stages run alone on one thread, for `curate-bench`: where a crawl's time goes.
 /// `read` is the WARC reader (gzip, record framing); `process` adds what a worker does to each
-/// record (HTTP, charset, libxml2 extraction, sentences, image probe and SHA-256). Neither
+/// record (HTTP, charset, HTML extraction, sentences, image probe and SHA-256). Neither
 /// writes anything; the whole command (with the catalog) is `CrawlDump`.
 public enum CrawlStages {
     public struct Figures: Sendable {
@@ -21,8 +21,8 @@ public enum CrawlStages {
     }
 
     /// Reads and processes every record of `path` on the calling thread.
-    public static func process(_ path: String) throws -> Figures {
-        try walk(path, processor: RecordProcessor())
+    public static func process(_ path: String, parser: HTMLParserChoice = .html5) throws -> Figures {
+        try walk(path, processor: RecordProcessor(parser: parser))
     }
 
     /// The HTML pages of `path`, decoded to UTF-8 in memory, for the in-memory stages below.
@@ -37,14 +37,18 @@ public enum CrawlStages {
         return pages
     }
 
-    /// libxml2's parse alone (no callbacks) over pages in memory: the floor under extraction.
-    public static func parseOnly(_ pages: [(url: String, utf8: [UInt8])]) -> Double {
-        seconds { for page in pages { HTMLExtractor.parseWithoutCallbacks(page.utf8) } }
+    /// The parser alone over pages in memory, the floor under extraction: curate's tokenizer into
+    /// a sink that does nothing, or libxml2's parse with no callbacks.
+    public static func parseOnly(_ pages: [(url: String, utf8: [UInt8])], parser: HTMLParserChoice = .html5) -> Double {
+        switch parser {
+        case .html5: seconds { for page in pages { HTMLExtractor.tokenizeOnly(page.utf8) } }
+        case .libxml2: seconds { for page in pages { LibXML2Extractor.parseWithoutCallbacks(page.utf8) } }
+        }
     }
 
     /// Extraction (parse, image references, sentences) over pages in memory.
-    public static func extractOnly(_ pages: [(url: String, utf8: [UInt8])]) -> Double {
-        let extractor = HTMLExtractor()
+    public static func extractOnly(_ pages: [(url: String, utf8: [UInt8])], parser: HTMLParserChoice = .html5) -> Double {
+        let extractor = makePageExtractor(parser)
         return seconds { for page in pages { _ = extractor.extract(utf8: page.utf8, pageURL: WebURL(parsing: page.url)) } }
     }
 

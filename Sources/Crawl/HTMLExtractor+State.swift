@@ -1,22 +1,53 @@
-/// The extractor's state while libxml2 walks one page: open elements, the text block being
-/// collected, image references, open `<figure>` and `<picture>` elements.
+import Foundation
+
+/// The attributes of an element as either parser gives them: name and value bytes (a nil value is
+/// an attribute written without one, which libxml2 reports so).
+protocol ElementAttributes {
+    func forEach(_ body: (UnsafeBufferPointer<UInt8>, UnsafeBufferPointer<UInt8>?) -> Void)
+}
+
+extension HTMLTag: ElementAttributes {
+    func forEach(_ body: (UnsafeBufferPointer<UInt8>, UnsafeBufferPointer<UInt8>?) -> Void) {
+        for i in 0..<attributeCount { body(attributeName(i), attributeValue(i)) }
+    }
+}
+
+/// libxml2's SAX attributes: a NULL-terminated array of name, value C strings.
+struct LibXML2Attributes: ElementAttributes {
+    let pointer: UnsafeMutablePointer<UnsafePointer<UInt8>?>?
+    func forEach(_ body: (UnsafeBufferPointer<UInt8>, UnsafeBufferPointer<UInt8>?) -> Void) {
+        guard var p = pointer else { return }
+        while let name = p.pointee {
+            let value = (p + 1).pointee
+            body(UnsafeBufferPointer(start: name, count: strlen(name)), value.map { UnsafeBufferPointer(start: $0, count: strlen($0)) })
+            p += 2
+        }
+    }
+}
+
+/// The extractor's state while a parser walks one page (libxml2's SAX events, or the HTML
+/// tokenizer's tokens through `HTML5TreeShape`): open elements, the text block being collected,
+/// image references, open `<figure>` and `<picture>` elements.
 struct ExtractionState {
     /// The elements the extractor treats specially.
     enum Tag: UInt8 {
         case other, html, head, title, base, img, picture, source, figure, figcaption, noscript
-        case hiddenText      // script, style, template, ...: never visible text
+        case template        // its content is not part of the document: no text, no images
+        case select          // never visible text; HTML5 ignores most tags inside it
+        case hiddenText      // script, style, select, svg, ...: never visible text
         case rawText         // noembed, noframes, xmp, iframe: text to an HTML5 parser, which libxml2 2.9 parses as markup
         case boilerplate     // nav, footer, aside, form
         case header, content // content: article, main, section
         case block, lineBreak, void
     }
 
-    private struct Open { var key: UInt64; var tag: Tag; var hidesText: Bool }
+    struct Open { var key: UInt64; var tag: Tag; var hidesText: Bool; var foreign = false }
     private struct RawReference { var attributes: [String: String]; var pictureSources: [String]; var inNoscript: Bool; var figcaption: String? }
     private struct Figure { var references: [Int] = []; var caption: [UInt8] = [] }
 
-    private var open: [Open] = []
-    private var hiddenDepth = 0, contentDepth = 0, noscriptDepth = 0, figcaptionDepth = 0, rawTextDepth = 0
+    private(set) var open: [Open] = []
+    private var hiddenDepth = 0, contentDepth = 0, noscriptDepth = 0, figcaptionDepth = 0, rawTextDepth = 0, templateDepth = 0
+    private(set) var headDepth = 0, selectDepth = 0
     private var inTitle = false
     private var text: [UInt8] = []
     private var titleText: [UInt8] = []
@@ -30,13 +61,21 @@ struct ExtractionState {
 
     // MARK: SAX events
 
+    /// libxml2's start of an element.
     mutating func start(_ name: UnsafePointer<UInt8>, _ attributes: UnsafeMutablePointer<UnsafePointer<UInt8>?>?) {
         let key = Self.key(name)
         let tag = Self.tags[key] ?? .other
         // Inside a raw-text element nothing is an element (HTML's tokenizer), whatever libxml2 builds.
         if rawTextDepth > 0 && tag != .rawText { return }
+        start(key: key, tag: tag, attributes: LibXML2Attributes(pointer: attributes))
+    }
+
+    /// The start of an element whose name has `key` and which the extractor treats as `tag`;
+    /// `foreign` marks an SVG or MathML element (for the tree shape's bookkeeping).
+    mutating func start<A: ElementAttributes>(key: UInt64, tag: Tag, attributes: A, foreign: Bool = false) {
         switch tag {
         case .img:
+            guard templateDepth == 0 else { return }
             var all: [String: String] = [:]
             forEachAttribute(attributes) { n, v in all[n] = v ?? "" }
             references.append(RawReference(attributes: all, pictureSources: pictures.last ?? [], inNoscript: noscriptDepth > 0))
@@ -61,10 +100,11 @@ struct ExtractionState {
             return
         default: break
         }
-        var hides = tag == .head || tag == .hiddenText || tag == .rawText || tag == .boilerplate || (tag == .header && contentDepth == 0) || tag == .noscript
-        if !hides, attributes != nil {
-            forEachAttribute(attributes) { n, v in
-                if n == "hidden" || (n == "aria-hidden" && v?.lowercased() == "true") || (n == "role" && Self.boilerplateRoles.contains(v?.lowercased() ?? "")) {
+        var hides = tag == .head || tag == .hiddenText || tag == .template || tag == .select || tag == .rawText || tag == .boilerplate || (tag == .header && contentDepth == 0) || tag == .noscript
+        if !hides {
+            attributes.forEach { n, v in
+                if HTMLBytes.equal(n, "hidden") || (HTMLBytes.equal(n, "aria-hidden") && v.map { Self.lowercased($0) == "true" } == true)
+                    || (HTMLBytes.equal(n, "role") && Self.boilerplateRoles.contains(v.map(Self.lowercased) ?? "")) {
                     hides = true
                 }
             }
@@ -76,15 +116,33 @@ struct ExtractionState {
         case .figure: flush(); figures.append(Figure())
         case .figcaption: flush(); figcaptionDepth += 1
         case .noscript: noscriptDepth += 1
+        case .template: templateDepth += 1
+        case .head: headDepth += 1
+        case .select: selectDepth += 1
         case .rawText: rawTextDepth += 1
         case .content: contentDepth += 1
         case .block, .boilerplate, .header: flush()
         default: break
         }
         if hides { hiddenDepth += 1 }
-        open.append(Open(key: key, tag: tag, hidesText: hides))
+        open.append(Open(key: key, tag: tag, hidesText: hides, foreign: foreign))
     }
 
+    /// Closes `open[index...]`, innermost first.
+    mutating func close(from index: Int) {
+        while open.count > index { close(open.removeLast()) }
+    }
+
+    /// Closes the one element at `index`, leaving the elements opened after it open (a misnested
+    /// formatting element's end tag).
+    mutating func close(only index: Int) {
+        close(open.remove(at: index))
+    }
+
+    /// Ends the current text block, as `<br>` or an empty `<p></p>` does.
+    mutating func breakLine() { flush() }
+
+    /// libxml2's end of an element.
     mutating func end(_ name: UnsafePointer<UInt8>) {
         let key = Self.key(name)
         // Elements inside raw text were never opened; only the raw-text element's own end tag counts.
@@ -106,6 +164,9 @@ struct ExtractionState {
         case .title: inTitle = false
         case .picture: pictures.removeLast()
         case .noscript: noscriptDepth -= 1
+        case .template: templateDepth -= 1
+        case .head: headDepth -= 1
+        case .select: selectDepth -= 1
         case .rawText: rawTextDepth -= 1
         case .content: contentDepth -= 1
         case .figcaption: flush(); figcaptionDepth -= 1
@@ -164,13 +225,12 @@ struct ExtractionState {
 
     // MARK: names
 
-    private func forEachAttribute(_ attributes: UnsafeMutablePointer<UnsafePointer<UInt8>?>?, _ body: (String, String?) -> Void) {
-        guard var p = attributes else { return }
-        while let name = p.pointee {
-            let value = (p + 1).pointee
-            body(String(cString: name), value.map { String(cString: $0) })
-            p += 2
-        }
+    private func forEachAttribute<A: ElementAttributes>(_ attributes: A, _ body: (String, String?) -> Void) {
+        attributes.forEach { n, v in body(String(decoding: n, as: UTF8.self), v.map { String(decoding: $0, as: UTF8.self) }) }
+    }
+
+    private static func lowercased(_ bytes: UnsafeBufferPointer<UInt8>) -> String {
+        String(decoding: bytes.map { HTMLBytes.lower(Int($0)) }, as: UTF8.self)
     }
 
     /// Up to seven bytes of the name and its length, packed: a cheap key for the names below.
@@ -182,6 +242,13 @@ struct ExtractionState {
             n += 1
         }
         return key | UInt64(min(n, 255)) << 56
+    }
+
+    /// The same key for a name given as bytes (the tokenizer's names are already lower case).
+    static func key(_ name: UnsafeBufferPointer<UInt8>) -> UInt64 {
+        var key: UInt64 = 0
+        for i in 0..<min(name.count, 7) { key |= UInt64(name[i]) << (8 * UInt64(i)) }
+        return key | UInt64(min(name.count, 255)) << 56
     }
 
     static func key(_ name: String) -> UInt64 {
@@ -196,12 +263,14 @@ struct ExtractionState {
         add("html", .html); add("head", .head); add("title", .title); add("base", .base); add("img", .img)
         add("picture", .picture); add("source", .source); add("figure", .figure); add("figcaption", .figcaption)
         add("noscript", .noscript); add("header", .header); add("article main section", .content)
-        add("script style template textarea select button svg math canvas object", .hiddenText)
+        add("template", .template)
+        add("select", .select)
+        add("script style textarea button svg math canvas object", .hiddenText)
         add("noembed noframes xmp iframe", .rawText)
         add("nav footer aside form", .boilerplate)
         add("address blockquote body dd details dialog div dl dt fieldset h1 h2 h3 h4 h5 h6 li ol p pre table td th tr ul caption summary legend center tbody thead tfoot", .block)
         add("br hr", .lineBreak)
-        add("meta link input area col embed param track wbr keygen", .void)
+        add("meta link input area col embed param track wbr keygen basefont bgsound frame", .void)
         return t
     }()
 

@@ -38,8 +38,60 @@ public struct ExtractedPage: Sendable, Equatable {
     }
 }
 
+/// Which HTML parser crawl-dump uses (`--html-parser`).
+public enum HTMLParserChoice: String, CaseIterable, Sendable, Codable {
+    /// curate's tokenizer, written from the WHATWG HTML standard (Sources/Crawl/HTML), with the
+    /// tree shape extraction needs: the default.
+    case html5
+    /// Debian's libxml2 2.9 through SAX callbacks: the parser the project was specified with.
+    case libxml2
+}
+
+/// Turns a page into what crawl-dump keeps of it, with one parser or the other.
+protocol PageExtractor: AnyObject {
+    func extract(utf8: [UInt8], pageURL: WebURL) -> ExtractedPage
+    var keepsNoscriptCopies: Bool { get set }
+}
+
+func makePageExtractor(_ parser: HTMLParserChoice) -> PageExtractor {
+    switch parser {
+    case .html5: HTMLExtractor()
+    case .libxml2: LibXML2Extractor()
+    }
+}
+
+/// Extracts image references and sentences from a page with curate's HTML tokenizer and the tree
+/// shape of `HTMLTreeShape` (no tree is built). What counts as visible text and which images are
+/// kept is `ExtractionState`'s, the same for both parsers (see `LibXML2Extractor`).
+public final class HTMLExtractor: PageExtractor {
+    /// Keep `<noscript>` copies of images already on the page (for comparing with other parsers).
+    var keepsNoscriptCopies = false
+
+    public init() {}
+
+    /// Extracts from `utf8` (a whole page, valid UTF-8) whose address is `pageURL`.
+    public func extract(utf8: [UInt8], pageURL: WebURL) -> ExtractedPage {
+        var shape = HTMLTreeShape()
+        utf8.withUnsafeBufferPointer { HTMLTokenizer.tokenize($0, into: &shape) }
+        return shape.state.finish(pageURL: pageURL, keepingNoscriptCopies: keepsNoscriptCopies)
+    }
+
+    /// The tokenizer alone, into a sink that does nothing: the floor under `extract` (for curate-bench).
+    static func tokenizeOnly(_ utf8: [UInt8]) {
+        var sink = NullSink()
+        utf8.withUnsafeBufferPointer { HTMLTokenizer.tokenize($0, into: &sink) }
+    }
+
+    private struct NullSink: HTMLTokenSink {
+        var allowsCDATA: Bool { false }
+        mutating func characters(_ text: UnsafeBufferPointer<UInt8>) {}
+        mutating func startTag(_ tag: HTMLTag) -> HTMLTokenizerState? { nil }
+        mutating func endTag(_ tag: HTMLTag) {}
+    }
+}
+
 /// Extracts image references and sentences from a page with libxml2's HTML parser, driven by
-/// SAX callbacks (no tree is built).
+/// SAX callbacks (no tree is built): `--html-parser libxml2`.
 ///
 /// libxml2's memory parser runs in recover mode with no network access and no error output
 /// (HTML_PARSE_RECOVER | NONET | NOERROR | NOWARNING), on text already converted to UTF-8 by
@@ -57,7 +109,7 @@ public struct ExtractedPage: Sendable, Equatable {
 /// except inside `<noscript>` when the same URL is already on the page (the fallback copy of a
 /// lazy-loaded image). Numeric references to C1 controls (`&#147;`) become the windows-1252
 /// characters HTML maps them to (`Sentences.collapse`).
-public final class HTMLExtractor {
+final class LibXML2Extractor: PageExtractor {
     private var sax = htmlSAXHandler()
     var state = ExtractionState()
     /// Keep `<noscript>` copies of images already on the page (for comparing with other parsers).
@@ -66,19 +118,19 @@ public final class HTMLExtractor {
     /// libxml2 must be initialised once, on one thread, before parsers run on several (xmlInitParser).
     private static let libraryReady: Bool = { xmlInitParser(); return true }()
 
-    public init() {
+    init() {
         precondition(Self.libraryReady, "libxml2's xmlInitParser did not run.")
         sax.startElement = { ctx, name, attributes in
             guard let ctx, let name else { return }
-            Unmanaged<HTMLExtractor>.fromOpaque(ctx).takeUnretainedValue().state.start(name, attributes)
+            Unmanaged<LibXML2Extractor>.fromOpaque(ctx).takeUnretainedValue().state.start(name, attributes)
         }
         sax.endElement = { ctx, name in
             guard let ctx, let name else { return }
-            Unmanaged<HTMLExtractor>.fromOpaque(ctx).takeUnretainedValue().state.end(name)
+            Unmanaged<LibXML2Extractor>.fromOpaque(ctx).takeUnretainedValue().state.end(name)
         }
         sax.characters = { ctx, bytes, length in
             guard let ctx, let bytes, length > 0 else { return }
-            Unmanaged<HTMLExtractor>.fromOpaque(ctx).takeUnretainedValue().state.text(UnsafeBufferPointer(start: bytes, count: Int(length)))
+            Unmanaged<LibXML2Extractor>.fromOpaque(ctx).takeUnretainedValue().state.text(UnsafeBufferPointer(start: bytes, count: Int(length)))
         }
         sax.ignorableWhitespace = sax.characters
         // Raw text of script and style elements arrives here; it is never page text.
@@ -89,7 +141,7 @@ public final class HTMLExtractor {
         | HTML_PARSE_NOWARNING.rawValue | HTML_PARSE_COMPACT.rawValue | HTML_PARSE_IGNORE_ENC.rawValue)
 
     /// Parses `utf8` (a whole page, valid UTF-8) whose address is `pageURL`.
-    public func extract(utf8: [UInt8], pageURL: WebURL) -> ExtractedPage {
+    func extract(utf8: [UInt8], pageURL: WebURL) -> ExtractedPage {
         state = ExtractionState()
         Self.parse(utf8, sax: &sax, context: Unmanaged.passUnretained(self).toOpaque())
         return state.finish(pageURL: pageURL, keepingNoscriptCopies: keepsNoscriptCopies)

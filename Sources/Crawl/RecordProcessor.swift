@@ -51,10 +51,14 @@ enum RecordOutcome {
 }
 
 /// Turns records into outcomes: parses HTTP, decides page or image from the bytes, converts
-/// charsets, extracts, hashes. One per worker thread (it owns a libxml2 extractor), which is
+/// charsets, extracts, hashes. One per worker thread (it owns an HTML extractor), which is
 /// why it may cross threads: exactly one thread uses it at a time.
 final class RecordProcessor: @unchecked Sendable {
-    private let extractor = HTMLExtractor()
+    private let extractor: PageExtractor
+
+    init(parser: HTMLParserChoice = .html5) {
+        extractor = makePageExtractor(parser)
+    }
 
     func process(_ record: WARCRecord) -> RecordOutcome {
         let offset = record.location.offset

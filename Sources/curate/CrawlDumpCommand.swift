@@ -38,6 +38,9 @@ extension Curate {
         @Option(help: "Records per batch; the catalog commits after each (smaller: finer resume points).")
         var batchRecords = 512
 
+        @Option(help: "The HTML parser: html5 (curate's tokenizer, from the WHATWG standard) or libxml2 (Debian's libxml2 2.9).")
+        var htmlParser: HTMLParserChoice = .html5
+
         func validate() throws {
             guard !paths.isEmpty else { throw CommandFailure("give at least one WARC file or folder, e.g. curate crawl-dump samples/crawl.warc.gz") }
             guard batchRecords >= 1 else { throw CommandFailure("--batch-records must be at least 1, got \(batchRecords)") }
@@ -48,7 +51,8 @@ extension Curate {
             let locks = try lockFolders([work])
             defer { withExtendedLifetime(locks) {} }
             do {
-                let options = CrawlOptions(inputs: paths, workDirectory: work, threads: threads, maxRecordBytes: maxRecordMb << 20, batchRecords: batchRecords)
+                let options = CrawlOptions(inputs: paths, workDirectory: work, threads: threads, maxRecordBytes: maxRecordMb << 20, batchRecords: batchRecords,
+                                           htmlParser: htmlParser)
                 let crawl = try Crawl.CrawlDump(options: options)
                 let line = ProgressLine()
                 crawl.onProgress = { p in

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Crawl
 
 // Options several commands share, declared once (`@OptionGroup`), each with its check.
 
@@ -37,3 +38,5 @@ struct DetectionsOption: ParsableArguments {
     @Option(help: "An object detector's output for weak-pairs: JSON lines (README: Detections).")
     var detections: String?
 }
+
+extension HTMLParserChoice: ExpressibleByArgument {}
