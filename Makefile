@@ -10,8 +10,8 @@ TEST_PACKAGES := webdataset==1.0.2 pillow==13.0.0
 # Debian packages: the C libraries (with pkg-config files), the font, and the tools the tests use
 # (python3-venv for the shard test's webdataset; chromium and a font for the report's browser test).
 APT_PACKAGES := pkg-config libxml2-dev libpng-dev libjpeg-dev libwebp-dev libgif-dev libsqlite3-dev \
-                zlib1g-dev libopenblas-dev unifont python3-venv chromium fonts-dejavu-core time
-PKGCONFIG_MODULES := libxml-2.0 libpng libjpeg libwebpdemux libgif zlib openblas sqlite3
+                zlib1g-dev libdeflate-dev libopenblas-dev unifont python3-venv chromium fonts-dejavu-core time
+PKGCONFIG_MODULES := libxml-2.0 libpng libjpeg libwebpdemux libgif zlib libdeflate openblas sqlite3
 
 .PHONY: readme-schema fuzz chaos setup build release test demo bench bench-venv bench-torch bench-images bench-crawl bench-render bench-filter bench-weak-pairs bench-train asan clean check-setup samples test-venv
 

@@ -26,6 +26,7 @@ let package = Package(
         systemLibrary("CLibWebP", pkgConfig: "libwebpdemux", apt: ["libwebp-dev"]),
         systemLibrary("CGIF", pkgConfig: "libgif", apt: ["libgif-dev"]),
         systemLibrary("CZlib", pkgConfig: "zlib", apt: ["zlib1g-dev"]),
+        systemLibrary("CLibDeflate", pkgConfig: "libdeflate", apt: ["libdeflate-dev"]),
         systemLibrary("COpenBLAS", pkgConfig: "openblas", apt: ["libopenblas-dev"]),
         systemLibrary("CSQLite", pkgConfig: "sqlite3", apt: ["libsqlite3-dev"]),
         // libjpeg reports errors by longjmp, which Swift cannot catch: this C target catches them.
@@ -40,7 +41,7 @@ let package = Package(
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
         .target(name: "Catalog", dependencies: ["CurateCore", "CSQLite"]),
-        .target(name: "Zlib", dependencies: ["CZlib"]),
+        .target(name: "Zlib", dependencies: ["CZlib", "CLibDeflate"]),
         .target(name: "Synth", dependencies: ["CurateCore", "Imaging", "Zlib", .product(name: "Crypto", package: "swift-crypto")]),
         // AVX2 and FMA (every x86-64 CPU since 2013; these machines have AVX-512): the vectorised
         // exp/erf/softmax loops run 2.5x faster than with the baseline SSE2 (measured; Vector.swift).

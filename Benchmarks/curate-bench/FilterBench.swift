@@ -73,6 +73,7 @@ func makeFilterCatalog(_ folder: String, pairs: Int) {
         try! pair.run([.integer(Int64(p)), .integer(imageID), .integer(Int64(p)), .integer(pageID), .text(text)])
     }
     try! db.execute("COMMIT")
-    try! db.execute("INSERT INTO sentences_fts(sentences_fts) VALUES ('rebuild'); PRAGMA wal_checkpoint(TRUNCATE)")
+    try! store.indexSentences()
+    try! db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     print(String(format: "# generated %@: %d pairs, %d images, %d pages in %.1f s", folder, pairs, images, pages, Date().timeIntervalSince(start)))
 }

@@ -52,7 +52,8 @@ func makeWeakCatalog(_ folder: String, images: Int) {
     try! store.recordRun(FilterRun.self, options: FilterRun.Options(rules: "# generated: no rules", evalImages: []),
                          summary: FilterRun.Summary(images: images, pairs: 0, rules: [], decontaminated: 0, missingReferences: 0, seconds: 0), started: Date())
     try! db.execute("COMMIT")
-    try! db.execute("INSERT INTO sentences_fts(sentences_fts) VALUES ('rebuild'); PRAGMA wal_checkpoint(TRUNCATE)")
+    try! store.indexSentences()
+    try! db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     try! detections.write(toFile: folder + "/detections.jsonl", atomically: true, encoding: .utf8)
     print(String(format: "# generated %@: %d images, %d sentences on %d pages in %.1f s", folder, images, pages * perPage, pages, Date().timeIntervalSince(start)))
 }

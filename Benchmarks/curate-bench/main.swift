@@ -83,6 +83,13 @@ if CommandLine.arguments.count > 1, ["--html5lib-tokenizer", "--html5lib-encodin
 }
 
 let options = Options(CommandLine.arguments)
+if let warc = options.crawl, ProcessInfo.processInfo.environment["CURATE_BENCH_EXTRACT_ONLY"] != nil {
+    // For perf: only the in-memory extraction, `--reps` times (CURATE_BENCH_EXTRACT_ONLY=html5|libxml2).
+    let pages = (try? CrawlStages.pages(warc)) ?? []
+    let parser = HTMLParserChoice(rawValue: ProcessInfo.processInfo.environment["CURATE_BENCH_EXTRACT_ONLY"]!) ?? .html5
+    for _ in 0..<options.reps { print(String(format: "extract (%@): %.0f pages/s", parser.rawValue, Double(pages.count) / CrawlStages.extractOnly(pages, parser: parser))) }
+    exit(0)
+}
 if let warc = options.crawl {
     crawlStages(warc)
     exit(0)

@@ -57,7 +57,7 @@ public final class WeakPairs {
                 providers.append(detections)
             }
             providers.append(ContextTags())
-            if !options.corpus.isEmpty { try loadCorpus() }
+            if !options.corpus.isEmpty { try loadCorpus() } else { try store.indexSentences() }
             let images = try selectImages()
             summary.images = images.count
             var tagged: [(ImageContext, ImageTags)] = []

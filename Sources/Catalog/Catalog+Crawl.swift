@@ -88,6 +88,7 @@ extension CatalogStore {
 
     /// filter: pages with at least `minimum` sentences matching the FTS5 query `match`.
     public func pagesWithSentences(matching match: String, minimum: Int) throws -> [(page: Int64, sentences: Int)] {
+        try indexSentences()
         var out: [(Int64, Int)] = []
         try db.forEach("""
             SELECT s.page_id, count(*) FROM sentences_fts JOIN sentences s ON s.id = sentences_fts.rowid

@@ -73,7 +73,7 @@ public final class CatalogStore {
     // MARK: meta, by key, each written by one stage
 
     public enum MetaKey: String, Sendable {
-        /// crawl-dump: the last sentence id in `sentences_fts`.
+        /// `indexSentences`: the last sentence id in `sentences_fts`.
         case ftsIndexedTo = "fts_indexed_to"
         /// weak-pairs: the --corpus files (path, size, modification time) `weak_corpus` holds.
         case weakCorpus = "weak_corpus.key"
@@ -86,5 +86,29 @@ public final class CatalogStore {
 
     public func setMeta(_ key: MetaKey, _ value: String) throws {
         try db.query("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", [.text(key.rawValue), .text(value)])
+    }
+
+    // MARK: the sentence index
+
+    /// Adds the page sentences not yet in `sentences_fts`, the FTS5 index filter and weak-pairs
+    /// query; returns how many it added. crawl-dump leaves the index to the first stage that
+    /// needs it (one `INSERT … SELECT` over the new rows is much faster than row by row, and a
+    /// crawl no stage queries never pays for it). Safe inside or outside a transaction, and
+    /// after a kill: the index and its high-water mark commit together.
+    @discardableResult
+    public func indexSentences() throws -> Int {
+        let from = Int64(try meta(.ftsIndexedTo) ?? "0") ?? 0
+        guard case .integer(let last)? = try db.query("SELECT coalesce(max(id), 0) FROM sentences").first?.first, last > from else { return 0 }
+        try db.execute("SAVEPOINT index_sentences")
+        do {
+            try db.query("INSERT INTO sentences_fts (rowid, text) SELECT id, text FROM sentences WHERE id > ? AND id <= ? ORDER BY id",
+                         [.integer(from), .integer(last)])
+            try setMeta(.ftsIndexedTo, String(last))
+            try db.execute("RELEASE index_sentences")
+        } catch {
+            try? db.execute("ROLLBACK TO index_sentences; RELEASE index_sentences")
+            throw error
+        }
+        return Int(last - from)
     }
 }

@@ -147,6 +147,35 @@ public final class SQLiteDatabase {
 
         deinit { sqlite3_finalize(handle) }
 
+        // The hot path's binding, one parameter at a time with no `Value` array (crawl-dump's
+        // sentence and reference rows); `step()` runs the statement and clears the bindings.
+
+        public func bind(_ index: Int32, _ value: Int64) { sqlite3_bind_int64(handle, index, value) }
+
+        /// UTF-8 bytes bound as text; SQLite copies them.
+        public func bind(_ index: Int32, text bytes: UnsafeBufferPointer<UInt8>) {
+            bytes.withMemoryRebound(to: CChar.self) {
+                if let base = $0.baseAddress { sqlite3_bind_text(handle, index, base, Int32($0.count), curate_sqlite_transient()) } else {
+                    sqlite3_bind_text(handle, index, "", 0, curate_sqlite_transient())   // '' (a nil pointer would bind NULL)
+                }
+            }
+        }
+
+        public func bind(_ index: Int32, text: String?) {
+            guard var text else { sqlite3_bind_null(handle, index); return }
+            text.withUTF8 { bind(index, text: $0) }
+        }
+
+        /// Steps to the end and resets, clearing the bindings (rows are ignored).
+        public func step() throws {
+            defer { sqlite3_reset(handle); sqlite3_clear_bindings(handle) }
+            while true {
+                let status = sqlite3_step(handle)
+                if status == SQLITE_DONE { return }
+                guard status == SQLITE_ROW else { throw database.lastError() }
+            }
+        }
+
         /// Binds `values` to the `?` parameters, steps to the end, and resets (rows are ignored).
         public func run(_ values: [Value]) throws {
             defer { sqlite3_reset(handle); sqlite3_clear_bindings(handle) }

@@ -126,7 +126,7 @@ public enum CatalogSchema {
     public static let tables: [TableDescription] = [
         .init(name: "runs", writer: "crawl-dump, filter, weak-pairs, through `CatalogStore.startRun` and `recordRun`", readers: "report; `Catalog` (the last run of a command)",
               rows: "run of a command: `options` and `summary` are JSON of `Catalog`'s Codable types (`RunRecords.swift`)"),
-        .init(name: "meta", writer: "crawl-dump (`fts_indexed_to`), weak-pairs (`weak_corpus.key`)", readers: "the same stage",
+        .init(name: "meta", writer: "Catalog's `indexSentences` (`fts_indexed_to`, for filter and weak-pairs), weak-pairs (`weak_corpus.key`)", readers: "the same stage",
               rows: "key-value state: how far the FTS5 index is filled; which --corpus files `weak_corpus` holds"),
         .init(name: "sources", writer: "crawl-dump", readers: "every stage that reads image bytes (`Catalog.imageLocations`), `curate relocate`",
               rows: "dump file or mirror: absolute `path`, `kind`, `sha256`, `status` (`reading`/`done`), resume point, counts"),
@@ -145,7 +145,8 @@ public enum CatalogSchema {
               rows: "(image, text) pair from a resolved reference: `text_source` alt, title, aria_label or figcaption"),
         .init(name: "sentences", writer: "crawl-dump", readers: "filter, weak-pairs, build-shards (text pairs), report",
               rows: "sentence of a page: `seq` (page order), `block`"),
-        .init(name: "sentences_fts", writer: "crawl-dump", readers: "filter (page text), weak-pairs", rows: "FTS5 index over `sentences`"),
+        .init(name: "sentences_fts", writer: "Catalog's `indexSentences`, on filter's or weak-pairs' first query", readers: "filter (page text), weak-pairs",
+              rows: "FTS5 index over `sentences`, built by the first filter or weak-pairs run"),
         .init(name: "skips", writer: "crawl-dump", readers: "report", rows: "record or file skipped, with `reason`, offset and `detail`"),
         .init(name: "image_features", writer: "filter", readers: "filter",
               rows: "image whose pHash filter computed: `phash` (64-bit), `status`, `detail` (why it did not decode), `signature` (8×8 colour) — a cache kept across runs"),

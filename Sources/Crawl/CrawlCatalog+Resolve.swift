@@ -46,15 +46,7 @@ extension CrawlCatalog {
                 UNION ALL SELECT image_id, id, page_id, figcaption, 'figcaption', 3 FROM refs WHERE image_id IS NOT NULL AND figcaption <> '')
               ORDER BY ref_id, k;
             """)
-        try indexSentences()
-    }
-
-    /// Adds the sentences not yet in the FTS5 index (the index is built once, at the end of a
-    /// run, rather than row by row while pages are read: much faster, same index).
-    func indexSentences() throws {
-        let from = Int64(try store.meta(.ftsIndexedTo) ?? "0") ?? 0
-        try db.query("INSERT INTO sentences_fts (rowid, text) SELECT id, text FROM sentences WHERE id > ? ORDER BY id", [.integer(from)])
-        let last = try db.query("SELECT coalesce(max(id), 0) FROM sentences").first?.first
-        if case .integer(let id)? = last { try store.setMeta(.ftsIndexedTo, String(id)) }
+        // The sentences' FTS5 index is not built here: it cost a third of the whole command, and
+        // only filter and weak-pairs query it (`CatalogStore.indexSentences`, on their first query).
     }
 }

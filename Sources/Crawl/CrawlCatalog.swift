@@ -37,19 +37,37 @@ final class CrawlCatalog {
                             .text(page.url), Self.text(page.urlKey), Self.int(page.httpStatus.map(Int64.init)),
                             Self.text(page.payloadDigest), .text(page.charset), .text(page.charsetSource),
                             Self.text(page.extracted.title), Self.text(page.extracted.language), Self.text(page.extracted.baseURL),
-                            .integer(Int64(page.extracted.references.count)), .integer(Int64(page.extracted.sentences.count))])
+                            .integer(Int64(page.extracted.references.count)), .integer(Int64(page.extracted.sentenceSpans.count))])
         let pageID = db.lastInsertRowID
         for ref in page.extracted.references {
             let altState = ref.alt == nil ? "missing" : (ref.alt!.isEmpty ? "empty" : "present")
-            try insertRef.run([.integer(pageID), .integer(Int64(ref.position)), Self.text(ref.urls.first), .text(ref.chosenBy),
-                               Self.text(ref.alt), .text(altState), Self.text(ref.title), Self.text(ref.ariaLabel), Self.text(ref.figcaption)])
+            insertRef.bind(1, pageID)
+            insertRef.bind(2, Int64(ref.position))
+            insertRef.bind(3, text: ref.urls.first)
+            insertRef.bind(4, text: ref.chosenBy)
+            insertRef.bind(5, text: ref.alt)
+            insertRef.bind(6, text: altState)
+            insertRef.bind(7, text: ref.title)
+            insertRef.bind(8, text: ref.ariaLabel)
+            insertRef.bind(9, text: ref.figcaption)
+            try insertRef.step()
             let refID = db.lastInsertRowID
             for (rank, (url, key)) in zip(ref.urls, ref.urlKeys).enumerated() {
-                try insertCandidate.run([.integer(refID), .integer(Int64(rank)), .text(url), .text(key)])
+                insertCandidate.bind(1, refID)
+                insertCandidate.bind(2, Int64(rank))
+                insertCandidate.bind(3, text: url)
+                insertCandidate.bind(4, text: key)
+                try insertCandidate.step()
             }
         }
-        for (seq, sentence) in page.extracted.sentences.enumerated() {
-            try insertSentence.run([.integer(pageID), .integer(Int64(seq)), .integer(Int64(sentence.block)), .text(sentence.text)])
+        try page.extracted.sentenceText.withUnsafeBufferPointer { text in
+            for (seq, span) in page.extracted.sentenceSpans.enumerated() {
+                insertSentence.bind(1, pageID)
+                insertSentence.bind(2, Int64(seq))
+                insertSentence.bind(3, Int64(span.block))
+                insertSentence.bind(4, text: UnsafeBufferPointer(rebasing: text[Int(span.start)..<Int(span.end)]))
+                try insertSentence.step()
+            }
         }
     }
 

@@ -242,7 +242,7 @@ public final class CrawlDump {
             case .page(let page):
                 try catalog.add(page: page, sourceID: sourceID)
                 counts.add("pages")
-                counts.add("sentences", page.extracted.sentences.count)
+                counts.add("sentences", page.extracted.sentenceSpans.count)
                 counts.add("image_references", page.extracted.references.count)
                 let alts = page.extracted.references.filter { !($0.alt ?? "").isEmpty }.count
                 counts.add("alt_texts", alts)

@@ -67,7 +67,7 @@ public enum CrawlStages {
             if let processor, case .page(let page) = processor.process(record) {
                 figures.pages += 1
                 figures.imageReferences += page.extracted.references.count
-                figures.sentences += page.extracted.sentences.count
+                figures.sentences += page.extracted.sentenceSpans.count
             }
         }
     }

@@ -39,6 +39,11 @@ package final class DumpStream {
     private static let chunk = 1 << 20
     /// zlib's output area, reused for every call (a member per record means many short calls).
     private var inflated = [UInt8](repeating: 0, count: 256 << 10)
+    /// libdeflate, for members held whole in the input (the common case); zlib streams the rest.
+    private let wholeMembers = GzipMemberDecompressor()
+    /// libdeflate's output area: grown when a member needs more, up to `wholeMemberLimit`.
+    private var wholeOutput = [UInt8](repeating: 0, count: 1 << 20)
+    private static let wholeMemberLimit = 64 << 20
 
     /// Opens `path` for reading; the first bytes decide whether it is gzip (magic 1f 8b), not the name.
     /// `resume` starts at a record boundary found by an earlier run: its file offset (a member
@@ -216,6 +221,7 @@ package final class DumpStream {
             inMember = true
             memberOffset = inputOffset
             memberStarts.append((u: bufferBase + Int64(buffer.count), c: memberOffset))
+            if inflateWholeMember() { return }
         }
         guard let inflater else { return }
         let (status, used, produced) = input.withUnsafeBufferPointer { inBuf in
@@ -233,6 +239,31 @@ package final class DumpStream {
         case .failed(let message):
             // The last member of a file that fails was cut off there (a download that broke off).
             breakage = hasMemberAhead() ? .badGzip(memberOffset: memberOffset, message: message) : .truncatedGzip(memberOffset: memberOffset)
+        }
+    }
+
+    /// Decompresses the member that starts at the input position in one call with libdeflate, if
+    /// the input holds all of it (at least a chunk ahead is read first). False leaves everything
+    /// as it was, for zlib to stream the member (one too large, damaged, or cut short: zlib's
+    /// errors say which).
+    private func inflateWholeMember() -> Bool {
+        if input.count - inputStart < Self.chunk && !fileAtEnd { _ = readInput() }
+        while true {
+            let result = input.withUnsafeBufferPointer { inBuf in
+                wholeOutput.withUnsafeMutableBufferPointer { wholeMembers.decompress(UnsafeBufferPointer(rebasing: inBuf[inputStart...]), into: $0) }
+            }
+            switch result {
+            case .member(let used, let produced):
+                inputStart += used
+                buffer.append(contentsOf: wholeOutput[0..<produced])
+                inMember = false
+                memberEnds[bufferBase + Int64(buffer.count)] = inputOffset
+                return true
+            case .needsMoreRoom where wholeOutput.count < Self.wholeMemberLimit:
+                wholeOutput = [UInt8](repeating: 0, count: wholeOutput.count * 4)
+            case .needsMoreRoom, .notWhole:
+                return false
+            }
         }
     }
 

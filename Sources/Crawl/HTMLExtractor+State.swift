@@ -52,7 +52,8 @@ struct ExtractionState {
     private var text: [UInt8] = []
     private var titleText: [UInt8] = []
     private var block = 0
-    private var sentences: [(block: Int, text: String)] = []
+    private var sentenceText: [UInt8] = []
+    private var sentenceSpans: [SentenceSpan] = []
     private var references: [RawReference] = []
     private var figures: [Figure] = []
     private var pictures: [[String]] = []
@@ -182,11 +183,11 @@ struct ExtractionState {
 
     private mutating func flush() {
         guard !text.isEmpty else { return }
-        let collapsed = Sentences.collapse(bytes: text)
+        let nonEmpty = text.withUnsafeBufferPointer {
+            Sentences.appendSentences(of: $0, block: block, text: &sentenceText, spans: &sentenceSpans)
+        }
         text.removeAll(keepingCapacity: true)
-        guard !collapsed.isEmpty else { return }
-        for sentence in Sentences.split(collapsed) { sentences.append((block, sentence)) }
-        block += 1
+        if nonEmpty { block += 1 }
     }
 
     // MARK: the result
@@ -220,7 +221,8 @@ struct ExtractionState {
                                          title: text("title"), ariaLabel: text("aria-label"), figcaption: raw.figcaption, inNoscript: raw.inNoscript))
         }
         let title = Sentences.collapse(bytes: titleText)
-        return ExtractedPage(title: title.isEmpty ? nil : title, language: language, baseURL: baseText, references: result, sentences: sentences)
+        return ExtractedPage(title: title.isEmpty ? nil : title, language: language, baseURL: baseText, references: result,
+                             sentenceText: sentenceText, sentenceSpans: sentenceSpans)
     }
 
     // MARK: names

@@ -28,14 +28,29 @@ public struct ExtractedPage: Sendable, Equatable {
     /// `<base href>` resolved against the page URL, when the page has one.
     public var baseURL: String?
     public var references: [ImageReference]
-    /// Sentences of the visible text in page order, each with the number of its text block
-    /// (a paragraph, a list item, a heading...), so that neighbours within one block can be paired.
-    public var sentences: [(block: Int, text: String)]
+    /// The bytes of the visible text's sentences, one after another (UTF-8); `sentenceSpans`
+    /// says where each is. Kept as bytes: the catalog binds them as they are.
+    public var sentenceText: [UInt8]
+    /// Sentences in page order, each with the number of its text block (a paragraph, a list
+    /// item, a heading...), so that neighbours within one block can be paired.
+    public var sentenceSpans: [SentenceSpan]
+
+    /// The sentences as strings (for tests and tools; crawl-dump itself reads the bytes).
+    public var sentences: [(block: Int, text: String)] {
+        sentenceSpans.map { (Int($0.block), String(decoding: sentenceText[Int($0.start)..<Int($0.end)], as: UTF8.self)) }
+    }
 
     public static func == (a: ExtractedPage, b: ExtractedPage) -> Bool {
         a.title == b.title && a.language == b.language && a.baseURL == b.baseURL && a.references == b.references
-            && a.sentences.map(\.block) == b.sentences.map(\.block) && a.sentences.map(\.text) == b.sentences.map(\.text)
+            && a.sentenceText == b.sentenceText && a.sentenceSpans == b.sentenceSpans
     }
+}
+
+/// Where one sentence of a page is in `ExtractedPage.sentenceText`, and its text block.
+public struct SentenceSpan: Sendable, Equatable {
+    public var block: Int32
+    public var start: Int32
+    public var end: Int32
 }
 
 /// Which HTML parser crawl-dump uses (`--html-parser`).

@@ -25,6 +25,61 @@ enum Sentences {
         return text.withUTF8 { collapse(utf8: $0) }
     }
 
+    /// Collapses one text block's bytes, splits it into sentences, and appends each sentence's
+    /// bytes to `text` and its place to `spans`, with no `String` made (the hot path of every
+    /// page). Bytes that are not valid UTF-8 become U+FFFD. Returns false when the block held
+    /// nothing but white space.
+    static func appendSentences(of raw: UnsafeBufferPointer<UInt8>, block: Int, text: inout [UInt8], spans: inout [SentenceSpan]) -> Bool {
+        // The block is collapsed straight into the page's text buffer and its sentences are
+        // ranges of it (what is not a sentence stays there unreferenced): nothing is copied twice.
+        let base = text.count
+        let room = raw.count * 3   // an invalid byte becomes a three-byte U+FFFD
+        text.append(contentsOf: repeatElement(0, count: room))
+        let length = text.withUnsafeMutableBufferPointer { collapse(raw, into: UnsafeMutableBufferPointer(rebasing: $0[base...])) }
+        text.removeLast(room - length)
+        guard length > 0 else { return false }
+        text.withUnsafeBufferPointer { all in
+            forEachSentence(UnsafeBufferPointer(rebasing: all[base...])) { range in
+                spans.append(SentenceSpan(block: Int32(block), start: Int32(base + range.lowerBound), end: Int32(base + range.upperBound)))
+            }
+        }
+        return true
+    }
+
+    /// `collapse` into `out` (room for three times the input), reading invalid UTF-8 as U+FFFD;
+    /// returns the length written.
+    private static func collapse(_ bytes: UnsafeBufferPointer<UInt8>, into out: UnsafeMutableBufferPointer<UInt8>) -> Int {
+        var i = 0, n = 0
+        var pendingSpace = false
+        while i < bytes.count {
+            let b = bytes[i]
+            if b < 0x80 {
+                if b == 0x20 || (b >= 0x09 && b <= 0x0D) { pendingSpace = n > 0 } else {
+                    if pendingSpace { out[n] = 0x20; n += 1; pendingSpace = false }
+                    out[n] = b
+                    n += 1
+                }
+                i += 1
+                continue
+            }
+            var (scalar, length) = UTF8Walk.checkedScalar(bytes, at: i)
+            if (0x80...0x9F).contains(scalar) { scalar = windows1252[Int(scalar - 0x80)] }
+            if UTF8Walk.isWhiteSpace(scalar) {
+                pendingSpace = n > 0
+            } else {
+                if pendingSpace { out[n] = 0x20; n += 1; pendingSpace = false }
+                if scalar == 0xFFFD || (length == 2 && b == 0xC2 && bytes[i + 1] <= 0x9F) {
+                    for byte in Unicode.Scalar(scalar)!.utf8 { out[n] = byte; n += 1 }
+                } else {
+                    for k in 0..<length { out[n + k] = bytes[i + k] }
+                    n += length
+                }
+            }
+            i += length
+        }
+        return n
+    }
+
     private static func collapse(utf8 bytes: UnsafeBufferPointer<UInt8>) -> String {
         // A C1 control (2 bytes) can become a 3-byte windows-1252 character.
         String(unsafeUninitializedCapacity: bytes.count + bytes.count / 2 + 1) { out in
@@ -84,13 +139,18 @@ enum Sentences {
 
     private static func split(utf8 bytes: UnsafeBufferPointer<UInt8>) -> [String] {
         var sentences: [String] = []
+        forEachSentence(bytes) { sentences.append(String(decoding: UnsafeBufferPointer(rebasing: bytes[$0]), as: UTF8.self)) }
+        return sentences
+    }
+
+    /// Where each sentence of one block of collapsed text (valid UTF-8) is, in order: the real sentences only.
+    private static func forEachSentence(_ bytes: UnsafeBufferPointer<UInt8>, _ body: (Range<Int>) -> Void) {
         var start = 0
         func emit(_ end: Int) {
             var a = start, b = end
             while a < b && bytes[a] == 0x20 { a += 1 }
             while b > a && bytes[b - 1] == 0x20 { b -= 1 }
-            let piece = UnsafeBufferPointer(rebasing: bytes[a..<b])
-            if isSentence(piece) { sentences.append(String(decoding: piece, as: UTF8.self)) }
+            if isSentence(UnsafeBufferPointer(rebasing: bytes[a..<b])) { body(a..<b) }
             start = end
         }
         func scalar(at i: Int) -> UInt32 { i < bytes.count ? UTF8Walk.scalar(bytes, at: i).value : 0 }
@@ -129,7 +189,6 @@ enum Sentences {
             i += length
         }
         if start < bytes.count { emit(bytes.count) }
-        return sentences
     }
 
     /// Whether the word that ends at the period at `period` is an abbreviation or an initial.
@@ -187,6 +246,28 @@ enum UTF8Walk {
         if b0 < 0xE0 { return ((b0 & 0x1F) << 6 | UInt32(bytes[i + 1] & 0x3F), 2) }
         if b0 < 0xF0 { return ((b0 & 0x0F) << 12 | UInt32(bytes[i + 1] & 0x3F) << 6 | UInt32(bytes[i + 2] & 0x3F), 3) }
         return ((b0 & 0x07) << 18 | UInt32(bytes[i + 1] & 0x3F) << 12 | UInt32(bytes[i + 2] & 0x3F) << 6 | UInt32(bytes[i + 3] & 0x3F), 4)
+    }
+
+    /// The scalar that starts at `i` and its length, for bytes that may not be valid UTF-8: a
+    /// byte that does not start a complete, well-formed sequence is U+FFFD of length 1.
+    @inline(__always)
+    static func checkedScalar(_ bytes: UnsafeBufferPointer<UInt8>, at i: Int) -> (value: UInt32, length: Int) {
+        let b0 = UInt32(bytes[i])
+        if b0 < 0x80 { return (b0, 1) }
+        func continuation(_ k: Int) -> UInt32? {
+            guard i + k < bytes.count, bytes[i + k] & 0xC0 == 0x80 else { return nil }
+            return UInt32(bytes[i + k] & 0x3F)
+        }
+        if b0 >= 0xC2 && b0 < 0xE0, let c1 = continuation(1) { return ((b0 & 0x1F) << 6 | c1, 2) }
+        if b0 >= 0xE0 && b0 < 0xF0, let c1 = continuation(1), let c2 = continuation(2) {
+            let v = (b0 & 0x0F) << 12 | c1 << 6 | c2
+            if v >= 0x800 && !(0xD800...0xDFFF).contains(v) { return (v, 3) }
+        }
+        if b0 >= 0xF0 && b0 < 0xF5, let c1 = continuation(1), let c2 = continuation(2), let c3 = continuation(3) {
+            let v = (b0 & 0x07) << 18 | c1 << 12 | c2 << 6 | c3
+            if v >= 0x10000 && v <= 0x10FFFF { return (v, 4) }
+        }
+        return (0xFFFD, 1)
     }
 
     /// The index where the scalar that ends just before `end` starts.

@@ -19,6 +19,8 @@ import TestSupport
             let columns = table == "sources" ? "id, path, kind, sha256, bytes, status, stats" : "*"
             for row in try db.query("SELECT \(columns) FROM \(table) ORDER BY 1, 2") { out.append("\(table) \(row)") }
         }
+        // The index is built by the first stage that queries it; built now, it holds every sentence once.
+        try CatalogStore(path: work + "/catalog.sqlite").indexSentences()
         out.append("fts \(try db.query("SELECT count(*) FROM sentences_fts WHERE sentences_fts MATCH 'bridge'"))")
         return out
     }

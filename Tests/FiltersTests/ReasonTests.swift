@@ -69,7 +69,6 @@ import TestSupport
             INSERT INTO sentences (page_id, seq, block, text) VALUES (2, 0, 0, 'Watch free porn videos here.'),
                 (2, 1, 0, 'The best XXX clips of the week.'), (2, 2, 0, 'A harmless sentence.'),
                 (3, 0, 0, 'An article about the porn industry and the law.'), (3, 1, 0, 'Nothing else of note.');
-            INSERT INTO sentences_fts(sentences_fts) VALUES ('rebuild');
             """)
         try image("porn_page", width: 400, height: 300, bytes: jpeg(9, 400, 300), page: 2)
         try image("one_mention", width: 400, height: 300, bytes: jpeg(10, 400, 300), page: 3)
