@@ -128,6 +128,7 @@ public final class CrawlDump {
     // MARK: WARC files
 
     private enum Item { case record(WARCRecord), file(path: String, bytes: [UInt8]), outcome(RecordOutcome) }
+    private typealias Batch = (items: [Item], resume: (file: Int64, stream: Int64))
 
     private func readWARC(_ source: DumpSource, id: Int64, resume: (file: Int64, stream: Int64), counts: inout SourceCounts) throws {
         let stream = try DumpStream(path: source.path, resume: resume.file > 0 ? resume : nil)
@@ -190,13 +191,31 @@ public final class CrawlDump {
         }
     }
 
-    /// Reads batches with `nextBatch` (items and the resume point after them), processes each on
-    /// the workers while the previous one is written, commits after each batch.
+    /// Reads batches with `nextBatch` (items and the resume point after them) on a reader thread
+    /// of its own, processes each on the workers while the previous one is written on this
+    /// thread, commits after each batch. The reader stays at most two batches ahead.
     private func pipeline(sourceID: Int64, path: String?, counts: inout SourceCounts,
-                          nextBatch: () throws -> (items: [Item], resume: (file: Int64, stream: Int64))?) throws {
+                          nextBatch: @escaping () throws -> Batch?) throws {
+        let queue = BatchQueue(capacity: 2)
+        let reader = UncheckedBox(nextBatch)
+        let readerDone = DispatchSemaphore(value: 0)
+        Thread {
+            defer { readerDone.signal() }
+            while true {
+                do {
+                    guard let batch = try reader.value() else { queue.put(.end); return }
+                    guard queue.put(.batch(batch)) else { return }   // the writer stopped
+                } catch {
+                    queue.put(.failed(error))
+                    return
+                }
+            }
+        }.start()
+        // However this ends, the reader stops before the stream it reads goes away.
+        defer { queue.cancel(); readerDone.wait() }
         var pending: (job: Job, resume: (file: Int64, stream: Int64))?
         while true {
-            let batch = try nextBatch()
+            let batch: Batch? = try queue.take()
             // The workers' processors are reused: the previous batch must be done before the next starts.
             pending?.job.group.wait()
             let job = batch.map { start(Job(items: $0.items)) }
@@ -271,6 +290,56 @@ public final class CrawlDump {
         progress.seconds = Date().timeIntervalSince(started)
         onProgress?(progress)
     }
+}
+
+/// Batches from the reader thread to the writer, at most `capacity` waiting.
+private final class BatchQueue: @unchecked Sendable {
+    enum Entry { case batch(Any), end, failed(Error) }
+    private var entries: [Entry] = []
+    private var cancelled = false
+    private let capacity: Int
+    private let condition = NSCondition()
+
+    init(capacity: Int) { self.capacity = capacity }
+
+    /// Waits for room; false when the writer cancelled (the entry is dropped).
+    @discardableResult
+    func put(_ entry: Entry) -> Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        while entries.count >= capacity && !cancelled { condition.wait() }
+        if cancelled { return false }
+        entries.append(entry)
+        condition.broadcast()
+        return true
+    }
+
+    /// The next batch, nil at the end; rethrows the reader's error.
+    func take<T>() throws -> T? {
+        condition.lock()
+        defer { condition.unlock() }
+        while entries.isEmpty { condition.wait() }
+        let entry = entries.removeFirst()
+        condition.broadcast()
+        switch entry {
+        case .batch(let batch): return (batch as! T)
+        case .end: entries.insert(.end, at: 0); return nil
+        case .failed(let error): throw error
+        }
+    }
+
+    func cancel() {
+        condition.lock()
+        cancelled = true
+        condition.broadcast()
+        condition.unlock()
+    }
+}
+
+/// A value handed to one other thread, which alone uses it from then on.
+private final class UncheckedBox<T>: @unchecked Sendable {
+    let value: T
+    init(_ value: T) { self.value = value }
 }
 
 /// A shared index handed out once each, to the worker threads.
