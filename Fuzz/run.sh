@@ -8,7 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 SHARED=${SHARED:-../shared}
 SECONDS_EACH=${FUZZ_SECONDS:-60}
-TARGETS=${FUZZ_TARGETS:-"warc http charset html image rules safetensors tar"}
+TARGETS=${FUZZ_TARGETS:-"warc http charset html tokenizer image rules safetensors tar"}
 OUT=.build-fuzz
 mkdir -p "$OUT"
 # SwiftPM links with gold, which fails on libFuzzer's objects; the toolchain's lld links them.
@@ -25,7 +25,7 @@ seeds() {  # seeds TARGET: fills $OUT/seeds/TARGET once
   mkdir -p "$dir"
   case "$1" in
     warc) cp "$SHARED"/corpus/warc/* "$dir"/ 2>/dev/null || true; cp samples/crawl.warc.gz "$dir"/ ;;
-    http|charset|html)
+    http|charset|html|tokenizer)
       python3 - "$1" "$SHARED" "$dir" <<'PY'
 import gzip, os, sys, pathlib
 target, shared, out = sys.argv[1], pathlib.Path(sys.argv[2]), pathlib.Path(sys.argv[3])
@@ -43,7 +43,18 @@ for i, page in enumerate(pages):
         body = head + b"\r\n" + body[:8000]
     elif target == "charset":
         body = (b"windows-1251\n" if i % 4 == 1 else b"") + body[:8000]
+    elif target == "tokenizer":
+        body = bytes([i % 6]) + body[:8000]   # the first byte picks the initial state
     (out / f"{i:04d}").write_bytes(body)
+if target == "tokenizer":
+    import json
+    states = {"Data state": 0, "RCDATA state": 1, "RAWTEXT state": 2, "Script data state": 3, "PLAINTEXT state": 4, "CDATA section state": 5}
+    for p in sorted((shared / "corpus/html5lib/tokenizer").glob("*.test")):
+        doc = json.loads(p.read_text())
+        for j, test in enumerate(doc.get("tests", doc.get("xmlViolationTests", []))):
+            for state in test.get("initialStates", ["Data state"]):
+                data = test["input"].encode("utf-8", "surrogatepass")
+                (out / f"{p.stem}-{j:04d}-{states[state]}").write_bytes(bytes([states[state]]) + data)
 if target == "charset":
     for p in sorted((shared / "corpus/html5lib/encoding").rglob("*.dat")):
         for j, case in enumerate(p.read_bytes().split(b"#data\n")[1:]):

@@ -11,7 +11,7 @@ import Train
 /// committed inputs of `Tests/Fuzz/TARGET/` through them.
 public enum FuzzTargets {
     public static let all: [String: @Sendable ([UInt8]) -> Void] = [
-        "warc": warc, "http": http, "charset": charset, "html": html,
+        "warc": warc, "http": http, "charset": charset, "html": html, "tokenizer": tokenizer,
         "image": image, "rules": rules, "safetensors": safetensors, "tar": tar,
     ]
 
@@ -48,10 +48,21 @@ public enum FuzzTargets {
 
     nonisolated(unsafe) static let extractor = HTMLExtractor()
 
-    /// The libxml2 SAX extraction of references and sentences, on the decoded page.
+    /// crawl-dump's extraction of references and sentences (curate's tokenizer and tree shape),
+    /// on the decoded page.
     public static func html(_ bytes: [UInt8]) {
         let decoded = Charset.decode(bytes, httpCharset: nil)
         _ = extractor.extract(utf8: decoded.utf8, pageURL: WebURL(parsing: "http://fuzz.example/dir/page.html"))
+    }
+
+    /// The HTML tokenizer alone, in the state the first byte picks (data, RCDATA, RAWTEXT, script
+    /// data, PLAINTEXT, CDATA), over the rest as UTF-8 (repaired first, as the charset pipeline
+    /// hands it over); then the encoding prescan over the raw bytes.
+    public static func tokenizer(_ bytes: [UInt8]) {
+        guard let first = bytes.first else { return }
+        let text = Array(String(decoding: bytes.dropFirst(), as: UTF8.self).utf8)
+        HTMLConformance.fuzzTokenizer(text, stateIndex: Int(first))
+        _ = HTMLConformance.prescan(Array(bytes.dropFirst()))
     }
 
     /// The header probe, then the decoder (at most 4 megapixels, so a valid huge image is a

@@ -165,3 +165,41 @@ struct ReferenceAgreementTests {
         #expect(Double(imagesAgreeing) >= 0.99 * Double(images))
     }
 }
+
+/// curate's tokenizer against libxml2 on every page of corpus/html: what each finds, and where
+/// they differ (listed), with html5lib's reference as the judge of the alt texts.
+struct ParserComparisonTests {
+    @Test(.enabled(if: SharedCorpus.isAvailable)) func html5AndLibXML2OnTheCorpus() throws {
+        let golden = SharedCorpus.repositoryRoot.appendingPathComponent("Tests/Golden/html-reference.json")
+        let reference = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: golden)) as? [String: [[String: Any]]])
+        let html5 = HTMLExtractor(), libxml2 = LibXML2Extractor()
+        html5.keepsNoscriptCopies = true
+        libxml2.keepsNoscriptCopies = true
+        var altDifferences: [String] = [], sentenceDifferences: [String] = []
+        var html5Right = 0, libxml2Right = 0
+        for (page, theirs) in reference.sorted(by: { $0.key < $1.key }) {
+            let url = SharedCorpus.root!.appendingPathComponent("html/" + page)
+            let decoded = Charset.decode(SharedCorpus.bytes(url), httpCharset: nil)
+            let pageURL = WebURL(parsing: "http://example.org/a/b.html")
+            let a = html5.extract(utf8: decoded.utf8, pageURL: pageURL), b = libxml2.extract(utf8: decoded.utf8, pageURL: pageURL)
+            let truth = theirs.filter { ($0["template"] as? Bool) != true }.map { $0["alt"] as? String }
+            if a.references.map(\.alt) == truth { html5Right += 1 }
+            if b.references.map(\.alt) == truth { libxml2Right += 1 }
+            if a.references.map(\.alt) != b.references.map(\.alt) {
+                altDifferences.append("\(page): html5 \(a.references.count) images\(a.references.map(\.alt) == truth ? " (as html5lib)" : ""), libxml2 \(b.references.count)\(b.references.map(\.alt) == truth ? " (as html5lib)" : "")")
+            }
+            let (x, y) = (a.sentences.map(\.text), b.sentences.map(\.text))
+            if x != y {
+                let first = zip(x, y).first { $0 != $1 }.map { "\"\($0.0.prefix(60))\" vs \"\($0.1.prefix(60))\"" } ?? "\(x.count) vs \(y.count) sentences"
+                sentenceDifferences.append("\(page): \(first)")
+            }
+        }
+        print("parsers on \(reference.count) pages: alt texts as html5lib: html5 \(html5Right), libxml2 \(libxml2Right)")
+        print("alt texts differ on \(altDifferences.count) pages, sentences on \(sentenceDifferences.count):")
+        for d in altDifferences { print("  alts: \(d)") }
+        for d in sentenceDifferences { print("  sentences: \(d)") }
+        // Where the two parsers find other alt texts, curate's tokenizer is the one html5lib agrees with.
+        #expect(altDifferences.allSatisfy { $0.contains("html5 ") && $0.split(separator: ",")[0].contains("(as html5lib)") }, "\(altDifferences)")
+        #expect(html5Right >= libxml2Right)
+    }
+}

@@ -60,6 +60,18 @@ package enum HTMLConformance {
         case characters([UInt16])
     }
 
+    /// For the fuzz target: every token of `input` (valid UTF-8) from one of the initial states;
+    /// what the tokenizer hands over must be valid UTF-8 too.
+    package static func fuzzTokenizer(_ input: [UInt8], stateIndex: Int) {
+        let states: [HTMLTokenizerState] = [.data, .rcdata, .rawtext, .scriptData, .plaintext, .cdataSection]
+        var sink = Recorder()
+        sink.checksUTF8 = true
+        input.withUnsafeBufferPointer { HTMLTokenizer.tokenize($0, into: &sink, initialState: states[stateIndex % states.count], lastStartTag: Array("script".utf8)) }
+        sink.flush()
+    }
+
+    package static func prescan(_ bytes: [UInt8]) -> String? { EncodingPrescan.declaredEncoding(bytes)?.encoding }
+
     static func initialState(_ name: String) -> HTMLTokenizerState? {
         switch name {
         case "Data state": .data
@@ -83,16 +95,21 @@ package enum HTMLConformance {
     private struct Recorder: HTMLTokenSink {
         var tokens: [Token] = []
         var text: [UInt8] = []
+        var checksUTF8 = false
         var allowsCDATA: Bool { false }
 
         mutating func flush() {
+            if checksUTF8 { precondition(String(validating: text, as: UTF8.self) != nil, "the tokenizer emitted invalid UTF-8 text") }
             if !text.isEmpty { tokens.append(.characters(HTMLConformance.utf16(text))); text = [] }
         }
         mutating func characters(_ bytes: UnsafeBufferPointer<UInt8>) { text.append(contentsOf: bytes) }
         mutating func startTag(_ tag: HTMLTag) -> HTMLTokenizerState? {
             flush()
             var attributes: [[UInt16]: [UInt16]] = [:]
-            for i in 0..<tag.attributeCount { attributes[utf16(Array(tag.attributeName(i)))] = utf16(Array(tag.attributeValue(i))) }
+            for i in 0..<tag.attributeCount {
+                if checksUTF8 { precondition(String(validating: Array(tag.attributeValue(i)), as: UTF8.self) != nil, "an attribute value is invalid UTF-8") }
+                attributes[utf16(Array(tag.attributeName(i)))] = utf16(Array(tag.attributeValue(i)))
+            }
             tokens.append(.startTag(name: utf16(Array(tag.name)), attributes: attributes, selfClosing: tag.selfClosing))
             return nil
         }

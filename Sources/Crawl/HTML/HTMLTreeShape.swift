@@ -242,7 +242,8 @@ struct HTMLTreeShape: HTMLTokenSink {
     @inline(__always) static func kind(_ key: UInt64) -> Kind { kinds[key] ?? Kind() }
 
     static let kinds: [UInt64: Kind] = {
-        var table: [UInt64: Kind] = [:]
+        // Every element the extractor treats specially, then the tree's flags on top.
+        var table = ExtractionState.tags.mapValues { Kind(tag: $0) }
         func add(_ names: String, _ flags: Flags = [], switchesTo: HTMLTokenizerState? = nil) {
             for name in names.split(separator: " ") {
                 let key = ExtractionState.key(String(name))
