@@ -158,6 +158,26 @@ struct ReferenceAgreementTests {
             }
         }
         print("html5lib agreement: \(agreeing)/\(pages) pages identical, \(imagesAgreeing)/\(images) <img> alt texts")
+        // The other text sources of each image: title, aria-label, the figure's caption.
+        var sources = 0, sourcesAgreeing = 0
+        var sourceDifferences: [String] = []
+        for (page, theirs) in reference.sorted(by: { $0.key < $1.key }) {
+            let url = SharedCorpus.root!.appendingPathComponent("html/" + page)
+            let ours = extractor.extract(utf8: Charset.decode(SharedCorpus.bytes(url), httpCharset: nil).utf8, pageURL: WebURL(parsing: "http://example.org/a/b.html"))
+            let images = theirs.filter { ($0["template"] as? Bool) != true }
+            guard images.count == ours.references.count else { continue }
+            for (their, our) in zip(images, ours.references) {
+                for (name, mine) in [("title", our.title), ("aria_label", our.ariaLabel), ("figcaption", our.figcaption)] {
+                    let expected = their[name] as? String
+                    guard expected != nil || mine != nil else { continue }
+                    sources += 1
+                    if expected == mine { sourcesAgreeing += 1 } else { sourceDifferences.append("\(page) \(name): \(expected ?? "nil") vs \(mine ?? "nil")") }
+                }
+            }
+        }
+        print("html5lib agreement: \(sourcesAgreeing)/\(sources) titles, aria-labels and figcaptions")
+        for difference in sourceDifferences { print("  differs: \(difference.prefix(200))") }
+        #expect(Double(sourcesAgreeing) >= 0.98 * Double(sources), "\(sourceDifferences.prefix(5))")
         for difference in differences { print("  differs: \(difference)") }
         // The one known difference, explained in README.md ("Agreement with an independent parser"): qq.html
         // is valid UTF-8 labelled gb2312; curate reads UTF-8, html5lib shows mojibake.
