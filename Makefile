@@ -48,6 +48,16 @@ test:
 	@mkdir -p .build/test-output
 	CURATE_SHARED=$(abspath $(SHARED)) CURATE_TEST_PYTHON=$(TEST_VENV)/bin/python3 $(SWIFT) test --parallel --num-workers 2 \
 	  --attachments-path .build/test-output
+	@# html5lib's conformance tests through curate's tokenizer and prescan (also in CrawlTests).
+	@if [ -d $(SHARED)/corpus/html5lib ]; then \
+	  $(SWIFT) build --product curate-bench >/dev/null && \
+	  for kind in tokenizer encoding; do \
+	    out=.build/test-output/html5lib-$$kind.txt; ext=test; [ $$kind = encoding ] && ext=dat; \
+	    .build/debug/curate-bench --html5lib-$$kind $(SHARED)/corpus/html5lib/$$kind/*.$$ext > $$out 2>&1 \
+	      || { cat $$out; exit 1; }; \
+	    echo "html5lib $$kind tests: $$(tail -1 $$out)"; \
+	  done; \
+	else echo "html5lib conformance: skipped ($(SHARED)/corpus/html5lib is absent)"; fi
 
 ## demo: the main job on the bundled sample (installs missing packages first), then the trainer
 ## on the demo-size synthetic crawl (a small model, a few minutes here).
@@ -141,7 +151,7 @@ bench-crawl: bench-venv
 	@echo "== curate, stage by stage (one thread; no catalog) =="
 	.build/release/curate-bench --crawl $(PEERS_DATA)/synth.warc.gz --reps 3
 	@echo "== $(CRAWL_ROUNDS) alternating rounds: the whole crawl-dump command against the peers =="
-	$(PEERS_VENV)/bin/python3 bench/crawl_bench.py --shared $(SHARED) --curate .build/release/curate --rounds $(CRAWL_ROUNDS)
+	$(PEERS_VENV)/bin/python3 bench/crawl_bench.py --shared $(SHARED) --curate .build/release/curate --bench .build/release/curate-bench --rounds $(CRAWL_ROUNDS)
 
 ## bench-render: CLIPPO's Unifont rendering at 224x224 of the peer's 2,000 alt texts, one core:
 ## RENDER_ROUNDS alternating rounds of the NumPy peer and curate-bench --render (every variant).

@@ -14,6 +14,15 @@ func crawlStages(_ warc: String) {
         }
     }
     func median(_ runs: [CrawlStages.Figures]) -> CrawlStages.Figures { runs.sorted { $0.seconds < $1.seconds }[runs.count / 2] }
+    if options.pipelineOnly {
+        // bench/crawl_bench.py's rounds: read + extract alone (curate's parser), one figure.
+        let processed = median(run { try CrawlStages.process($0, parser: .html5) })
+        if let path = options.json {
+            append(String(format: "{\"stage\": \"curate-read+process\", \"pages_per_s\": %.1f}\n", Double(processed.pages) / processed.seconds), to: path)
+        }
+        print(String(format: "read + process (html5) %.0f pages/s", Double(processed.pages) / processed.seconds))
+        return
+    }
     let read = median(run(CrawlStages.read))
     let processed = median(run { try CrawlStages.process($0, parser: .html5) })
     let processedLibXML2 = median(run { try CrawlStages.process($0, parser: .libxml2) })
