@@ -28,6 +28,9 @@
 struct HTMLTreeShape: HTMLTokenSink {
     var state = ExtractionState()
     private var sawBody = false
+    private let n = Names.shared
+    private let table = KindTable.shared
+    private let integrationPoints = HTMLTreeShape.integrationPointKeys
 
     static let maximumDepth = 512
 
@@ -43,17 +46,17 @@ struct HTMLTreeShape: HTMLTokenSink {
     mutating func startTag(_ tag: HTMLTag) -> HTMLTokenizerState? {
         var key = ExtractionState.key(tag.name)
         if inForeignContent {
-            let breaksOut = Self.kind(key).flags.contains(.breaksOutOfForeign)
-                || (key == Self.font && (tag.value(of: "color") != nil || tag.value(of: "face") != nil || tag.value(of: "size") != nil))
+            let breaksOut = kindOf(key).flags.contains(.breaksOutOfForeign)
+                || (key == n.font && (tag.value(of: "color") != nil || tag.value(of: "face") != nil || tag.value(of: "size") != nil))
             if !breaksOut {
                 if !tag.selfClosing { push(key, .other, tag, foreign: true) }
                 return nil
             }
-            while let top = state.open.last, top.foreign, !Self.isIntegrationPoint(top) { state.close(from: state.open.count - 1) }
+            while let top = state.open.last, top.foreign, !isIntegrationPoint(top) { state.close(from: state.open.count - 1) }
         }
-        if key == Self.image { key = Self.img }
-        let kind = Self.kind(key)
-        if key == Self.svg || key == Self.math {
+        if key == n.image { key = n.img }
+        let kind = kindOf(key)
+        if key == n.svg || key == n.math {
             if !tag.selfClosing { push(key, .hiddenText, tag, foreign: true) }
             return nil
         }
@@ -61,18 +64,18 @@ struct HTMLTreeShape: HTMLTokenSink {
         if state.selectDepth > 0 {
             if kind.flags.contains(.closesSelect) {
                 if let i = state.open.lastIndex(where: { $0.tag == .select }) { state.close(from: i) }
-                if key == Self.select { return nil }
+                if key == n.select { return nil }
             } else if !kind.flags.contains(.allowedInSelect) {
                 return nil
             }
         }
         switch key {
-        case Self.html:
+        case n.html:
             if !state.open.isEmpty { return nil }
-        case Self.body:
+        case n.body:
             sawBody = true
             return nil
-        case Self.head:
+        case n.head:
             if sawBody || state.open.contains(where: { $0.tag == .head }) { return nil }
         default: break
         }
@@ -95,28 +98,28 @@ struct HTMLTreeShape: HTMLTokenSink {
                 i -= 1
             }
         }
-        let kind = Self.kind(key)
+        let kind = kindOf(key)
         switch key {
-        case Self.body, Self.html: return
-        case Self.p:
-            if let i = inScope(Self.p, .buttonScope) { state.close(from: i) } else { state.breakLine() }
+        case n.body, n.html: return
+        case n.p:
+            if let i = inScope(n.p, .buttonScope) { state.close(from: i) } else { state.breakLine() }
             return
-        case Self.br:
+        case n.br:
             state.breakLine()
             return
-        case Self.li:
-            if let i = inScope(Self.li, .listItemScope) { state.close(from: i) }
+        case n.li:
+            if let i = inScope(n.li, .listItemScope) { state.close(from: i) }
             return
-        case Self.select:
+        case n.select:
             if let i = state.open.lastIndex(where: { $0.tag == .select }) { state.close(from: i) }
             return
         default: break
         }
         if kind.flags.contains(.heading) {
-            if let i = inScope(where: { Self.kind($0.key).flags.contains(.heading) && !$0.foreign }, .defaultScope) { state.close(from: i) }
+            if let i = inScope(where: { kindOf($0.key).flags.contains(.heading) && !$0.foreign }, .defaultScope) { state.close(from: i) }
         } else if kind.flags.contains(.formatting) {
             guard let i = inScope(key, .defaultScope) else { return }
-            if state.open[(i + 1)...].contains(where: Self.isSpecial) { state.close(only: i) } else { state.close(from: i) }
+            if state.open[(i + 1)...].contains(where: { isSpecial($0) }) { state.close(only: i) } else { state.close(from: i) }
         } else if kind.flags.contains(.special) {
             if let i = inScope(key, kind.flags.contains(.tableStructure) ? .tableScope : .defaultScope) { state.close(from: i) }
         } else {
@@ -125,7 +128,7 @@ struct HTMLTreeShape: HTMLTokenSink {
             while i >= 0 {
                 let element = state.open[i]
                 if element.key == key && !element.foreign { state.close(from: i); return }
-                if Self.isSpecial(element) { return }
+                if isSpecial(element) { return }
                 i -= 1
             }
         }
@@ -135,7 +138,7 @@ struct HTMLTreeShape: HTMLTokenSink {
 
     private var inForeignContent: Bool {
         guard let top = state.open.last, top.foreign else { return false }
-        return !Self.isIntegrationPoint(top)
+        return !isIntegrationPoint(top)
     }
 
     private mutating func push(_ key: UInt64, _ tag: ExtractionState.Tag, _ attributes: HTMLTag, foreign: Bool) {
@@ -150,31 +153,31 @@ struct HTMLTreeShape: HTMLTokenSink {
 
     private mutating func impliedEndTags(before key: UInt64, _ kind: Kind) {
         let flags = kind.flags
-        if key == Self.li || key == Self.dd || key == Self.dt {
-            let closes: Set<UInt64> = key == Self.li ? [Self.li] : [Self.dd, Self.dt]
+        if key == n.li || key == n.dd || key == n.dt {
+            let closes: Set<UInt64> = key == n.li ? [n.li] : [n.dd, n.dt]
             var i = state.open.count - 1
             while i >= 0 {
                 let element = state.open[i]
                 if closes.contains(element.key) && !element.foreign { state.close(from: i); break }
-                if Self.isSpecial(element) && element.key != Self.address && element.key != Self.div && element.key != Self.p { break }
+                if isSpecial(element) && element.key != n.address && element.key != n.div && element.key != n.p { break }
                 i -= 1
             }
         }
-        if flags.contains(.closesP), let i = inScope(Self.p, .buttonScope) { state.close(from: i) }
-        if flags.contains(.heading), let top = state.open.last, !top.foreign, Self.kind(top.key).flags.contains(.heading) {
+        if flags.contains(.closesP), let i = inScope(n.p, .buttonScope) { state.close(from: i) }
+        if flags.contains(.heading), let top = state.open.last, !top.foreign, kindOf(top.key).flags.contains(.heading) {
             state.close(from: state.open.count - 1)
         }
         switch key {
-        case Self.option, Self.optgroup:
-            if let top = state.open.last, top.key == Self.option { state.close(from: state.open.count - 1) }
-        case Self.button:
-            if let i = inScope(Self.button, .defaultScope) { state.close(from: i) }
-        case Self.td, Self.th:
-            if let i = inScope(where: { $0.key == Self.td || $0.key == Self.th }, .tableScope) { state.close(from: i) }
-        case Self.tr:
-            if let i = inScope(Self.tr, .tableScope) { state.close(from: i) }
-        case Self.tbody, Self.thead, Self.tfoot:
-            if let i = inScope(where: { $0.key == Self.tbody || $0.key == Self.thead || $0.key == Self.tfoot }, .tableScope) { state.close(from: i) }
+        case n.option, n.optgroup:
+            if let top = state.open.last, top.key == n.option { state.close(from: state.open.count - 1) }
+        case n.button:
+            if let i = inScope(n.button, .defaultScope) { state.close(from: i) }
+        case n.td, n.th:
+            if let i = inScope(where: { $0.key == n.td || $0.key == n.th }, .tableScope) { state.close(from: i) }
+        case n.tr:
+            if let i = inScope(n.tr, .tableScope) { state.close(from: i) }
+        case n.tbody, n.thead, n.tfoot:
+            if let i = inScope(where: { $0.key == n.tbody || $0.key == n.thead || $0.key == n.tfoot }, .tableScope) { state.close(from: i) }
         default: break
         }
     }
@@ -192,14 +195,14 @@ struct HTMLTreeShape: HTMLTokenSink {
             let element = state.open[i]
             if matches(element) { return i }
             if element.foreign {
-                if scope != .tableScope && Self.isIntegrationPoint(element) { return nil }
+                if scope != .tableScope && isIntegrationPoint(element) { return nil }
             } else {
-                let flags = Self.kind(element.key).flags
+                let flags = kindOf(element.key).flags
                 switch scope {
                 case .tableScope: if flags.contains(.tableScopeBoundary) { return nil }
                 case .defaultScope: if flags.contains(.scopeBoundary) { return nil }
-                case .buttonScope: if flags.contains(.scopeBoundary) || element.key == Self.button { return nil }
-                case .listItemScope: if flags.contains(.scopeBoundary) || element.key == Self.ol || element.key == Self.ul { return nil }
+                case .buttonScope: if flags.contains(.scopeBoundary) || element.key == n.button { return nil }
+                case .listItemScope: if flags.contains(.scopeBoundary) || element.key == n.ol || element.key == n.ul { return nil }
                 }
             }
             i -= 1
@@ -207,11 +210,11 @@ struct HTMLTreeShape: HTMLTokenSink {
         return nil
     }
 
-    private static func isSpecial(_ element: ExtractionState.Open) -> Bool {
-        element.foreign ? isIntegrationPoint(element) : kind(element.key).flags.contains(.special)
+    private func isSpecial(_ element: ExtractionState.Open) -> Bool {
+        element.foreign ? isIntegrationPoint(element) : kindOf(element.key).flags.contains(.special)
     }
 
-    private static func isIntegrationPoint(_ element: ExtractionState.Open) -> Bool {
+    private func isIntegrationPoint(_ element: ExtractionState.Open) -> Bool {
         element.foreign && integrationPoints.contains(element.key)
     }
 
@@ -239,7 +242,7 @@ struct HTMLTreeShape: HTMLTokenSink {
         var switchesTo: HTMLTokenizerState?
     }
 
-    @inline(__always) static func kind(_ key: UInt64) -> Kind { kinds[key] ?? Kind() }
+    @inline(__always) func kindOf(_ key: UInt64) -> Kind { table.kind(key) }
 
     static let kinds: [UInt64: Kind] = {
         // Every element the extractor treats specially, then the tree's flags on top.
@@ -284,15 +287,54 @@ struct HTMLTreeShape: HTMLTokenSink {
         return table
     }()
 
-    static let integrationPoints: Set<UInt64> = Set("foreignobject desc title mi mo mn ms mtext annotation-xml".split(separator: " ").map { ExtractionState.key(String($0)) })
+    static let integrationPointKeys: Set<UInt64> = Set("foreignobject desc title mi mo mn ms mtext annotation-xml".split(separator: " ").map { ExtractionState.key(String($0)) })
 
-    static let html = ExtractionState.key("html"), head = ExtractionState.key("head"), body = ExtractionState.key("body")
-    static let p = ExtractionState.key("p"), br = ExtractionState.key("br"), li = ExtractionState.key("li")
-    static let dd = ExtractionState.key("dd"), dt = ExtractionState.key("dt"), address = ExtractionState.key("address"), div = ExtractionState.key("div")
-    static let ol = ExtractionState.key("ol"), ul = ExtractionState.key("ul"), button = ExtractionState.key("button")
-    static let option = ExtractionState.key("option"), optgroup = ExtractionState.key("optgroup"), select = ExtractionState.key("select")
-    static let td = ExtractionState.key("td"), th = ExtractionState.key("th"), tr = ExtractionState.key("tr")
-    static let tbody = ExtractionState.key("tbody"), thead = ExtractionState.key("thead"), tfoot = ExtractionState.key("tfoot")
-    static let svg = ExtractionState.key("svg"), math = ExtractionState.key("math"), font = ExtractionState.key("font")
-    static let image = ExtractionState.key("image"), img = ExtractionState.key("img")
+    /// The keys of the names the rules test, looked up once per page (a static is a lazy global:
+    /// reading one costs a `swift_once` check on every tag).
+    struct Names {
+        let html, head, body, p, br, li, dd, dt, address, div, ol, ul, button, option, optgroup, select: UInt64
+        let td, th, tr, tbody, thead, tfoot, svg, math, font, image, img: UInt64
+        static let shared = Names(
+            html: k("html"), head: k("head"), body: k("body"), p: k("p"), br: k("br"), li: k("li"), dd: k("dd"), dt: k("dt"),
+            address: k("address"), div: k("div"), ol: k("ol"), ul: k("ul"), button: k("button"), option: k("option"),
+            optgroup: k("optgroup"), select: k("select"), td: k("td"), th: k("th"), tr: k("tr"), tbody: k("tbody"),
+            thead: k("thead"), tfoot: k("tfoot"), svg: k("svg"), math: k("math"), font: k("font"), image: k("image"), img: k("img"))
+        private static func k(_ name: String) -> UInt64 { ExtractionState.key(name) }
+    }
+
+    /// The element table as an open-addressing hash over the name keys (a `Dictionary` lookup,
+    /// with its seeded hasher, cost more than the rest of a start tag's rules).
+    struct KindTable {
+        private var keys: [UInt64]
+        private var values: [Kind]
+        private let mask: Int
+
+        init(_ table: [UInt64: Kind]) {
+            var size = 16
+            while size < table.count * 4 { size *= 2 }
+            keys = Array(repeating: 0, count: size)
+            values = Array(repeating: Kind(), count: size)
+            mask = size - 1
+            for (key, value) in table {
+                var slot = Self.slot(key, mask)
+                while keys[slot] != 0 { slot = (slot + 1) & mask }
+                keys[slot] = key
+                values[slot] = value
+            }
+        }
+
+        @inline(__always) static func slot(_ key: UInt64, _ mask: Int) -> Int { Int(truncatingIfNeeded: (key &* 0x9E37_79B9_7F4A_7C15) >> 40) & mask }
+
+        @inline(__always) func kind(_ key: UInt64) -> Kind {
+            var slot = Self.slot(key, mask)
+            while true {
+                let k = keys[slot]
+                if k == key { return values[slot] }
+                if k == 0 { return Kind() }
+                slot = (slot + 1) & mask
+            }
+        }
+
+        static let shared = KindTable(kinds)
+    }
 }
