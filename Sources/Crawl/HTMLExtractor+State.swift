@@ -77,8 +77,13 @@ struct ExtractionState {
         switch tag {
         case .img:
             guard templateDepth == 0 else { return }
+            // Only the attributes the source choice and the text sources read become strings
+            // (`class`, `width`, `sizes`, `loading`… are most of an <img>'s bytes).
             var all: [String: String] = [:]
-            forEachAttribute(attributes) { n, v in all[n] = v ?? "" }
+            attributes.forEach { n, v in
+                guard Self.isImageAttribute(n) else { return }
+                all[String(decoding: n, as: UTF8.self)] = v.map { String(decoding: $0, as: UTF8.self) } ?? ""
+            }
             references.append(RawReference(attributes: all, pictureSources: pictures.last ?? [], inNoscript: noscriptDepth > 0))
             if !figures.isEmpty { figures[figures.count - 1].references.append(references.count - 1) }
             return
@@ -229,6 +234,13 @@ struct ExtractionState {
 
     private func forEachAttribute<A: ElementAttributes>(_ attributes: A, _ body: (String, String?) -> Void) {
         attributes.forEach { n, v in body(String(decoding: n, as: UTF8.self), v.map { String(decoding: $0, as: UTF8.self) }) }
+    }
+
+    /// `src`, `srcset`, `alt`, `title`, `aria-label` and every `data-` attribute (the lazy-loading ones).
+    private static func isImageAttribute(_ name: UnsafeBufferPointer<UInt8>) -> Bool {
+        if name.count > 5 && name[0] == 0x64 && name[1] == 0x61 && name[2] == 0x74 && name[3] == 0x61 && name[4] == 0x2D { return true }
+        return HTMLBytes.equal(name, "src") || HTMLBytes.equal(name, "alt") || HTMLBytes.equal(name, "srcset") || HTMLBytes.equal(name, "title")
+            || HTMLBytes.equal(name, "aria-label")
     }
 
     private static func lowercased(_ bytes: UnsafeBufferPointer<UInt8>) -> String {
