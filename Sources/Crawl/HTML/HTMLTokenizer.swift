@@ -58,6 +58,60 @@ struct HTMLDoctype {
     var forceQuirks = false
 }
 
+/// A growable byte buffer the tokenizer owns and frees itself: appending and clearing cost a
+/// compare and a store, where an `Array`'s generic paths (uniqueness checks, `replaceSubrange`)
+/// were a tenth of the tokenizer's instructions.
+struct RawBytes {
+    private(set) var base: UnsafeMutablePointer<UInt8>
+    private(set) var count = 0
+    private var capacity: Int
+
+    init(capacity: Int = 64) {
+        self.capacity = capacity
+        base = .allocate(capacity: capacity)
+    }
+
+    func free() { base.deallocate() }
+
+    @inline(__always) mutating func append(_ byte: UInt8) {
+        if count == capacity { grow(count + 1) }
+        base[count] = byte
+        count += 1
+    }
+
+    @inline(__always) mutating func append(contentsOf bytes: UnsafeBufferPointer<UInt8>) {
+        guard let source = bytes.baseAddress, !bytes.isEmpty else { return }
+        if count + bytes.count > capacity { grow(count + bytes.count) }
+        (base + count).update(from: source, count: bytes.count)
+        count += bytes.count
+    }
+
+    mutating func append(contentsOf bytes: [UInt8]) { bytes.withUnsafeBufferPointer { append(contentsOf: $0) } }
+
+    @inline(__always) mutating func removeAll() { count = 0 }
+
+    /// Drops everything from `index` on.
+    mutating func truncate(to index: Int) { count = min(count, index) }
+
+    @inline(__always) subscript(i: Int) -> UInt8 { base[i] }
+
+    var buffer: UnsafeBufferPointer<UInt8> { UnsafeBufferPointer(start: base, count: count) }
+    var array: [UInt8] { Array(buffer) }
+
+    func equals(_ other: RawBytes) -> Bool { count == other.count && memcmp(base, other.base, count) == 0 }
+    func equals(_ literal: StaticString) -> Bool { HTMLBytes.equal(buffer, literal) }
+
+    private mutating func grow(_ needed: Int) {
+        var size = capacity * 2
+        while size < needed { size *= 2 }
+        let bigger = UnsafeMutablePointer<UInt8>.allocate(capacity: size)
+        bigger.update(from: base, count: count)
+        base.deallocate()
+        base = bigger
+        capacity = size
+    }
+}
+
 enum HTMLBytes {
     @inline(__always) static func isAlpha(_ c: Int) -> Bool { UInt(bitPattern: c | 0x20) &- 0x61 < 26 }
     @inline(__always) static func isUpper(_ c: Int) -> Bool { UInt(bitPattern: c) &- 0x41 < 26 }
@@ -131,28 +185,32 @@ struct HTMLTokenizer<Sink: HTMLTokenSink> {
     /// Characters waiting to go to the sink: `input[runStart..<runEnd]`.
     private var runStart = 0, runEnd = 0
 
-    private var tagName: [UInt8] = []
+    private var tagName = RawBytes()
     private var isEndTag = false
     private var selfClosing = false
-    private var attributeBytes: [UInt8] = []
+    private var attributeBytes = RawBytes(capacity: 512)
     private var attributes: [HTMLAttributeSpan] = []
     /// The attribute being built: its name starts at `currentNameStart`; its value starts at `currentNameEnd`.
     private var inAttribute = false
     private var currentNameStart = 0, currentNameEnd = 0
-    private var lastStartTag: [UInt8] = []
+    private var lastStartTag = RawBytes()
     /// Where the `<` of a possible end tag in RCDATA, RAWTEXT or script data is (the temporary buffer is input[lessThan+2..<p]).
     private var lessThan = 0
-    private var temporary: [UInt8] = []
-    private var comment: [UInt8] = []
+    private var temporary = RawBytes()
+    private var comment = RawBytes()
     private var doctype = HTMLDoctype()
-    private var scratch: [UInt8] = []
+    private var scratch = RawBytes()
 
-    private static var replacement: [UInt8] { [0xEF, 0xBF, 0xBD] }
+    /// U+FFFD's three bytes, from the binary's constant data.
+    private static var replacement: UnsafeBufferPointer<UInt8> {
+        let text: StaticString = "\u{FFFD}"
+        return UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount)
+    }
 
     init(input: UnsafeBufferPointer<UInt8>, sink: Sink, initialState: HTMLTokenizerState = .data, lastStartTag: [UInt8] = []) {
         self.input = input
         self.sink = sink
-        self.lastStartTag = lastStartTag
+        self.lastStartTag.append(contentsOf: lastStartTag)
         switch initialState {
         case .data: state = .data
         case .rcdata: state = .rcdata
@@ -161,8 +219,6 @@ struct HTMLTokenizer<Sink: HTMLTokenSink> {
         case .plaintext: state = .plaintext
         case .cdataSection: state = .cdataSection
         }
-        tagName.reserveCapacity(16)
-        attributeBytes.reserveCapacity(256)
         attributes.reserveCapacity(8)
     }
 
@@ -173,8 +229,13 @@ struct HTMLTokenizer<Sink: HTMLTokenSink> {
             var tokenizer = HTMLTokenizer(input: input, sink: sink, initialState: initialState, lastStartTag: lastStartTag)
             tokenizer.run()
             sink = tokenizer.sink
+            tokenizer.freeBuffers()
         }
         if let normalized = HTMLBytes.normalizingNewlines(bytes) { normalized.withUnsafeBufferPointer(run) } else { run(bytes) }
+    }
+
+    private func freeBuffers() {
+        for buffer in [tagName, attributeBytes, lastStartTag, temporary, comment, scratch] { buffer.free() }
     }
 
     // MARK: input and output
@@ -198,9 +259,9 @@ struct HTMLTokenizer<Sink: HTMLTokenSink> {
         runStart = runEnd
     }
 
-    private mutating func emit(_ bytes: [UInt8]) {
+    private mutating func emit(_ bytes: UnsafeBufferPointer<UInt8>) {
         flushText()
-        bytes.withUnsafeBufferPointer { sink.characters($0) }
+        sink.characters(bytes)
     }
 
     private mutating func emitReplacement() { emit(Self.replacement) }
@@ -208,11 +269,11 @@ struct HTMLTokenizer<Sink: HTMLTokenSink> {
     // MARK: tags
 
     private mutating func startTag(at nameStart: Int, end: Bool) {
-        tagName.removeAll(keepingCapacity: true)
+        tagName.removeAll()
         isEndTag = end
         selfClosing = false
-        attributeBytes.removeAll(keepingCapacity: true)
-        attributes.removeAll(keepingCapacity: true)
+        attributeBytes.removeAll()
+        if !attributes.isEmpty { attributes.removeAll(keepingCapacity: true) }
         inAttribute = false
     }
 
@@ -234,7 +295,7 @@ struct HTMLTokenizer<Sink: HTMLTokenSink> {
         for other in attributes where Int(other.nameEnd - other.nameStart) == length {
             var same = true
             for k in 0..<length where attributeBytes[Int(other.nameStart) + k] != attributeBytes[currentNameStart + k] { same = false; break }
-            if same { attributeBytes.removeSubrange(currentNameStart...); return }
+            if same { attributeBytes.truncate(to: currentNameStart); return }
         }
         attributes.append(span)
     }
@@ -243,16 +304,15 @@ struct HTMLTokenizer<Sink: HTMLTokenSink> {
         finishAttribute()
         flushText()
         state = .data
-        let next: HTMLTokenizerState? = tagName.withUnsafeBufferPointer { name in
-            attributeBytes.withUnsafeBufferPointer { bytes in
-                attributes.withUnsafeBufferPointer { spans in
-                    let tag = HTMLTag(name: name, selfClosing: selfClosing, bytes: bytes, spans: isEndTag ? UnsafeBufferPointer(rebasing: spans[0..<0]) : spans)
-                    if isEndTag { sink.endTag(tag); return nil }
-                    return sink.startTag(tag)
-                }
-            }
+        let name = tagName.buffer, bytes = attributeBytes.buffer
+        let next: HTMLTokenizerState? = attributes.withUnsafeBufferPointer { spans in
+            let tag = HTMLTag(name: name, selfClosing: selfClosing, bytes: bytes, spans: isEndTag ? UnsafeBufferPointer(rebasing: spans[0..<0]) : spans)
+            if isEndTag { sink.endTag(tag); return nil }
+            return sink.startTag(tag)
         }
-        if !isEndTag { lastStartTag.removeAll(keepingCapacity: true); lastStartTag.append(contentsOf: tagName) }
+        // The last start tag matters only in the states a start tag switches to (an end tag there
+        // is "appropriate" when it names it), so it is kept only then.
+        if !isEndTag, let next, next != .data, next != .plaintext { lastStartTag.removeAll(); lastStartTag.append(contentsOf: tagName.buffer) }
         switch next {
         case nil, .data?: break
         case .rcdata?: state = .rcdata
@@ -263,11 +323,11 @@ struct HTMLTokenizer<Sink: HTMLTokenSink> {
         }
     }
 
-    private var isAppropriateEndTag: Bool { !lastStartTag.isEmpty && tagName == lastStartTag }
+    private var isAppropriateEndTag: Bool { lastStartTag.count > 0 && tagName.equals(lastStartTag) }
 
     private mutating func emitComment() {
         flushText()
-        comment.withUnsafeBufferPointer { sink.comment($0) }
+        sink.comment(comment.buffer)
     }
 
     private mutating func emitDoctype() {
@@ -282,7 +342,7 @@ struct HTMLTokenizer<Sink: HTMLTokenSink> {
     /// The character reference states, from just after an `&` at `p`: appends what the reference
     /// stands for to `out` (or the `&` alone when it is not one; what follows is then read again as
     /// ordinary text) and returns where reading goes on.
-    private func characterReference(from start: Int, inAttribute: Bool, into out: inout [UInt8]) -> Int {
+    private func characterReference(from start: Int, inAttribute: Bool, into out: inout RawBytes) -> Int {
         let c = at(start)
         if HTMLBytes.isAlphanumeric(c) {
             var j = start
@@ -323,7 +383,7 @@ struct HTMLTokenizer<Sink: HTMLTokenSink> {
         }
         if j == digitsStart {
             // "&#" or "&#x" with no digits: the characters stay as written.
-            out.append(contentsOf: input[start - 1..<digitsStart])
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: input[start - 1..<digitsStart]))
             return digitsStart
         }
         if at(j) == Int(UInt8(ascii: ";")) { j += 1 }
@@ -335,23 +395,20 @@ struct HTMLTokenizer<Sink: HTMLTokenSink> {
     private mutating func textCharacterReference() {
         flushText()
         var out = scratch
-        scratch = []
-        out.removeAll(keepingCapacity: true)
+        out.removeAll()
         let start = p + 1
         p = characterReference(from: start, inAttribute: false, into: &out)
+        scratch = out
         if p == start {
             // Not a reference: the `&` itself, still part of the input run.
             emitInput(p - 1)
-            scratch = out
             return
         }
-        out.withUnsafeBufferPointer { sink.characters($0) }
-        scratch = out
+        sink.characters(out.buffer)
     }
 
     private mutating func attributeCharacterReference() {
         var out = attributeBytes
-        attributeBytes = []
         p = characterReference(from: p + 1, inAttribute: true, into: &out)
         attributeBytes = out
     }
@@ -413,7 +470,7 @@ struct HTMLTokenizer<Sink: HTMLTokenSink> {
                 if c == bang { state = .markupDeclarationOpen; p += 1 } else if c == slash { state = .endTagOpen; p += 1 } else if HTMLBytes.isAlpha(c) {
                     startTag(at: p, end: false); state = .tagName
                 } else if c == question {
-                    comment.removeAll(keepingCapacity: true); state = .bogusComment
+                    comment.removeAll(); state = .bogusComment
                 } else {
                     emitInput(p - 1); state = .data   // the `<` is text; c is read again
                 }
@@ -422,7 +479,7 @@ struct HTMLTokenizer<Sink: HTMLTokenSink> {
                 if HTMLBytes.isAlpha(c) { startTag(at: p, end: true); state = .tagName } else if c == gt { state = .data; p += 1 } else if c == eof {
                     emitInput(p - 2, 2); state = .data
                 } else {
-                    comment.removeAll(keepingCapacity: true); state = .bogusComment
+                    comment.removeAll(); state = .bogusComment
                 }
             case .tagName:
                 while true {
@@ -431,7 +488,7 @@ struct HTMLTokenizer<Sink: HTMLTokenSink> {
                     if c == slash { state = .selfClosingStartTag; p += 1; break }
                     if c == gt { p += 1; emitTag(); break }
                     if c == eof { flushText(); return }   // the tag is dropped
-                    if c == 0 { tagName += Self.replacement } else { tagName.append(HTMLBytes.lower(c)) }
+                    if c == 0 { tagName.append(contentsOf: Self.replacement) } else { tagName.append(HTMLBytes.lower(c)) }
                     p += 1
                 }
             case .rcdataLessThan, .rawtextLessThan:
@@ -502,7 +559,7 @@ struct HTMLTokenizer<Sink: HTMLTokenSink> {
             case .scriptDataEscapedLessThan:
                 let c = at(p)
                 if c == slash { p += 1; state = .scriptDataEscapedEndTagOpen } else if HTMLBytes.isAlpha(c) {
-                    temporary.removeAll(keepingCapacity: true); emitInput(lessThan); state = .scriptDataDoubleEscapeStart
+                    temporary.removeAll(); emitInput(lessThan); state = .scriptDataDoubleEscapeStart
                 } else {
                     emitInput(lessThan); state = .scriptDataEscaped
                 }
@@ -510,7 +567,7 @@ struct HTMLTokenizer<Sink: HTMLTokenSink> {
                 let starting = state == .scriptDataDoubleEscapeStart
                 let c = at(p)
                 if HTMLBytes.isSpace(c) || c == slash || c == gt {
-                    let isScript = temporary.elementsEqual("script".utf8)
+                    let isScript = temporary.equals("script")
                     state = starting == isScript ? .scriptDataDoubleEscaped : .scriptDataEscaped
                     emitInput(p); p += 1
                 } else if HTMLBytes.isAlpha(c) {
@@ -547,7 +604,7 @@ struct HTMLTokenizer<Sink: HTMLTokenSink> {
                     emitInput(p); p += 1; state = .scriptDataDoubleEscaped
                 }
             case .scriptDataDoubleEscapedLessThan:
-                if at(p) == slash { temporary.removeAll(keepingCapacity: true); emitInput(p); p += 1; state = .scriptDataDoubleEscapeEnd } else {
+                if at(p) == slash { temporary.removeAll(); emitInput(p); p += 1; state = .scriptDataDoubleEscapeEnd } else {
                     state = .scriptDataDoubleEscaped
                 }
             case .beforeAttributeName:
@@ -563,7 +620,7 @@ struct HTMLTokenizer<Sink: HTMLTokenSink> {
                     let c = at(p)
                     if HTMLBytes.isSpace(c) || c == slash || c == gt || c == eof { endAttributeName(); state = .afterAttributeName; break }
                     if c == equals { endAttributeName(); p += 1; state = .beforeAttributeValue; break }
-                    if c == 0 { attributeBytes += Self.replacement } else { attributeBytes.append(HTMLBytes.lower(c)) }
+                    if c == 0 { attributeBytes.append(contentsOf: Self.replacement) } else { attributeBytes.append(HTMLBytes.lower(c)) }
                     p += 1
                 }
             case .afterAttributeName:
@@ -596,7 +653,7 @@ struct HTMLTokenizer<Sink: HTMLTokenSink> {
                 let c = at(p)
                 if c == eof { flushText(); return }
                 if c == Int(closing) { p += 1; state = .afterAttributeValueQuoted } else if c == amp { attributeCharacterReference() } else {
-                    attributeBytes += Self.replacement; p += 1
+                    attributeBytes.append(contentsOf: Self.replacement); p += 1
                 }
             case .attributeValueUnquoted:
                 while true {
@@ -605,7 +662,7 @@ struct HTMLTokenizer<Sink: HTMLTokenSink> {
                     if c == gt { p += 1; emitTag(); break }
                     if c == eof { flushText(); return }
                     if c == amp { attributeCharacterReference(); continue }
-                    if c == 0 { attributeBytes += Self.replacement } else { attributeBytes.append(UInt8(c)) }
+                    if c == 0 { attributeBytes.append(contentsOf: Self.replacement) } else { attributeBytes.append(UInt8(c)) }
                     p += 1
                 }
             case .afterAttributeValueQuoted:
@@ -625,19 +682,19 @@ struct HTMLTokenizer<Sink: HTMLTokenSink> {
                     let c = at(p)
                     if c == gt { p += 1; state = .data; emitComment(); break }
                     if c == eof { emitComment(); return }
-                    if c == 0 { comment += Self.replacement } else { comment.append(UInt8(c)) }
+                    if c == 0 { comment.append(contentsOf: Self.replacement) } else { comment.append(UInt8(c)) }
                     p += 1
                 }
             case .markupDeclarationOpen:
                 if at(p) == dash && at(p + 1) == dash {
-                    p += 2; comment.removeAll(keepingCapacity: true); state = .commentStart
+                    p += 2; comment.removeAll(); state = .commentStart
                 } else if matchesCaseInsensitive("doctype", at: p) {
                     p += 7; state = .doctype
                 } else if matches("[CDATA[", at: p) {
                     p += 7
-                    if sink.allowsCDATA { state = .cdataSection } else { comment.removeAll(keepingCapacity: true); comment += Array("[CDATA[".utf8); state = .bogusComment }
+                    if sink.allowsCDATA { state = .cdataSection } else { comment.removeAll(); comment.append(contentsOf: Array("[CDATA[".utf8)); state = .bogusComment }
                 } else {
-                    comment.removeAll(keepingCapacity: true); state = .bogusComment
+                    comment.removeAll(); state = .bogusComment
                 }
             case .commentStart:
                 let c = at(p)
@@ -660,7 +717,7 @@ struct HTMLTokenizer<Sink: HTMLTokenSink> {
                 let c = at(p)
                 if c == eof { emitComment(); return }
                 if c == lt { comment.append(UInt8(c)); p += 1; state = .commentLessThan } else if c == dash { p += 1; state = .commentEndDash } else {
-                    comment += Self.replacement; p += 1
+                    comment.append(contentsOf: Self.replacement); p += 1
                 }
             case .commentLessThan:
                 let c = at(p)
@@ -681,16 +738,16 @@ struct HTMLTokenizer<Sink: HTMLTokenSink> {
                 } else if c == eof {
                     emitComment(); return
                 } else {
-                    comment += [UInt8(dash), UInt8(dash)]; state = .comment
+                    comment.append(UInt8(dash)); comment.append(UInt8(dash)); state = .comment
                 }
             case .commentEndBang:
                 let c = at(p)
-                if c == dash { comment += [UInt8(dash), UInt8(dash), UInt8(bang)]; p += 1; state = .commentEndDash } else if c == gt {
+                if c == dash { comment.append(contentsOf: [UInt8(dash), UInt8(dash), UInt8(bang)]); p += 1; state = .commentEndDash } else if c == gt {
                     p += 1; state = .data; emitComment()
                 } else if c == eof {
                     emitComment(); return
                 } else {
-                    comment += [UInt8(dash), UInt8(dash), UInt8(bang)]; state = .comment
+                    comment.append(contentsOf: [UInt8(dash), UInt8(dash), UInt8(bang)]); state = .comment
                 }
             case .doctype:
                 let c = at(p)
@@ -706,7 +763,7 @@ struct HTMLTokenizer<Sink: HTMLTokenSink> {
                 if c == gt { doctype.forceQuirks = true; p += 1; state = .data; emitDoctype() } else if c == eof {
                     doctype.forceQuirks = true; emitDoctype(); return
                 } else {
-                    doctype.name = c == 0 ? Self.replacement : [HTMLBytes.lower(c)]
+                    doctype.name = c == 0 ? Array(Self.replacement) : [HTMLBytes.lower(c)]
                     p += 1; state = .doctypeName
                 }
             case .doctypeName:
@@ -715,7 +772,7 @@ struct HTMLTokenizer<Sink: HTMLTokenSink> {
                     if HTMLBytes.isSpace(c) { p += 1; state = .afterDoctypeName; break }
                     if c == gt { p += 1; state = .data; emitDoctype(); break }
                     if c == eof { doctype.forceQuirks = true; emitDoctype(); return }
-                    if c == 0 { doctype.name! += Self.replacement } else { doctype.name!.append(HTMLBytes.lower(c)) }
+                    if c == 0 { doctype.name! += Array(Self.replacement) } else { doctype.name!.append(HTMLBytes.lower(c)) }
                     p += 1
                 }
             case .afterDoctypeName:
@@ -762,7 +819,7 @@ struct HTMLTokenizer<Sink: HTMLTokenSink> {
                     if c == closing { p += 1; state = isPublic ? .afterDoctypePublicIdentifier : .afterDoctypeSystemIdentifier; break }
                     if c == gt { doctype.forceQuirks = true; p += 1; state = .data; emitDoctype(); break }
                     if c == eof { doctype.forceQuirks = true; emitDoctype(); return }
-                    let bytes: [UInt8] = c == 0 ? Self.replacement : [UInt8(c)]
+                    let bytes: [UInt8] = c == 0 ? Array(Self.replacement) : [UInt8(c)]
                     if isPublic { doctype.publicIdentifier! += bytes } else { doctype.systemIdentifier! += bytes }
                     p += 1
                 }
