@@ -54,6 +54,7 @@ struct ExtractionState {
     private var block = 0
     private var sentenceText: [UInt8] = []
     private var sentenceSpans: [SentenceSpan] = []
+    private let collapseScratch = ByteScratch()
     private var references: [RawReference] = []
     private var figures: [Figure] = []
     private var pictures: [[String]] = []
@@ -189,7 +190,7 @@ struct ExtractionState {
     private mutating func flush() {
         guard !text.isEmpty else { return }
         let nonEmpty = text.withUnsafeBufferPointer {
-            Sentences.appendSentences(of: $0, block: block, text: &sentenceText, spans: &sentenceSpans)
+            Sentences.appendSentences(of: $0, block: block, text: &sentenceText, spans: &sentenceSpans, scratch: collapseScratch)
         }
         text.removeAll(keepingCapacity: true)
         if nonEmpty { block += 1 }

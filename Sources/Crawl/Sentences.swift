@@ -29,19 +29,18 @@ enum Sentences {
     /// bytes to `text` and its place to `spans`, with no `String` made (the hot path of every
     /// page). Bytes that are not valid UTF-8 become U+FFFD. Returns false when the block held
     /// nothing but white space.
-    static func appendSentences(of raw: UnsafeBufferPointer<UInt8>, block: Int, text: inout [UInt8], spans: inout [SentenceSpan]) -> Bool {
-        // The block is collapsed straight into the page's text buffer and its sentences are
-        // ranges of it (what is not a sentence stays there unreferenced): nothing is copied twice.
-        let base = text.count
-        let room = raw.count * 3   // an invalid byte becomes a three-byte U+FFFD
-        text.append(contentsOf: repeatElement(0, count: room))
-        let length = text.withUnsafeMutableBufferPointer { collapse(raw, into: UnsafeMutableBufferPointer(rebasing: $0[base...])) }
-        text.removeLast(room - length)
+    static func appendSentences(of raw: UnsafeBufferPointer<UInt8>, block: Int, text: inout [UInt8], spans: inout [SentenceSpan],
+                                scratch: ByteScratch) -> Bool {
+        // The block is collapsed into the scratch buffer, split there, and only its sentences are
+        // copied to the page's text.
+        let collapsed = scratch.room(raw.count * 3)   // an invalid byte becomes a three-byte U+FFFD
+        let length = collapse(raw, into: collapsed)
         guard length > 0 else { return false }
-        text.withUnsafeBufferPointer { all in
-            forEachSentence(UnsafeBufferPointer(rebasing: all[base...])) { range in
-                spans.append(SentenceSpan(block: Int32(block), start: Int32(base + range.lowerBound), end: Int32(base + range.upperBound)))
-            }
+        let block32 = Int32(block)
+        forEachSentence(UnsafeBufferPointer(rebasing: collapsed[0..<length])) { range in
+            let start = text.count
+            text.append(contentsOf: UnsafeBufferPointer(rebasing: collapsed[range]))
+            spans.append(SentenceSpan(block: block32, start: Int32(start), end: Int32(text.count)))
         }
         return true
     }
@@ -233,6 +232,29 @@ enum Sentences {
         (0x4E00...0x9FFF).contains(v) || (0x3400...0x4DBF).contains(v) || (0x3040...0x30FF).contains(v) ||
             (0x0E00...0x0EFF).contains(v) || (0x1780...0x17FF).contains(v) || (0x1000...0x109F).contains(v) ||
             (0xF900...0xFAFF).contains(v) || (0x20000...0x2FFFF).contains(v)
+    }
+}
+
+/// A reusable byte area (one per page's extraction), freed with its owner.
+final class ByteScratch {
+    private var base: UnsafeMutablePointer<UInt8>
+    private var capacity: Int
+
+    init(capacity: Int = 4096) {
+        self.capacity = capacity
+        base = .allocate(capacity: capacity)
+    }
+
+    deinit { base.deallocate() }
+
+    /// At least `count` bytes to write into (their contents are undefined).
+    func room(_ count: Int) -> UnsafeMutableBufferPointer<UInt8> {
+        if count > capacity {
+            base.deallocate()
+            capacity = max(count, capacity * 2)
+            base = .allocate(capacity: capacity)
+        }
+        return UnsafeMutableBufferPointer(start: base, count: count)
     }
 }
 
