@@ -50,12 +50,22 @@ enum Sentences {
     private static func collapse(_ bytes: UnsafeBufferPointer<UInt8>, into out: UnsafeMutableBufferPointer<UInt8>) -> Int {
         var i = 0, n = 0
         var pendingSpace = false
-        while i < bytes.count {
-            let b = bytes[i]
+        guard let source = bytes.baseAddress, let target = out.baseAddress else { return 0 }
+        let count = bytes.count
+        while i < count {
+            let b = source[i]
             if b < 0x80 {
+                if b > 0x20 {
+                    // A word: copied to its end at once.
+                    if pendingSpace { target[n] = 0x20; n += 1; pendingSpace = false }
+                    var j = i
+                    while j < count && source[j] > 0x20 && source[j] < 0x80 { target[n] = source[j]; n += 1; j += 1 }
+                    i = j
+                    continue
+                }
                 if b == 0x20 || (b >= 0x09 && b <= 0x0D) { pendingSpace = n > 0 } else {
-                    if pendingSpace { out[n] = 0x20; n += 1; pendingSpace = false }
-                    out[n] = b
+                    if pendingSpace { target[n] = 0x20; n += 1; pendingSpace = false }
+                    target[n] = b
                     n += 1
                 }
                 i += 1
