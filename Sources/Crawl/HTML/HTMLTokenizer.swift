@@ -129,6 +129,26 @@ enum HTMLBytes {
         return true
     }
 
+    /// The index of the first byte at or after `from` that is `a`, `b` or `c`, or `end`: sixteen
+    /// bytes at a time (runs of text, attribute values, scripts and styles are most of a page).
+    @inline(__always)
+    static func scan(_ base: UnsafePointer<UInt8>, from: Int, to end: Int, _ a: UInt8, _ b: UInt8, _ c: UInt8) -> Int {
+        var i = from
+        let va = SIMD16<UInt8>(repeating: a), vb = SIMD16<UInt8>(repeating: b), vc = SIMD16<UInt8>(repeating: c)
+        while i + 16 <= end {
+            let v = UnsafeRawPointer(base + i).loadUnaligned(as: SIMD16<UInt8>.self)
+            let hit = (v .== va) .| (v .== vb) .| (v .== vc)
+            if any(hit) { break }
+            i += 16
+        }
+        while i < end {
+            let x = base[i]
+            if x == a || x == b || x == c { return i }
+            i += 1
+        }
+        return end
+    }
+
     /// The input stream's preprocessing: every CR LF pair and every lone CR become one LF.
     static func normalizingNewlines(_ bytes: UnsafeBufferPointer<UInt8>) -> [UInt8]? {
         guard let base = bytes.baseAddress, memchr(base, 0x0D, bytes.count) != nil else { return nil }
@@ -418,6 +438,7 @@ struct HTMLTokenizer<Sink: HTMLTokenSink> {
     // swiftlint:disable:next cyclomatic_complexity function_body_length
     mutating func run() {
         let n = input.count
+        guard let base = input.baseAddress else { return }
         let lt = Int(UInt8(ascii: "<")), gt = Int(UInt8(ascii: ">")), amp = Int(UInt8(ascii: "&")), slash = Int(UInt8(ascii: "/"))
         let dash = Int(UInt8(ascii: "-")), bang = Int(UInt8(ascii: "!")), quote = Int(UInt8(ascii: "\"")), apostrophe = Int(UInt8(ascii: "'"))
         let equals = Int(UInt8(ascii: "=")), question = Int(UInt8(ascii: "?")), bracket = Int(UInt8(ascii: "]"))
@@ -426,35 +447,19 @@ struct HTMLTokenizer<Sink: HTMLTokenSink> {
             switch state {
             case .data:
                 // Runs of ordinary text go out as one slice of the input.
-                var i = p
-                while i < n {
-                    let c = input[i]
-                    if c == 0x3C || c == 0x26 || c == 0 { break }
-                    i += 1
-                }
+                let i = HTMLBytes.scan(base, from: p, to: n, 0x3C, 0x26, 0)
                 if i > p { emitInput(p, i - p); p = i }
                 let c = at(p)
                 if c == eof { flushText(); return }
                 if c == lt { state = .tagOpen; p += 1 } else if c == amp { textCharacterReference() } else { emitInput(p); p += 1 }   // NUL: kept (a parse error)
             case .rcdata:
-                var i = p
-                while i < n {
-                    let c = input[i]
-                    if c == 0x3C || c == 0x26 || c == 0 { break }
-                    i += 1
-                }
+                let i = HTMLBytes.scan(base, from: p, to: n, 0x3C, 0x26, 0)
                 if i > p { emitInput(p, i - p); p = i }
                 let c = at(p)
                 if c == eof { flushText(); return }
                 if c == lt { lessThan = p; state = .rcdataLessThan; p += 1 } else if c == amp { textCharacterReference() } else { emitReplacement(); p += 1 }
             case .rawtext, .scriptData, .plaintext:
-                var i = p
-                let stopsAtLessThan = state != .plaintext
-                while i < n {
-                    let c = input[i]
-                    if (c == 0x3C && stopsAtLessThan) || c == 0 { break }
-                    i += 1
-                }
+                let i = state == .plaintext ? HTMLBytes.scan(base, from: p, to: n, 0, 0, 0) : HTMLBytes.scan(base, from: p, to: n, 0x3C, 0, 0)
                 if i > p { emitInput(p, i - p); p = i }
                 let c = at(p)
                 if c == eof { flushText(); return }
@@ -643,12 +648,7 @@ struct HTMLTokenizer<Sink: HTMLTokenSink> {
                 }
             case .attributeValueDoubleQuoted, .attributeValueSingleQuoted:
                 let closing: UInt8 = state == .attributeValueDoubleQuoted ? 0x22 : 0x27
-                var i = p
-                while i < n {
-                    let c = input[i]
-                    if c == closing || c == 0x26 || c == 0 { break }
-                    i += 1
-                }
+                let i = HTMLBytes.scan(base, from: p, to: n, closing, 0x26, 0)
                 if i > p { attributeBytes.append(contentsOf: UnsafeBufferPointer(rebasing: input[p..<i])); p = i }
                 let c = at(p)
                 if c == eof { flushText(); return }
@@ -707,12 +707,7 @@ struct HTMLTokenizer<Sink: HTMLTokenSink> {
                     comment.append(UInt8(dash)); state = .comment
                 }
             case .comment:
-                var i = p
-                while i < n {
-                    let c = input[i]
-                    if c == 0x3C || c == 0x2D || c == 0 { break }
-                    i += 1
-                }
+                let i = HTMLBytes.scan(base, from: p, to: n, 0x3C, 0x2D, 0)
                 if i > p { comment.append(contentsOf: UnsafeBufferPointer(rebasing: input[p..<i])); p = i }
                 let c = at(p)
                 if c == eof { emitComment(); return }
