@@ -175,6 +175,9 @@ enum Sentences {
         }
         var i = 0
         while i < bytes.count {
+            // Only `.`, `!`, `?` and non-ASCII characters (…, 。！？) can end a sentence.
+            i = nextCandidate(bytes, from: i)
+            guard i < bytes.count else { break }
             let (v, length) = UTF8Walk.scalar(bytes, at: i)
             if isFullWidthEnd(v) {
                 let j = skipClosers(from: i + length)
@@ -198,6 +201,28 @@ enum Sentences {
             i += length
         }
         if start < bytes.count { emit(bytes.count) }
+    }
+
+    /// The first index at or after `from` holding `.`, `!`, `?` or a non-ASCII byte, sixteen bytes at a time.
+    @inline(__always)
+    private static func nextCandidate(_ bytes: UnsafeBufferPointer<UInt8>, from: Int) -> Int {
+        guard let base = bytes.baseAddress else { return bytes.count }
+        var i = from
+        let period = SIMD16<UInt8>(repeating: 0x2E), bang = SIMD16<UInt8>(repeating: 0x21), question = SIMD16<UInt8>(repeating: 0x3F)
+        let high = SIMD16<UInt8>(repeating: 0x80)
+        while i + 16 <= bytes.count {
+            let v = UnsafeRawPointer(base + i).loadUnaligned(as: SIMD16<UInt8>.self)
+            let hit = (v .== period) .| (v .== bang) .| (v .== question) .| (v .>= high)
+            let words = unsafeBitCast(hit, to: (UInt64, UInt64).self)
+            if words.0 | words.1 != 0 { break }
+            i += 16
+        }
+        while i < bytes.count {
+            let b = base[i]
+            if b == 0x2E || b == 0x21 || b == 0x3F || b >= 0x80 { return i }
+            i += 1
+        }
+        return bytes.count
     }
 
     /// Whether the word that ends at the period at `period` is an abbreviation or an initial.
