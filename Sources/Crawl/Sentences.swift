@@ -45,6 +45,15 @@ enum Sentences {
         return true
     }
 
+    /// The byte path's collapsed form of `raw` (for the test that holds it to `collapse(_:)`).
+    static func collapsedBytes(_ raw: [UInt8]) -> [UInt8] {
+        let scratch = ByteScratch()
+        return raw.withUnsafeBufferPointer { input in
+            let out = scratch.room(input.count * 3)
+            return Array(out[0..<collapse(input, into: out)])
+        }
+    }
+
     /// `collapse` into `out` (room for three times the input), reading invalid UTF-8 as U+FFFD;
     /// returns the length written.
     private static func collapse(_ bytes: UnsafeBufferPointer<UInt8>, into out: UnsafeMutableBufferPointer<UInt8>) -> Int {
@@ -52,7 +61,23 @@ enum Sentences {
         var pendingSpace = false
         guard let source = bytes.baseAddress, let target = out.baseAddress else { return 0 }
         let count = bytes.count
+        let space = SIMD16<UInt8>(repeating: 0x20), control = SIMD16<UInt8>(repeating: 0x20), delete = SIMD16<UInt8>(repeating: 0x7F)
         while i < count {
+            // Sixteen bytes of printable ASCII with no two spaces in a row are their own collapsed
+            // form: stored as they are (most page text is such runs).
+            if i + 17 <= count {
+                let v = UnsafeRawPointer(source + i).loadUnaligned(as: SIMD16<UInt8>.self)
+                let next = UnsafeRawPointer(source + i + 1).loadUnaligned(as: SIMD16<UInt8>.self)
+                let bad = (v .< control) .| (v .>= delete) .| ((v .== space) .& (next .== space))
+                let words = unsafeBitCast(bad, to: (UInt64, UInt64).self)
+                if words.0 | words.1 == 0 && !(v[0] == 0x20 && (pendingSpace || n == 0)) {
+                    if pendingSpace { target[n] = 0x20; n += 1; pendingSpace = false }
+                    UnsafeMutableRawPointer(target + n).storeBytes(of: v, as: SIMD16<UInt8>.self)
+                    if v[15] == 0x20 { n += 15; pendingSpace = true } else { n += 16 }
+                    i += 16
+                    continue
+                }
+            }
             let b = source[i]
             if b < 0x80 {
                 if b > 0x20 {

@@ -132,3 +132,19 @@ struct HTMLTokenizerTests {
         #expect(found("<meta charset=nonsense>") == nil)
     }
 }
+
+/// The byte path that collapses page text (sixteen bytes at a time where it can) against the
+/// string path used for attributes, on generated text with every kind of white space.
+struct CollapseTests {
+    @Test func bytePathEqualsStringPath() {
+        var state: UInt64 = 0x9E37_79B9_7F4A_7C15
+        func next(_ n: Int) -> Int { state = state &* 6364136223846793005 &+ 1442695040888963407; return Int(state >> 33) % n }
+        let pieces = ["a", "word", "longerwordhere", " ", "  ", "\t", "\n", "\r\n", "\u{A0}", "é", "日本", "\u{85}", ".", "!", "x y z w v u t s r q p o"]
+        for _ in 0..<2_000 {
+            let text = (0..<next(40)).map { _ in pieces[next(pieces.count)] }.joined()
+            #expect(String(decoding: Sentences.collapsedBytes(Array(text.utf8)), as: UTF8.self) == Sentences.collapse(text), "\(text.debugDescription)")
+        }
+        // Invalid UTF-8 becomes U+FFFD, as the string path's repair does.
+        #expect(Sentences.collapsedBytes([0x61, 0xFF, 0x20, 0x20, 0x62]) == Array("a\u{FFFD} b".utf8))
+    }
+}
