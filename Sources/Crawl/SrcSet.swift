@@ -130,7 +130,12 @@ enum SourceChoice {
 
     /// A URL that names no fetchable image: empty, `#`, `about:`, or an inline `data:` URI.
     static func isInline(_ url: String) -> Bool {
-        url.isEmpty || url == "#" || url.hasPrefix("about:") || url.prefix(5).lowercased() == "data:"
+        // Over bytes (ASCII case folding of the scheme): called for every candidate of every image.
+        let u = url.utf8
+        guard let first = u.first else { return true }
+        if u.count == 1 && first == UInt8(ascii: "#") { return true }
+        if u.starts(with: "about:".utf8) { return true }
+        return u.count >= 5 && zip(u.prefix(5), "data:".utf8).allSatisfy { ($0 >= 0x41 && $0 <= 0x5A ? $0 | 0x20 : $0) == $1 }
     }
 
     /// An inline URL, or a file named like a lazy-loading placeholder (only consulted when a

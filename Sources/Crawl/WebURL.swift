@@ -87,15 +87,38 @@ public struct WebURL: Sendable, Equatable {
     /// The normal form described above; nil for a reference with no scheme or host (not absolute).
     public var normalized: WebURL? {
         guard let scheme, let authority, !authority.isEmpty else { return nil }
-        var host = authority
-        if let at = host.lastIndex(of: "@") { host = String(host[host.index(after: at)...]) }   // userinfo is not part of identity
-        host = host.lowercased()
-        if scheme == "http" && host.hasSuffix(":80") { host.removeLast(3) }
-        if scheme == "https" && host.hasSuffix(":443") { host.removeLast(4) }
-        if host.hasSuffix(":") { host.removeLast() }
-        if host.hasSuffix(".") { host.removeLast() }
+        let host = Self.normalizedHost(authority, scheme: scheme)
         let p = Self.normalizeEscapes(Self.removeDotSegments(path.isEmpty ? "/" : path), keep: "/")
         return WebURL(scheme: scheme, authority: host, path: p, query: query.map { Self.normalizeEscapes($0, keep: "/?") }, fragment: nil)
+    }
+
+    /// The authority without userinfo (not part of identity), lower-cased, without the scheme's
+    /// default port or a trailing `:` or `.`. Over bytes when it is ASCII (nearly always).
+    private static func normalizedHost(_ authority: String, scheme: String) -> String {
+        var host: [UInt8] = []
+        var ascii = true
+        for b in authority.utf8 {
+            if b == UInt8(ascii: "@") { host.removeAll(keepingCapacity: true); ascii = true; continue }
+            if b >= 0x80 { ascii = false }
+            host.append(b >= 0x41 && b <= 0x5A ? b | 0x20 : b)
+        }
+        if !ascii {
+            // Non-ASCII hosts (IDNs written as Unicode) are lower-cased by Unicode's rules.
+            var text = authority
+            if let at = text.lastIndex(of: "@") { text = String(text[text.index(after: at)...]) }
+            host = Array(text.lowercased().utf8)
+        }
+        func drop(_ suffix: String) -> Bool {
+            let s = Array(suffix.utf8)
+            guard host.count >= s.count, host.suffix(s.count).elementsEqual(s) else { return false }
+            host.removeLast(s.count)
+            return true
+        }
+        if scheme == "http" { _ = drop(":80") }
+        if scheme == "https" { _ = drop(":443") }
+        _ = drop(":")
+        _ = drop(".")
+        return String(decoding: host, as: UTF8.self)
     }
 
     /// The normal form without its scheme (`//host/path?query`): what references and captures are matched by.
