@@ -42,7 +42,7 @@ struct ExtractionState {
     }
 
     struct Open { var key: UInt64; var tag: Tag; var hidesText: Bool; var foreign = false }
-    private struct RawReference { var attributes: [String: String]; var pictureSources: [String]; var inNoscript: Bool; var figcaption: String? }
+    private struct RawReference { var attributes: ImageAttributes; var pictureSources: [String]; var inNoscript: Bool; var figcaption: String? }
     private struct Figure { var references: [Int] = []; var caption: [UInt8] = [] }
 
     private(set) var open: [Open] = []
@@ -80,7 +80,7 @@ struct ExtractionState {
             guard templateDepth == 0 else { return }
             // Only the attributes the source choice and the text sources read become strings
             // (`class`, `width`, `sizes`, `loading`… are most of an <img>'s bytes).
-            var all: [String: String] = [:]
+            var all = ImageAttributes()
             attributes.forEach { n, v in
                 guard Self.isImageAttribute(n) else { return }
                 all[String(decoding: n, as: UTF8.self)] = v.map { String(decoding: $0, as: UTF8.self) } ?? ""

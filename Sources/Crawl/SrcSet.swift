@@ -64,6 +64,32 @@ enum SrcSet {
     }
 }
 
+/// The few attributes of an `<img>` extraction reads, by name: a short list searched in order
+/// (an image has five or so; a `Dictionary` hashed every name on every lookup).
+struct ImageAttributes: ExpressibleByDictionaryLiteral {
+    private var entries: [(name: String, value: String)] = []
+
+    init() {}
+
+    init(dictionaryLiteral elements: (String, String)...) {
+        for (name, value) in elements { self[name] = value }
+    }
+
+    subscript(name: String) -> String? {
+        get {
+            for entry in entries where entry.name == name { return entry.value }
+            return nil
+        }
+        set {
+            if let i = entries.firstIndex(where: { $0.name == name }) {
+                if let newValue { entries[i].value = newValue } else { entries.remove(at: i) }
+            } else if let newValue {
+                entries.append((name, newValue))
+            }
+        }
+    }
+}
+
 /// Chooses an `<img>`'s source among `src`, `srcset`, the `<source>` elements of its
 /// `<picture>`, and lazy-loading attributes.
 ///
@@ -85,7 +111,7 @@ enum SourceChoice {
 
     /// `attributes` are the img's (lower-case names); `pictureSources` the srcsets of the
     /// `<source>` elements before it in its `<picture>`, with usable types.
-    static func choose(attributes: [String: String], pictureSources: [String]) -> Choice? {
+    static func choose(attributes: ImageAttributes, pictureSources: [String]) -> Choice? {
         var src = attributes["src"].map { WebURL.cleaned($0) }
         var srcName = "src"
         if src == nil || isPlaceholder(src!) {
