@@ -115,28 +115,7 @@ enum Sentences {
     }
 
     private static func collapse(utf8 bytes: UnsafeBufferPointer<UInt8>) -> String {
-        // A C1 control (2 bytes) can become a 3-byte windows-1252 character.
-        String(unsafeUninitializedCapacity: bytes.count + bytes.count / 2 + 1) { out in
-            var n = 0, i = 0
-            var pendingSpace = false
-            while i < bytes.count {
-                var (scalar, length) = UTF8Walk.scalar(bytes, at: i)
-                if (0x80...0x9F).contains(scalar) { scalar = windows1252[Int(scalar - 0x80)] }
-                if UTF8Walk.isWhiteSpace(scalar) {
-                    pendingSpace = n > 0
-                } else {
-                    if pendingSpace { out[n] = 0x20; n += 1; pendingSpace = false }
-                    if length == 2 && bytes[i] == 0xC2 && bytes[i + 1] <= 0x9F {
-                        for byte in Unicode.Scalar(scalar)!.utf8 { out[n] = byte; n += 1 }
-                    } else {
-                        for k in 0..<length { out[n + k] = bytes[i + k] }
-                        n += length
-                    }
-                }
-                i += length
-            }
-            return n
-        }
+        String(unsafeUninitializedCapacity: bytes.count * 3) { out in collapse(bytes, into: out) }
     }
 
     /// What HTML makes of the C1 controls U+0080-U+009F: numeric references such as `&#147;` mean

@@ -80,24 +80,18 @@ enum NumericCharacterReference {
     ]
 }
 
+/// What UTF-8 bytes can be appended to: the tokenizer's buffers and arrays.
+protocol ByteAppending {
+    mutating func append(_ byte: UInt8)
+}
+
+extension Array: ByteAppending where Element == UInt8 {}
+extension RawBytes: ByteAppending {}
+
 /// Appends the UTF-8 form of `scalar` (any value up to 0x10FFFF; a lone surrogate is written as its
 /// three-byte form, which only html5lib's doubly-escaped tests produce).
 @inline(__always)
-func appendUTF8(_ scalar: UInt32, to out: inout RawBytes) {
-    switch scalar {
-    case 0..<0x80: out.append(UInt8(scalar))
-    case 0x80..<0x800:
-        out.append(UInt8(0xC0 | scalar >> 6)); out.append(UInt8(0x80 | scalar & 0x3F))
-    case 0x800..<0x10000:
-        out.append(UInt8(0xE0 | scalar >> 12)); out.append(UInt8(0x80 | scalar >> 6 & 0x3F)); out.append(UInt8(0x80 | scalar & 0x3F))
-    default:
-        out.append(UInt8(0xF0 | scalar >> 18)); out.append(UInt8(0x80 | scalar >> 12 & 0x3F))
-        out.append(UInt8(0x80 | scalar >> 6 & 0x3F)); out.append(UInt8(0x80 | scalar & 0x3F))
-    }
-}
-
-/// The same into an array (html5lib's test strings).
-func appendUTF8(_ scalar: UInt32, to out: inout [UInt8]) {
+func appendUTF8<Bytes: ByteAppending>(_ scalar: UInt32, to out: inout Bytes) {
     switch scalar {
     case 0..<0x80: out.append(UInt8(scalar))
     case 0x80..<0x800:

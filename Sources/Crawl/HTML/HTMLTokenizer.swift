@@ -538,12 +538,7 @@ struct HTMLTokenizer<Sink: HTMLTokenSink> {
             case .scriptDataEscapeStartDash:
                 if at(p) == dash { emitInput(p); p += 1; state = .scriptDataEscapedDashDash } else { state = .scriptData }
             case .scriptDataEscaped:
-                var i = p
-                while i < n {
-                    let c = input[i]
-                    if c == 0x2D || c == 0x3C || c == 0 { break }
-                    i += 1
-                }
+                let i = HTMLBytes.scan(base, from: p, to: n, 0x2D, 0x3C, 0)
                 if i > p { emitInput(p, i - p); p = i }
                 let c = at(p)
                 if c == eof { flushText(); return }
@@ -583,12 +578,7 @@ struct HTMLTokenizer<Sink: HTMLTokenSink> {
                     state = starting ? .scriptDataEscaped : .scriptDataDoubleEscaped
                 }
             case .scriptDataDoubleEscaped:
-                var i = p
-                while i < n {
-                    let c = input[i]
-                    if c == 0x2D || c == 0x3C || c == 0 { break }
-                    i += 1
-                }
+                let i = HTMLBytes.scan(base, from: p, to: n, 0x2D, 0x3C, 0)
                 if i > p { emitInput(p, i - p); p = i }
                 let c = at(p)
                 if c == eof { flushText(); return }
