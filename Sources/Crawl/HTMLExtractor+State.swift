@@ -48,6 +48,15 @@ struct ExtractionState {
     private(set) var open: [Open] = []
     private var hiddenDepth = 0, contentDepth = 0, noscriptDepth = 0, figcaptionDepth = 0, rawTextDepth = 0, templateDepth = 0
     private(set) var headDepth = 0, selectDepth = 0
+    /// Open elements counted by a hash of their name key: zero means no element of that name is
+    /// open, so the tree shape's walks down the stack (scopes, end tags) stop before they start.
+    /// (200,000 nested elements and as many end tags of another name would walk the whole stack each time.)
+    private var openByBucket = [Int32](repeating: 0, count: 256)
+
+    @inline(__always) private static func bucket(_ key: UInt64) -> Int { Int(truncatingIfNeeded: (key &* 0x9E37_79B9_7F4A_7C15) >> 56) }
+
+    /// False when no open element has this name key (true may be a collision: walk to be sure).
+    @inline(__always) func mayBeOpen(_ key: UInt64) -> Bool { openByBucket[Self.bucket(key)] > 0 }
     private var inTitle = false
     private var text: [UInt8] = []
     private var titleText: [UInt8] = []
@@ -132,6 +141,7 @@ struct ExtractionState {
         default: break
         }
         if hides { hiddenDepth += 1 }
+        openByBucket[Self.bucket(key)] += 1
         open.append(Open(key: key, tag: tag, hidesText: hides, foreign: foreign))
     }
 
@@ -166,6 +176,7 @@ struct ExtractionState {
     }
 
     private mutating func close(_ element: Open) {
+        openByBucket[Self.bucket(element.key)] -= 1
         if element.hidesText { hiddenDepth -= 1 }
         switch element.tag {
         case .title: inTitle = false

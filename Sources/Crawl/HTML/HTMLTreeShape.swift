@@ -124,6 +124,7 @@ struct HTMLTreeShape: HTMLTokenSink {
             if let i = inScope(key, kind.flags.contains(.tableStructure) ? .tableScope : .defaultScope) { state.close(from: i) }
         } else {
             // Any other end tag: the nearest open element of that name, unless a special element comes first.
+            guard state.mayBeOpen(key) else { return }
             var i = state.open.count - 1
             while i >= 0 {
                 let element = state.open[i]
@@ -153,7 +154,7 @@ struct HTMLTreeShape: HTMLTokenSink {
 
     private mutating func impliedEndTags(before key: UInt64, _ kind: Kind) {
         let flags = kind.flags
-        if key == n.li || key == n.dd || key == n.dt {
+        if key == n.li ? state.mayBeOpen(n.li) : (key == n.dd || key == n.dt) && (state.mayBeOpen(n.dd) || state.mayBeOpen(n.dt)) {
             let closes: Set<UInt64> = key == n.li ? [n.li] : [n.dd, n.dt]
             var i = state.open.count - 1
             while i >= 0 {
@@ -173,11 +174,11 @@ struct HTMLTreeShape: HTMLTokenSink {
         case n.button:
             if let i = inScope(n.button, .defaultScope) { state.close(from: i) }
         case n.td, n.th:
-            if let i = inScope(where: { $0.key == n.td || $0.key == n.th }, .tableScope) { state.close(from: i) }
+            if state.mayBeOpen(n.td) || state.mayBeOpen(n.th), let i = inScope(where: { $0.key == n.td || $0.key == n.th }, .tableScope) { state.close(from: i) }
         case n.tr:
             if let i = inScope(n.tr, .tableScope) { state.close(from: i) }
         case n.tbody, n.thead, n.tfoot:
-            if let i = inScope(where: { $0.key == n.tbody || $0.key == n.thead || $0.key == n.tfoot }, .tableScope) { state.close(from: i) }
+            if state.mayBeOpen(n.tbody) || state.mayBeOpen(n.thead) || state.mayBeOpen(n.tfoot), let i = inScope(where: { $0.key == n.tbody || $0.key == n.thead || $0.key == n.tfoot }, .tableScope) { state.close(from: i) }
         default: break
         }
     }
@@ -185,7 +186,8 @@ struct HTMLTreeShape: HTMLTokenSink {
     private enum Scope { case defaultScope, buttonScope, listItemScope, tableScope }
 
     private func inScope(_ key: UInt64, _ scope: Scope) -> Int? {
-        inScope(where: { $0.key == key && !$0.foreign }, scope)
+        guard state.mayBeOpen(key) else { return nil }
+        return inScope(where: { $0.key == key && !$0.foreign }, scope)
     }
 
     /// The innermost open element that matches, if no element that bounds `scope` comes first.
