@@ -43,7 +43,7 @@ package final class DumpStream {
     private let wholeMembers = GzipMemberDecompressor()
     /// libdeflate's output area: grown when a member needs more, up to `wholeMemberLimit`.
     private var wholeOutput = [UInt8](repeating: 0, count: 1 << 20)
-    private static let wholeMemberLimit = 64 << 20
+    private static let wholeMemberLimit = 16 << 20   // larger members (rare: big images, bombs) are streamed
 
     /// Opens `path` for reading; the first bytes decide whether it is gzip (magic 1f 8b), not the name.
     /// `resume` starts at a record boundary found by an earlier run: its file offset (a member
