@@ -25,7 +25,7 @@ package enum Charset {
         if bytes.starts(with: [0xFF, 0xFE]) { return convert(Array(bytes.dropFirst(2)), from: "UTF-16LE", source: "bom") }
         if bytes.starts(with: [0xFE, 0xFF]) { return convert(Array(bytes.dropFirst(2)), from: "UTF-16BE", source: "bom") }
         if let label = httpCharset, let name = iconvName(forLabel: label) { return declared(bytes, name, source: "http") }
-        if let label = metaCharset(bytes), let name = iconvName(forLabel: label) { return declared(bytes, name, source: "meta") }
+        if let found = EncodingPrescan.declaredEncoding(bytes), let name = iconvName(forEncoding: found.encoding) { return declared(bytes, name, source: "meta") }
         return detect(bytes)
     }
 
@@ -59,31 +59,11 @@ package enum Charset {
 
     // MARK: labels
 
-    /// The iconv name for a charset label, as the WHATWG Encoding Standard resolves labels; nil if unknown.
+    /// The iconv name for a charset label, as the WHATWG Encoding Standard resolves labels
+    /// (`WHATWGEncoding`, the one label table); nil if unknown.
     static func iconvName(forLabel label: String) -> String? {
         let l = label.trimmingSpaces.lowercased()
-        switch l {
-        case "utf-8", "utf8", "unicode-1-1-utf-8", "x-unicode20utf8", "unicode20utf8": return "UTF-8"
-        case "iso-8859-1", "iso8859-1", "latin1", "l1", "ascii", "us-ascii", "windows-1252", "cp1252", "x-cp1252",
-             "iso_8859-1", "cp819", "ibm819", "csisolatin1", "iso-ir-100", "iso88591": return "CP1252"
-        case "gb2312", "gbk", "x-gbk", "chinese", "csgb2312", "gb_2312-80", "gb_2312", "iso-ir-58", "csiso58gb231280", "gb18030": return "GB18030"
-        case "big5", "big5-hkscs", "cn-big5", "x-x-big5", "csbig5": return "BIG5-HKSCS"
-        case "shift_jis", "shift-jis", "sjis", "ms_kanji", "x-sjis", "windows-31j", "csshiftjis", "ms932": return "CP932"
-        case "euc-jp", "x-euc-jp", "cseucpkdfmtjapanese": return "EUC-JP"
-        case "iso-2022-jp", "csiso2022jp": return "ISO-2022-JP"
-        case "euc-kr", "ks_c_5601-1987", "windows-949", "korean", "csksc56011987", "cseuckr": return "CP949"
-        case "koi8-r", "koi8", "koi", "cskoi8r", "koi8_r": return "KOI8-R"
-        case "koi8-u", "koi8-ru": return "KOI8-U"
-        case "utf-16", "utf-16le": return "UTF-16LE"
-        case "utf-16be": return "UTF-16BE"
-        default: break
-        }
-        if l.hasPrefix("windows-125"), let last = l.last, last.isNumber, l.count == 12 { return "CP125\(last)" }
-        if l.hasPrefix("cp125"), l.count == 6 { return l.uppercased() }
-        if l.hasPrefix("iso-8859-") || l.hasPrefix("iso8859-") || l.hasPrefix("iso_8859-") {
-            let number = l.split(separator: "-").last.map(String.init) ?? ""
-            if let n = Int(number), (2...16).contains(n) { return "ISO-8859-\(n)" }
-        }
+        if let encoding = WHATWGEncoding.name(forLabel: l), let name = iconvName(forEncoding: encoding) { return name }
         // Anything else iconv itself knows, if it looks like a charset name: glibc drops the other
         // characters of a name, so a label of junk bytes around "utf-8" would open it (fuzzer).
         guard l.count <= 40, l.unicodeScalars.allSatisfy({ $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || "-_.:".unicodeScalars.contains($0)) }) else {
@@ -96,38 +76,24 @@ package enum Charset {
         return upper
     }
 
-    /// The charset named by `<meta charset=...>` or `<meta http-equiv=Content-Type content="...; charset=...">`
-    /// in the first 16 KB, as the HTML prescan finds it.
-    static func metaCharset(_ bytes: [UInt8]) -> String? {
-        let head = bytes.prefix(16 << 10).map { $0 >= 0x41 && $0 <= 0x5A ? $0 | 0x20 : $0 }
-        var i = 0
-        while let tagStart = find(Array("<meta".utf8), in: head, from: i) {
-            guard let tagEnd = head[tagStart...].firstIndex(of: UInt8(ascii: ">")) else { return nil }
-            let tag = head[tagStart..<tagEnd]
-            if let c = find(Array("charset".utf8), in: Array(tag), from: 0) {
-                var j = tag.startIndex + c + 7
-                while j < tagEnd, head[j] == 0x20 || head[j] == 0x09 { j += 1 }
-                if j < tagEnd, head[j] == UInt8(ascii: "=") {
-                    j += 1
-                    while j < tagEnd, head[j] == 0x20 || head[j] == 0x09 || head[j] == 0x22 || head[j] == 0x27 { j += 1 }
-                    var k = j
-                    while k < tagEnd, ![0x20, 0x09, 0x22, 0x27, 0x3B, 0x2F].contains(head[k]) { k += 1 }
-                    if k > j { return String(decoding: head[j..<k], as: UTF8.self) }
-                }
-            }
-            i = tagEnd
+    /// glibc iconv's name for an encoding of the Encoding Standard; nil for `replacement` and
+    /// `x-user-defined`, which iconv does not have (the label then goes to iconv as it is).
+    static func iconvName(forEncoding encoding: String) -> String? {
+        switch encoding {
+        case "UTF-8", "IBM866", "KOI8-R", "KOI8-U", "EUC-JP", "ISO-2022-JP", "UTF-16BE", "UTF-16LE": return encoding
+        case "GBK", "gb18030": return "GB18030"
+        case "Big5": return "BIG5-HKSCS"
+        case "Shift_JIS": return "CP932"
+        case "EUC-KR": return "CP949"
+        case "macintosh": return "MACINTOSH"
+        case "x-mac-cyrillic": return "MAC-CYRILLIC"
+        case "ISO-8859-8-I": return "ISO-8859-8"
+        case "windows-874": return "CP874"
+        default:
+            if encoding.hasPrefix("windows-125") { return "CP" + encoding.dropFirst("windows-".count) }
+            if encoding.hasPrefix("ISO-8859-") { return encoding }
+            return nil
         }
-        return nil
-    }
-
-    private static func find(_ needle: [UInt8], in haystack: [UInt8], from: Int) -> Int? {
-        guard needle.count <= haystack.count else { return nil }
-        var i = from
-        while i + needle.count <= haystack.count {
-            if haystack[i] == needle[0] && haystack[i..<i + needle.count].elementsEqual(needle) { return i }
-            i += 1
-        }
-        return nil
     }
 
     // MARK: conversion

@@ -19,10 +19,9 @@ enum Sentences {
         return text.withUTF8 { collapse(utf8: $0) }
     }
 
-    /// The same over bytes that may not be valid UTF-8 (they are repaired first).
+    /// The same over bytes that may not be valid UTF-8 (invalid bytes become U+FFFD).
     static func collapse(bytes: [UInt8]) -> String {
-        var text = String(decoding: bytes, as: UTF8.self)
-        return text.withUTF8 { collapse(utf8: $0) }
+        bytes.withUnsafeBufferPointer { collapse(utf8: $0) }
     }
 
     /// Collapses one text block's bytes, splits it into sentences, and appends each sentence's

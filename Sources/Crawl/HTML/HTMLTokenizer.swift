@@ -290,7 +290,7 @@ struct HTMLTokenizer<Sink: HTMLTokenSink> {
 
     // MARK: tags
 
-    private mutating func startTag(at nameStart: Int, end: Bool) {
+    private mutating func startTag(end: Bool) {
         tagName.removeAll()
         isEndTag = end
         selfClosing = false
@@ -475,7 +475,7 @@ struct HTMLTokenizer<Sink: HTMLTokenSink> {
             case .tagOpen:
                 let c = at(p)
                 if c == bang { state = .markupDeclarationOpen; p += 1 } else if c == slash { state = .endTagOpen; p += 1 } else if HTMLBytes.isAlpha(c) {
-                    startTag(at: p, end: false); state = .tagName
+                    startTag(end: false); state = .tagName
                 } else if c == question {
                     comment.removeAll(); state = .bogusComment
                 } else {
@@ -483,7 +483,7 @@ struct HTMLTokenizer<Sink: HTMLTokenSink> {
                 }
             case .endTagOpen:
                 let c = at(p)
-                if HTMLBytes.isAlpha(c) { startTag(at: p, end: true); state = .tagName } else if c == gt { state = .data; p += 1 } else if c == eof {
+                if HTMLBytes.isAlpha(c) { startTag(end: true); state = .tagName } else if c == gt { state = .data; p += 1 } else if c == eof {
                     emitInput(p - 2, 2); state = .data
                 } else {
                     comment.removeAll(); state = .bogusComment
@@ -508,7 +508,7 @@ struct HTMLTokenizer<Sink: HTMLTokenSink> {
                 case .scriptDataEndTagOpen: (.scriptData, .scriptDataEndTagName)
                 default: (.scriptDataEscaped, .scriptDataEscapedEndTagName)
                 }
-                if HTMLBytes.isAlpha(at(p)) { startTag(at: p, end: true); state = name } else { emitInput(lessThan, 2); state = text }
+                if HTMLBytes.isAlpha(at(p)) { startTag(end: true); state = name } else { emitInput(lessThan, 2); state = text }
             case .rcdataEndTagName, .rawtextEndTagName, .scriptDataEndTagName, .scriptDataEscapedEndTagName:
                 let text: S = switch state {
                 case .rcdataEndTagName: .rcdata
