@@ -65,8 +65,8 @@ extension CatalogStore {
     // MARK: filter's reads
 
     /// filter: every image's id and header size, in id order.
-    public func forEachImageSize(_ body: (_ id: Int64, _ width: Int64, _ height: Int64) throws -> Void) throws {
-        try db.forEach("SELECT id, width, height FROM images ORDER BY id") { try body($0.integer(0), $0.integer(1), $0.integer(2)) }
+    public func forEachImageSize(_ body: (_ id: Int64, _ width: Int64, _ height: Int64, _ sha256: String) throws -> Void) throws {
+        try db.forEach("SELECT id, width, height, sha256 FROM images ORDER BY id") { try body($0.integer(0), $0.integer(1), $0.integer(2), $0.text(3) ?? "") }
     }
 
     /// filter: every pair's id, image and text, in id order.

@@ -77,6 +77,8 @@ public final class CatalogStore {
         case ftsIndexedTo = "fts_indexed_to"
         /// weak-pairs: the --corpus files (path, size, modification time) `weak_corpus` holds.
         case weakCorpus = "weak_corpus.key"
+        /// crawl-dump's unit link: the digest of the other units' images and redirects imported.
+        case unitLinkImports = "unit_link.imports"
     }
 
     public func meta(_ key: MetaKey) throws -> String? {

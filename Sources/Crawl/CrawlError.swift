@@ -5,6 +5,8 @@ public enum CrawlError: Error, CustomStringConvertible, Sendable {
     case unreadable(path: String, message: String)
     case notADump(path: String)
     case catalog(String)
+    /// A unit's files (offers, wants, imports) are not what this version writes.
+    case unit(String)
 
     public var description: String {
         switch self {
@@ -14,6 +16,8 @@ public enum CrawlError: Error, CustomStringConvertible, Sendable {
             "\(path): neither a WARC file (.warc, .warc.gz) nor a folder of WARC files or of a wget --mirror; pass one of those"
         case .catalog(let message):
             "catalog: \(message)"
+        case .unit(let message):
+            "unit: \(message)"
         }
     }
 }

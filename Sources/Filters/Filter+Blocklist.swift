@@ -44,7 +44,10 @@ struct Blocklist {
 }
 
 extension Filter {
-    func applyBlocklist(_ rule: Rule, index r: Int) throws {
+    /// Finds the blocklist's hits in this catalog (`blockHits`); the rule drops by them, or by the
+    /// hits of every unit merged.
+    func findBlocklistHits(_ rule: Rule) throws {
+        blockHits = [:]
         let list = try blocklist ?? Blocklist(lines: options.rules.list(of: rule), source: rule.string("list"))
         var hashes: [UInt64] = []
         func hit(_ text: String?) -> String? {
@@ -54,18 +57,26 @@ extension Filter {
         }
         let fields = Set(rule.strings("fields"))
         var flaggedPages: [Int64: String] = [:]
+        // An image's hit: the first field in this order (image URL, text, page URL or title, page
+        // text), then the first sentence: the same in one catalog and across units.
+        var rank = 0
         func flag(_ image: Int64, _ why: String) {
-            if let i = imageIndex[image] { dropImage(Int(i), rule: r, why) }
+            guard let i = imageIndex[image] else { return }
+            let hit = BlockHit(rank: rank, why: why)
+            if let known = blockHits[i], !hit.precedes(known) { return }
+            blockHits[i] = hit
         }
         if fields.contains("image_url") {
             try store.forEachImageURL { image, url in
                 if let term = hit(url) { flag(image, "\"\(term)\" in the image URL") }
             }
         }
+        rank = 1
         if fields.contains("text") {
             // Found while the texts were read (loadPairs), so they are not read again.
-            for (image, term) in textBlocked.sorted(by: { $0.key < $1.key }) { dropImage(Int(image), rule: r, "\"\(term)\" in its text") }
+            for (image, term) in textBlocked.sorted(by: { $0.key < $1.key }) { flag(imageIDs[Int(image)], "\"\(term)\" in its text") }
         }
+        rank = 2
         if fields.contains("page_url") || fields.contains("page_title") {
             try store.forEachPage { page, url, title in
                 if fields.contains("page_url"), let term = hit(url) { flaggedPages[page] = "\"\(term)\" in the page URL" }
@@ -79,6 +90,7 @@ extension Filter {
                 flaggedPages[page] = "\(sentences) sentences with blocklisted terms on its page"
             }
         }
+        rank = 3
         if !flaggedPages.isEmpty {
             try store.forEachResolvedReference { page, image in
                 if let why = flaggedPages[page] { flag(image, why) }

@@ -6,8 +6,11 @@ import Imaging
 
 /// The image rules, in the order the rule file lists them.
 extension Filter {
-    func decideImages() throws {
+    /// The image rules in order; with `untilNearDuplicates`, those before the near-duplicate rule
+    /// only (a unit's second phase: the survivors are the near-duplicate candidates).
+    func decideImages(untilNearDuplicates: Bool = false) throws {
         for (r, rule) in rules.enumerated() where rule.enabled && rule.check.isImageCheck {
+            if untilNearDuplicates && rule.check == .nearDuplicate { return }
             let before = imageDropped.filter { $0 >= 0 }.count
             switch rule.check {
             case .headerDimensions:
@@ -37,12 +40,22 @@ extension Filter {
                     if let failure = featureFailure[Int32(i)] { dropImage(i, rule: r, failure) }
                 }
             case .textBlocklist:
-                try applyBlocklist(rule, index: r)
+                if let globals {
+                    let hits = globals.blocked[rule.name] ?? [:]
+                    for i in imageIDs.indices { if let hit = hits[imageSHAs[i]] { dropImage(i, rule: r, hit.why) } }
+                } else {
+                    try findBlocklistHits(rule)
+                    for (i, hit) in blockHits.sorted(by: { $0.key < $1.key }) { dropImage(Int(i), rule: r, hit.why) }
+                }
             case .maxTextsPerImage:
                 let limit = rule.int("max_texts")
-                try db.forEach("SELECT image_id, count(DISTINCT key) FROM temp.filter_texts GROUP BY image_id HAVING count(DISTINCT key) > ?",
-                               [.integer(Int64(limit))]) { row in
-                    if let i = imageIndex[row.integer(0)] { dropImage(Int(i), rule: r, "\(row.integer(1)) distinct texts, more than \(limit)") }
+                if let globals {
+                    for i in imageIDs.indices { if let n = globals.textsPerImage[imageSHAs[i]], n > limit { dropImage(i, rule: r, "\(n) distinct texts, more than \(limit)") } }
+                } else {
+                    try db.forEach("SELECT image_id, count(DISTINCT key) FROM temp.filter_texts GROUP BY image_id HAVING count(DISTINCT key) > ?",
+                                   [.integer(Int64(limit))]) { row in
+                        if let i = imageIndex[row.integer(0)] { dropImage(Int(i), rule: r, "\(row.integer(1)) distinct texts, more than \(limit)") }
+                    }
                 }
             case .exactDuplicate:
                 // crawl-dump keeps one image per SHA-256 and points every URL and text at it.
@@ -54,7 +67,17 @@ extension Filter {
                 }
             case .nearDuplicate:
                 try ensureFeatures()
-                nearDuplicates(radius: rule.int("max_distance"), maxColorDistance: rule.double("max_color_distance"), rule: r)
+                let found = try globals.map { try $0.nearDuplicatesMerged() }
+                    ?? NearDuplicates.better(of: nearDuplicateCandidates(), radius: rule.int("max_distance"), maxColorDistance: rule.double("max_color_distance"))
+                for i in imageIDs.indices where imageDropped[i] < 0 {
+                    guard let hit = found[imageSHAs[i]] else { continue }
+                    // The image kept in its place is named by its id when this catalog holds it.
+                    let keptID = keptImageID(sha: hit.keep)
+                    let name = keptID.map { "image \($0)" } ?? "image sha256:\(hit.keep.prefix(16)) of another unit"
+                    dropImage(i, rule: r, near: FilterDecision.Detail(
+                        String(format: "near-duplicate of %@ (pHash distance %d, colour distance %.1f)", name, hit.distance, hit.color),
+                        relatedImageID: keptID, distance: hit.distance, colorDistance: hit.color))
+                }
             case .evalNearDuplicate:
                 try ensureFeatures()
                 try evalNearDuplicates(radius: rule.int("max_distance"), maxColorDistance: rule.double("max_color_distance"), rule: r, name: rule.name)
@@ -67,38 +90,23 @@ extension Filter {
 
     // MARK: Near-duplicates
 
-    /// Two images are near-duplicates when their pHashes are within `radius` bits and their
-    /// colour signatures within `maxColorDistance`. Images are taken best first (most texts, then
-    /// most pixels, then lowest id); each one not yet dropped is kept and drops every near-duplicate
-    /// of it not yet decided, so a dropped image is always near the image it names (no chains).
-    /// Candidates come from multi-index hashing over the distinct hashes.
-    private func nearDuplicates(radius: Int, maxColorDistance: Double, rule: Int) {
-        var byCode: [UInt64: [Int]] = [:]
-        for i in imageIDs.indices where imageDropped[i] < 0 { if let code = phashes[Int32(i)] { byCode[code, default: []].append(i) } }
-        let codes = Array(byCode.keys)
-        let index = HammingIndex(codes)
-        let masks = HammingIndex.masks(radius: radius / 4)
-        var seen = [UInt32](repeating: 0, count: codes.count), stamp: UInt32 = 0
-        var texts = [Int32](repeating: 0, count: imageIDs.count)
+    /// The images the near-duplicate rule looks at: those no earlier rule dropped, with a pHash,
+    /// ranked by their texts (over every unit), then pixels (NearDuplicates.swift has the rule).
+    func nearDuplicateCandidates() -> [NearDuplicates.Candidate] {
+        var texts = [Int](repeating: 0, count: imageIDs.count)
         for image in pairImage where image >= 0 { texts[Int(image)] += 1 }
-        let order = byCode.values.joined().sorted { a, b in
-            (texts[a], Int(widths[a]) * Int(heights[a]), -imageIDs[a]) > (texts[b], Int(widths[b]) * Int(heights[b]), -imageIDs[b])
+        var out: [NearDuplicates.Candidate] = []
+        for i in imageIDs.indices where imageDropped[i] < 0 {
+            guard let code = phashes[Int32(i)] else { continue }
+            let pairs = globals?.pairsPerImage[imageSHAs[i]] ?? texts[i]
+            out.append(.init(sha256: imageSHAs[i], pairs: pairs, pixels: Int(widths[i]) * Int(heights[i]), phash: code, signature: signatures[Int32(i)] ?? []))
         }
-        var decided = [Bool](repeating: false, count: imageIDs.count)
-        for keep in order where !decided[keep] {
-            decided[keep] = true
-            stamp += 1
-            let code = phashes[Int32(keep)]!, signature = signatures[Int32(keep)]
-            index.search(code, radius: radius, masks: masks, seen: &seen, stamp: stamp) { v, distance in
-                for i in byCode[codes[v]]! where !decided[i] {
-                    guard let color = colorDistance(signature, signatures[Int32(i)]), color <= maxColorDistance else { continue }
-                    decided[i] = true
-                    dropImage(i, rule: rule, near: FilterDecision.Detail(
-                        String(format: "near-duplicate of image %lld (pHash distance %d, colour distance %.1f)", imageIDs[keep], distance, color),
-                        relatedImageID: imageIDs[keep], distance: distance, colorDistance: color))
-                }
-            }
-        }
+        return out
+    }
+
+    private func keptImageID(sha: String) -> Int64? {
+        if shaIndex == nil { shaIndex = Dictionary(imageSHAs.enumerated().map { ($1, imageIDs[$0]) }, uniquingKeysWith: { a, _ in a }) }
+        return shaIndex![sha]
     }
 
     /// The colour distance of two signatures; nil when either is missing (never a match).

@@ -19,6 +19,9 @@ extension Filter {
         let blocklistRule = rules.first { $0.enabled && $0.check == .textBlocklist && $0.strings("fields").contains("text") }
         if let blocklistRule { blocklist = try Blocklist(lines: options.rules.list(of: blocklistRule), source: blocklistRule.string("list")) }
         let rareRule = rules.first { $0.enabled && $0.check == .rareToken }
+        // Grams are counted for the whole catalog, or for a unit's partials; a unit's later
+        // phases take the counts of every unit from the engine.
+        let countGrams = rareRule != nil && (phase == .whole || phase == .partials)
         let insertText = try db.prepare("INSERT INTO temp.filter_texts (pair_id, image_id, key) VALUES (?, ?, ?)")
         var counts: [UInt64: UInt32] = [:]
         var hashes: [UInt64] = []
@@ -33,7 +36,7 @@ extension Filter {
             pairBoilerplate.append(boilerplate?.match(text, hashes: hashes, key: key).map { Int16($0) } ?? -1)
             if let blocklist, image >= 0, textBlocked[image] == nil, let term = blocklist.hit(hashes) { textBlocked[image] = term }
             try insertText.run([.integer(id), .integer(imageID), .integer(Int64(bitPattern: key))])
-            if rareRule != nil {
+            if countGrams {
                 for (k, h) in hashes.enumerated() {
                     counts[h, default: 0] &+= 1
                     if k > 0 { counts[Tokenizer.bigram(hashes[k - 1], h), default: 0] &+= 1 }
@@ -44,7 +47,45 @@ extension Filter {
         try db.execute("COMMIT")
         pairDropped = [Int16](repeating: -1, count: pairIDs.count)
         progress("read \(pairIDs.count) texts")
-        if let rareRule { try findRareTokens(rareRule, counts: &counts) }
+        guard let rareRule else { return }
+        switch phase {
+        case .whole: try findRareTokens(rareRule, counts: &counts)
+        case .partials:
+            if spilled {
+                try spill(&counts)
+                try db.forEach("SELECT hash, n FROM temp.filter_grams") { unitGrams[UInt64(bitPattern: $0.integer(0))] = Int($0.integer(1)) }
+            } else {
+                for (h, n) in counts { unitGrams[h] = Int(n) }
+            }
+        case .candidates, .decide:
+            guard let globals else { return }
+            let total = globals.gramHistogram.values.reduce(0, +)
+            var descending = globals.gramHistogram.sorted { $0.key > $1.key }.makeIterator()
+            var seen = 0, nth = 1
+            let threshold = vocabularyThreshold(rule: rareRule, total: total) { n in
+                while seen < n, let (count, grams) = descending.next() { seen += grams; nth = count }
+                return nth
+            }
+            guard let threshold else { return }
+            try markRareTexts(Set(globals.gramCounts.compactMap { $0.value < threshold ? $0.key : nil }))
+        }
+    }
+
+    /// The count a gram of the vocabulary reaches, or nil when nothing is rare; `nthLargest(n)` is
+    /// the n-th largest gram count. Writes the rule's note.
+    func vocabularyThreshold(rule: Rule, total: Int, nthLargest: (Int) throws -> Int) rethrows -> Int? {
+        if rule.int("min_count") > 0 {
+            notes[rule.name] = "vocabulary: grams seen at least \(rule.int("min_count")) times"
+            return rule.int("min_count")
+        }
+        let n = max(rule.int("vocabulary_size"), 1)
+        guard total > n else {
+            notes[rule.name] = "vocabulary: all \(total) grams (fewer than \(n)): nothing is rare; use min_count for a small corpus"
+            return nil
+        }
+        let threshold = try nthLargest(n)
+        notes[rule.name] = "vocabulary: top \(n) of \(total) grams (count ≥ \(threshold))"
+        return threshold
     }
 
     /// Merges the held gram counts into `temp.filter_grams` and empties them.
@@ -64,24 +105,15 @@ extension Filter {
         if spilled { try spill(&counts) }
         let total = spilled ? try db.query("SELECT count(*) FROM temp.filter_grams").first.flatMap { row -> Int? in
             if case .integer(let v) = row[0] { Int(v) } else { nil } } ?? 0 : counts.count
-        let threshold: Int
-        if rule.int("min_count") > 0 {
-            threshold = rule.int("min_count")
-            notes[rule.name] = "vocabulary: grams seen at least \(threshold) times"
-        } else {
-            let n = max(rule.int("vocabulary_size"), 1)
-            guard total > n else {
-                notes[rule.name] = "vocabulary: all \(total) grams (fewer than \(n)): nothing is rare; use min_count for a small corpus"
-                return
-            }
+        let held = counts
+        guard let threshold = try vocabularyThreshold(rule: rule, total: total, nthLargest: { n in
             if spilled {
                 let nth = try db.query("SELECT n FROM temp.filter_grams ORDER BY n DESC LIMIT 1 OFFSET ?", [.integer(Int64(n - 1))])
-                if case .integer(let count)? = nth.first?.first { threshold = Int(count) } else { threshold = 1 }
-            } else {
-                threshold = Int(counts.values.sorted(by: >)[n - 1])
+                if case .integer(let count)? = nth.first?.first { return Int(count) }
+                return 1
             }
-            notes[rule.name] = "vocabulary: top \(n) of \(total) grams (count ≥ \(threshold))"
-        }
+            return Int(held.values.sorted(by: >)[n - 1])
+        }) else { return }
         var rare = Set<UInt64>()
         if spilled {
             try db.forEach("SELECT hash FROM temp.filter_grams WHERE n < ?", [.integer(Int64(threshold))]) { rare.insert(UInt64(bitPattern: $0.integer(0))) }
@@ -89,6 +121,11 @@ extension Filter {
             for (hash, n) in counts where Int(n) < threshold { rare.insert(hash) }
         }
         counts = [:]
+        try markRareTexts(rare)
+    }
+
+    /// The second pass over the texts: each text's first gram in `rare`, as the words it was.
+    func markRareTexts(_ rare: Set<UInt64>) throws {
         if rare.isEmpty { return }
         var p = 0
         var hashes: [UInt64] = []

@@ -11,6 +11,8 @@ public struct FilterOptions: Sendable {
     /// Compute and report, write nothing.
     public var dryRun = false
     public var threads = 2
+    /// The whole catalog, or a unit's phase (FilterUnits.swift).
+    public var phase = FilterPhase.whole
 
     public init(workDirectory: String, rules: RuleSet) {
         self.workDirectory = workDirectory
@@ -38,6 +40,8 @@ public final class Filter {
     var widths: [Int32] = []
     var heights: [Int32] = []
     var imageIndex: [Int64: Int32] = [:]
+    /// The image's SHA-256: its identity across units (the same bytes in two units are one image).
+    var imageSHAs: [String] = []
     /// The rule (index into options.rules.rules) that dropped each image, or -1.
     var imageDropped: [Int16] = []
     var imageDetail: [Int32: String] = [:]
@@ -70,6 +74,14 @@ public final class Filter {
     /// Image index → the blocklisted term one of its texts holds (found while reading the texts).
     var textBlocked: [Int32: String] = [:]
     var spilled = false
+    /// Blocklist hits found in this catalog: image index → the first by (field, sentence).
+    var blockHits: [Int32: BlockHit] = [:]
+    /// What the other units hold, merged (FilterUnits.swift); nil when this catalog is the whole crawl.
+    var globals: FilterGlobals?
+    var shaIndex: [String: Int64]?
+    /// A unit's gram counts, for its partials.
+    var unitGrams: [UInt64: Int] = [:]
+    var phase: FilterPhase { options.phase }
 
     public init(options: FilterOptions, readImage: @escaping StoredImageReader, log: ((String) -> Void)? = nil) throws {
         guard FileManager.default.fileExists(atPath: options.catalogPath) else { throw FilterError.noCatalog(path: options.catalogPath) }
@@ -108,10 +120,11 @@ public final class Filter {
 
     func progress(_ text: String) { log?(text) }
 
-    private func loadImages() throws {
-        try store.forEachImageSize { id, width, height in
+    func loadImages() throws {
+        try store.forEachImageSize { id, width, height, sha in
             imageIndex[id] = Int32(imageIDs.count)
             imageIDs.append(id)
+            imageSHAs.append(sha)
             widths.append(Int32(clamping: width))
             heights.append(Int32(clamping: height))
         }
@@ -140,7 +153,7 @@ public final class Filter {
     }
 
     /// Pairs of dropped images share their image's reason; then the text rules, in order.
-    private func decidePairs() throws {
+    func decidePairs() throws {
         for p in pairIDs.indices {
             let image = Int(pairImage[p])
             if imageDropped[image] >= 0 {
@@ -152,8 +165,12 @@ public final class Filter {
             case .maxImagesPerText:
                 let limit = rule.int("max_images")
                 var shared: [UInt64: Int] = [:]
-                try db.forEach("SELECT key, count(DISTINCT image_id) FROM temp.filter_texts GROUP BY key HAVING count(DISTINCT image_id) > ?",
-                               [.integer(Int64(limit))]) { row in shared[UInt64(bitPattern: row.integer(0))] = Int(row.integer(1)) }
+                if let globals {
+                    shared = globals.imagesPerText.filter { $0.value > limit }
+                } else {
+                    try db.forEach("SELECT key, count(DISTINCT image_id) FROM temp.filter_texts GROUP BY key HAVING count(DISTINCT image_id) > ?",
+                                   [.integer(Int64(limit))]) { row in shared[UInt64(bitPattern: row.integer(0))] = Int(row.integer(1)) }
+                }
                 for p in pairIDs.indices where pairDropped[p] < 0 {
                     if let n = shared[pairKey[p]] { dropPair(p, rule: r, "the same text is on \(n) images (limit \(limit))") }
                 }

@@ -12,6 +12,8 @@ public enum FilterError: Error, Equatable, Sendable, CustomStringConvertible {
     case catalogRefused(String)
     case evalUnreadable(path: String, reason: String)
     case notFound(String)
+    /// A unit's phase was given files it cannot use (README: "Running on a cluster").
+    case unit(String)
 
     public var description: String {
         switch self {
@@ -32,6 +34,8 @@ public enum FilterError: Error, Equatable, Sendable, CustomStringConvertible {
             "cannot use the eval image \(path): \(reason); pass folders of readable PNG, JPEG, WebP or GIF images"
         case .notFound(let what):
             "\(what) is not in the catalog; give image:ID, pair:ID or an image URL"
+        case .unit(let message):
+            "unit: \(message)"
         }
     }
 }

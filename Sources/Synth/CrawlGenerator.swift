@@ -47,7 +47,7 @@ public final class CrawlGenerator {
         }
         // The three streamed outputs are written under temporary names and renamed when complete
         // (run()), so a killed run never leaves a partial file under a final name.
-        warc = try WARCWriter(path: folder.appendingPathComponent(Self.temporary("crawl.warc.gz")).path, seed: config.seed ^ 0x5741_5243)
+        warc = try WARCWriter(path: folder.appendingPathComponent(Self.temporary(Self.warcName(0, of: config.warcFiles))).path, seed: config.seed ^ 0x5741_5243)
         func create(_ name: String) throws -> FileHandle {
             let path = folder.appendingPathComponent(Self.temporary(name)).path
             FileManager.default.createFile(atPath: path, contents: nil)
@@ -63,16 +63,38 @@ public final class CrawlGenerator {
     /// The name an output has until it is complete.
     static func temporary(_ name: String) -> String { ".curate-tmp-" + name }
 
+    /// The name of WARC file `k` of `count`: Common Crawl's five-digit numbering when there are several.
+    public static func warcName(_ k: Int, of count: Int) -> String {
+        count == 1 ? "crawl.warc.gz" : String(format: "crawl-%05d.warc.gz", k)
+    }
+
+    /// The file a page's records go in: consecutive pages, as even as the count allows.
+    func warcFile(ofPage page: Int) -> Int { page * config.warcFiles / config.pages }
+
+    func writeWARCInfo() throws {
+        try warc.write(type: "warcinfo", uri: nil, contentType: "application/warc-fields",
+                       block: Array("software: curate synth-crawl \(CurateVersion.string)\r\nformat: WARC File Format 1.1\r\nrobots: classic\r\nisPartOf: shapes-gallery (synthetic, seed \(config.seed))\r\n".utf8))
+    }
+
     /// What was written, for the command's summary.
     public struct Summary: Sendable {
         public var pages = 0, records = 0, contentImages = 0, warcBytes = 0
+        public var warcFiles: [String] = []
         public var kinds: [String: Int] = [:]
     }
 
     public func run() throws -> Summary {
-        try warc.write(type: "warcinfo", uri: nil, contentType: "application/warc-fields",
-                       block: Array("software: curate synth-crawl \(CurateVersion.string)\r\nformat: WARC File Format 1.1\r\nrobots: classic\r\nisPartOf: shapes-gallery (synthetic, seed \(config.seed))\r\n".utf8))
+        try writeWARCInfo()
+        var file = 0
         for page in 0..<config.pages {
+            if warcFile(ofPage: page) != file {
+                // Each file starts with its own warcinfo. An image is fetched once, so a page of a
+                // later file may use an image whose record is in an earlier file (the logo, the
+                // popular image): references cross files, as they do between a crawl and a refetch.
+                file = warcFile(ofPage: page)
+                try warc.rotate(to: folder.appendingPathComponent(Self.temporary(Self.warcName(file, of: config.warcFiles))).path)
+                try writeWARCInfo()
+            }
             try writePage(page)
             Fault.point()
         }
@@ -82,14 +104,17 @@ public final class CrawlGenerator {
         try warc.close()
         try truthFile.close()
         try detectionsFile.close()
-        for name in ["crawl.warc.gz", "truth.jsonl", "detections.jsonl"] {
+        for name in (0..<config.warcFiles).map({ Self.warcName($0, of: config.warcFiles) }) + ["truth.jsonl", "detections.jsonl"] {
             let from = folder.appendingPathComponent(Self.temporary(name)).path, to = folder.appendingPathComponent(name).path
             guard rename(from, to) == 0 else { throw SynthError.cannotWrite(to) }
         }
         var summary = Summary()
         summary.pages = config.pages
         summary.contentImages = contentCount
-        summary.warcBytes = (try? FileManager.default.attributesOfItem(atPath: folder.appendingPathComponent("crawl.warc.gz").path)[.size] as? Int) ?? 0
+        summary.warcFiles = (0..<config.warcFiles).map { Self.warcName($0, of: config.warcFiles) }
+        summary.warcBytes = summary.warcFiles.reduce(0) { total, name in
+            total + ((try? FileManager.default.attributesOfItem(atPath: folder.appendingPathComponent(name).path)[.size] as? Int) ?? 0)
+        }
         for image in images { summary.kinds[image.kind.rawValue, default: 0] += 1 }
         return summary
     }

@@ -9,6 +9,9 @@ public struct SynthConfig: Sendable {
     public var jpegQuality: Int
     /// Also write the site as `wget --mirror` lays it out.
     public var mirror: Bool
+    /// How many WARC files the crawl is written as (`crawl.warc.gz` when 1, else
+    /// `crawl-00000.warc.gz`, …): consecutive pages per file, as a crawler rolls its output files.
+    public var warcFiles = 1
 
     public init(seed: UInt64, pages: Int, contentPerPage: ClosedRange<Int>, sides: ClosedRange<Int>, jpegQuality: Int, mirror: Bool) {
         precondition(pages >= 3, "SynthConfig needs at least 3 pages (the index, a windows-1252 page and one more).")

@@ -4,7 +4,7 @@ import Foundation
 
 /// Writes a WARC/1.1 file with one gzip member per record, as crawlers (and Common Crawl) do.
 final class WARCWriter {
-    private let handle: FileHandle
+    private var handle: FileHandle
     private var rng: SeededRNG
     private var clock: Int
     /// The record that is cut short: its gzip member is written only in part.
@@ -19,6 +19,15 @@ final class WARCWriter {
     }
 
     func close() throws { try handle.close() }
+
+    /// Closes this file and goes on in a new one at `path`: record IDs and dates continue, so a
+    /// crawl written as several files has the same records' sequence as one.
+    func rotate(to path: String) throws {
+        try handle.close()
+        FileManager.default.createFile(atPath: path, contents: nil)
+        guard let next = FileHandle(forWritingAtPath: path) else { throw SynthError.cannotWrite(path) }
+        handle = next
+    }
 
     /// A deterministic urn:uuid (version 4 layout).
     func recordID() -> String {

@@ -12,7 +12,7 @@ extension Curate {
             Draws a "Shapes Gallery" site whose images hold named shapes in named colours, described by
             alt texts of every quality, with the noise of real crawls in known amounts (logos, spacers,
             banners, junk alt texts, duplicates, near-duplicates, missing and corrupt images, a cut-off
-            last record). Writes OUT/crawl.warc.gz, OUT/mirror/ (with --mirror or the sample size),
+            last record). Writes OUT/crawl.warc.gz (or --warc-files N files), OUT/mirror/ (with --mirror or the sample size),
             OUT/eval/, OUT/truth.jsonl and OUT/detections.jsonl; samples/README.md documents them.
             The same size and seed always write the same bytes.
 
@@ -39,9 +39,14 @@ extension Curate {
         @Flag(help: "Also write the wget --mirror layout (the sample size always does).")
         var mirror = false
 
+        @Option(name: .customLong("warc-files"), help: "Write the crawl as this many WARC files, consecutive pages in each (crawl-00000.warc.gz, …); 1 writes crawl.warc.gz.")
+        var warcFiles = 1
+
         func validate() throws {
             guard SynthConfig.named(size) != nil else { throw CommandFailure("--size must be sample, demo or bench, got \(size)") }
             if let pages, pages < 3 { throw CommandFailure("--pages must be at least 3, got \(pages)") }
+            let pageCount = pages ?? SynthConfig.named(size)!.pages
+            guard (1...pageCount).contains(warcFiles) else { throw CommandFailure("--warc-files must be between 1 and the number of pages (\(pageCount)), got \(warcFiles)") }
         }
 
         func run() throws {
@@ -49,10 +54,12 @@ extension Curate {
             if let pages { config.pages = pages }
             if let seed { config.seed = seed }
             config.mirror = config.mirror || mirror
+            config.warcFiles = warcFiles
             let locks = try lockFolders([out])
             defer { withExtendedLifetime(locks) {} }
             let summary = try CrawlGenerator(config: config, folder: URL(fileURLWithPath: out)).run()
-            print("wrote \(out)/crawl.warc.gz: \(summary.pages) pages, \(summary.contentImages) content images, \(summary.warcBytes) bytes")
+            let files = summary.warcFiles.count == 1 ? "\(out)/\(summary.warcFiles[0])" : "\(summary.warcFiles.count) WARC files \(out)/crawl-*.warc.gz"
+            print("wrote \(files): \(summary.pages) pages, \(summary.contentImages) content images, \(summary.warcBytes) bytes")
             print(summary.kinds.keys.sorted().map { "\($0) \(summary.kinds[$0]!)" }.joined(separator: ", "))
         }
     }
