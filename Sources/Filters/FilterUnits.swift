@@ -35,6 +35,8 @@ public struct BlockHit: Codable, Sendable, Equatable {
 /// One line of a unit's filter files (partials.jsonl, globals.jsonl, near.jsonl); `t` names the kind.
 public struct FilterUnitLine: Codable, Sendable, Equatable {
     public var t: String
+    /// partials.jsonl: the unit that wrote the line (the engine joins results back by it).
+    public var unit: String?
     public var key: UInt64?
     public var sha: String?
     public var n: Int?
@@ -140,7 +142,7 @@ public struct NearDuplicateCandidateLine: Codable, Sendable {
 
 extension Filter {
     /// Phase `partials`: writes FOLDER/partials.jsonl; returns its line count.
-    public func writePartials(to folder: String) throws -> Int {
+    public func writePartials(unit: String, to folder: String) throws -> Int {
         precondition(phase == .partials)
         do {
             try loadImages()
@@ -153,7 +155,8 @@ extension Filter {
                 texts.insert(UInt64AndImage(key: pairKey[p], image: pairImage[p]))
             }
             for t in texts.sorted(by: { ($0.key, $0.image) < ($1.key, $1.image) }) { lines.append(.init(t: "text", key: t.key, sha: imageSHAs[Int(t.image)])) }
-            for i in imageIDs.indices where perImage[i] > 0 { lines.append(.init(t: "image", sha: imageSHAs[i], n: perImage[i])) }
+            // Every image, with or without pairs: the engine sends an image's figures to each unit that holds it.
+            for i in imageIDs.indices { lines.append(.init(t: "image", sha: imageSHAs[i], n: perImage[i])) }
             for (gram, n) in unitGrams.sorted(by: { $0.key < $1.key }) { lines.append(.init(t: "gram", n: n, gram: gram)) }
             for rule in rules where rule.enabled && rule.check == .textBlocklist {
                 try findBlocklistHits(rule)
@@ -161,6 +164,7 @@ extension Filter {
                     lines.append(.init(t: "blocked", sha: imageSHAs[Int(i)], rule: rule.name, rank: hit.rank, why: hit.why))
                 }
             }
+            for k in lines.indices { lines[k].unit = unit }
             try AtomicFile.write(try FilterUnitFiles.encode(lines), to: folder + "/partials.jsonl")
             return lines.count
         } catch let error as SQLiteError {

@@ -79,6 +79,7 @@ struct UnitTask {
         case "link": return try link()
         case "filter-partials", "filter-candidates", "filter-decide": return try filter()
         case "near-pairs": return try nearPairs()
+        case "rule": return try rule()
         case let other: throw CommandFailure("unknown task \"\(other)\"; one of crawl, link, filter-partials, filter-candidates, filter-decide, near-pairs")
         }
     }
@@ -147,7 +148,7 @@ struct UnitTask {
             switch task {
             case "filter-partials":
                 options.phase = .partials
-                return ["lines": try Filter(options: options, readImage: StoredPayload.reader).writePartials(to: out)]
+                return ["lines": try Filter(options: options, readImage: StoredPayload.reader).writePartials(unit: string("unit"), to: out)]
             case "filter-candidates":
                 options.phase = .candidates
                 let globals = try FilterGlobals.read(globals: string("globals"), near: nil)
@@ -160,6 +161,25 @@ struct UnitTask {
                                              "decontaminated": report.decontaminated]
                 try AtomicFile.write(Array(try Curate.TaskCommand.line(result).utf8) + [0x0A], to: out + "/decided.json")
                 return result
+            }
+        } catch let error as FilterError {
+            throw CommandFailure(error.description)
+        }
+    }
+
+    /// The parameters of the first enabled rule of a check, as curate reads the rules (the
+    /// driver never parses a rule file).
+    func rule() throws -> [String: Any] {
+        do {
+            var ruleSet = try RuleSet.load(path: (fields["rules"] as? String) ?? RuleSet.builtInPath)
+            for text in strings("set") { try ruleSet.override(text) }
+            let check = try string("check")
+            guard let rule = ruleSet.rules.first(where: { $0.enabled && $0.check.rawValue == check }) else { return ["enabled": false] }
+            switch rule.check {
+            case .nearDuplicate, .evalNearDuplicate:
+                return ["enabled": true, "name": rule.name, "max_distance": rule.int("max_distance"), "max_color_distance": rule.double("max_color_distance")]
+            default:
+                return ["enabled": true, "name": rule.name]
             }
         } catch let error as FilterError {
             throw CommandFailure(error.description)

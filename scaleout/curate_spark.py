@@ -1,0 +1,261 @@
+#!/usr/bin/env python3
+"""curate on Apache Spark: crawl-dump and filter over units, with the global figures merged by Spark.
+
+    spark-submit scaleout/curate_spark.py --curate /opt/curate/bin/curate --work /shared/work \\
+        --units 8 /shared/crawl/*.warc.gz
+
+The driver is thin: it lists the dump files, cuts them into units (consecutive files), and hands
+each unit to an executor, which runs the curate binary on it (`curate task JSON`, one JSON line
+back; a non-zero exit fails the Spark task, and Spark retries it). What depends on the whole crawl
+is merged here by Spark from the units' partial results (joins, reduceByKey, a histogram) and
+written back into each unit's folder. Inputs and the work folder must be paths that every executor
+sees (NFS, Lustre, a FUSE mount of object storage). README.md, "Running on a cluster", has the
+phases, what each shuffles, and the rule that makes the answer independent of the number of units.
+
+Re-running the driver (after it was killed, or with the same inputs) resumes: a unit whose crawl
+finished is not crawled again, and every other phase is deterministic and writes whole files.
+"""
+import argparse
+import glob
+import json
+import os
+import subprocess
+import sys
+import time
+
+from pyspark import SparkContext, SparkFiles, TaskContext
+
+
+# MARK: running curate on an executor
+
+def curate_path(options):
+    """The binary: shipped with the job (--ship-binary, SparkContext.addFile) or the same path everywhere."""
+    return SparkFiles.get(os.path.basename(options["curate"])) if options["ship"] else options["curate"]
+
+
+def run_task(options, spec, stdin_lines=None):
+    """Runs `curate task SPEC` with a clean environment; returns its result (the last JSON line).
+    A failure raises, which fails the Spark task (Spark retries it up to spark.task.maxFailures)."""
+    env = {"PATH": "/usr/local/bin:/usr/bin:/bin"}
+    context = TaskContext.get()
+    chaos = options.get("chaos")
+    if chaos and context is not None and context.attemptNumber() == 0:
+        task, unit, points = chaos.split(":")
+        if spec.get("task") == task and spec.get("unit") == unit:
+            env["CURATE_FAULT"] = "exit-after:" + points  # the first attempt SIGKILLs itself mid-unit
+    binary = curate_path(options)
+    if options["ship"]:
+        os.chmod(binary, 0o755)
+    proc = subprocess.run([binary, "task", json.dumps(spec, sort_keys=True)], env=env, capture_output=True, text=True,
+                          input="\n".join(stdin_lines) + "\n" if stdin_lines is not None else None)
+    lines = [line for line in proc.stdout.splitlines() if line.strip()]
+    if proc.returncode != 0:
+        detail = lines[-1] if lines else proc.stderr.strip()[-400:]
+        raise RuntimeError("curate task %s on %s exited with %d: %s" % (spec.get("task"), spec.get("unit", "-"), proc.returncode, detail))
+    return lines
+
+
+def result_of(lines):
+    result = json.loads(lines[-1])
+    if not result.get("ok"):
+        raise RuntimeError("curate task failed: %s" % result.get("error"))
+    return result
+
+
+def write_whole(path, lines):
+    """Writes a file under a temporary name and renames it: never seen half written."""
+    folder = os.path.dirname(path)
+    os.makedirs(folder, exist_ok=True)
+    temporary = os.path.join(folder, ".curate-tmp-%d-%s" % (os.getpid(), os.path.basename(path)))
+    with open(temporary, "w") as out:
+        for line in lines:
+            out.write(line + "\n")
+        out.flush()
+        os.fsync(out.fileno())
+    os.rename(temporary, path)
+
+
+# MARK: the phases
+
+def units_of(dumps, count):
+    """Consecutive dump files per unit, as even as the count allows (unit k: files k*n/count ...)."""
+    count = max(1, min(count, len(dumps)))
+    return [("u%05d" % k, dumps[k * len(dumps) // count:(k + 1) * len(dumps) // count]) for k in range(count)]
+
+
+def each_unit(sc, units, body):
+    """Runs body(unit) for every unit, one Spark task each; returns the results in unit order."""
+    results = sc.parallelize(units, len(units)).map(body).collect()
+    return results
+
+
+def write_per_unit(sc, work, units, keyed_lines, name):
+    """keyed_lines: an RDD of (unit, line). Writes WORK/units/U/NAME for every unit (empty when none)."""
+    names = sc.parallelize([(u, None) for u in units], len(units))
+    grouped = names.cogroup(keyed_lines, len(units))
+
+    def write(item):
+        unit, (_, lines) = item
+        write_whole(os.path.join(work, "units", unit, name), sorted(lines))
+        return unit
+    return grouped.map(write).collect()
+
+
+def lines_of(sc, paths):
+    return sc.textFile(",".join(paths)).filter(lambda line: line.strip()).map(json.loads)
+
+
+def link(sc, options, work, names):
+    """Each unit's wanted URL keys joined with the other units' offers: redirects, then images at the
+    wanted keys and at the redirects' targets."""
+    offers = lines_of(sc, [os.path.join(work, "units", u, "offers.jsonl") for u in names])
+    wants = lines_of(sc, [os.path.join(work, "units", u, "wants.jsonl") for u in names]).map(lambda w: (w["key"], w["unit"]))
+    redirects = offers.filter(lambda o: o["kind"] == "redirect").map(lambda o: (o["key"], o))
+    images = offers.filter(lambda o: o["kind"] == "image").map(lambda o: (o["key"], o))
+    wanted_redirects = wants.join(redirects).filter(lambda kv: kv[1][1]["unit"] != kv[1][0])
+    targets = wanted_redirects.map(lambda kv: (kv[1][1]["target_key"], kv[1][0]))
+    all_wants = wants.union(targets).distinct()
+    wanted_images = all_wants.join(images).filter(lambda kv: kv[1][1]["unit"] != kv[1][0])
+    imports = wanted_redirects.union(wanted_images).map(lambda kv: (kv[1][0], json.dumps(kv[1][1], sort_keys=True))).distinct()
+    write_per_unit(sc, work, names, imports, "link-imports.jsonl")
+    return each_unit(sc, names, lambda u: result_of(run_task(options, {
+        "task": "link", "work": work, "unit": u, "imports": os.path.join(work, "units", u, "link-imports.jsonl")})))
+
+
+def merge_partials(sc, work, names):
+    """The filter's global figures from every unit's partials, joined back to the units holding
+    each image, text and gram (globals.jsonl)."""
+    partials = lines_of(sc, [os.path.join(work, "units", u, "filter", "partials.jsonl") for u in names]).cache()
+    images = partials.filter(lambda p: p["t"] == "image")
+    unit_shas = images.map(lambda p: (p["sha"], p["unit"])).distinct()
+    texts = partials.filter(lambda p: p["t"] == "text")
+    distinct_texts = texts.map(lambda p: (p["key"], p["sha"])).distinct()
+    per_sha = distinct_texts.map(lambda kv: (kv[1], 1)).reduceByKey(lambda a, b: a + b)
+    per_key = distinct_texts.map(lambda kv: (kv[0], 1)).reduceByKey(lambda a, b: a + b)
+    pairs = images.map(lambda p: (p["sha"], p["n"])).reduceByKey(lambda a, b: a + b)
+    out = unit_shas.join(per_sha).map(lambda kv: (kv[1][0], {"t": "texts_per_image", "sha": kv[0], "n": kv[1][1]}))
+    out = out.union(unit_shas.join(pairs).map(lambda kv: (kv[1][0], {"t": "pairs_per_image", "sha": kv[0], "n": kv[1][1]})))
+    unit_keys = texts.map(lambda p: (p["key"], p["unit"])).distinct()
+    out = out.union(unit_keys.join(per_key).map(lambda kv: (kv[1][0], {"t": "images_per_text", "key": kv[0], "n": kv[1][1]})))
+    blocked = partials.filter(lambda p: p["t"] == "blocked").map(lambda p: (p["sha"], (p["rule"], p["rank"], p["why"])))
+    first_hit = blocked.map(lambda kv: ((kv[0], kv[1][0]), kv[1][1:])).reduceByKey(min).map(lambda kv: (kv[0][0], (kv[0][1],) + kv[1]))
+    out = out.union(unit_shas.join(first_hit).map(lambda kv: (kv[1][0], {"t": "blocked", "sha": kv[0], "rule": kv[1][1][0],
+                                                                            "rank": kv[1][1][1], "why": kv[1][1][2]})))
+    grams = partials.filter(lambda p: p["t"] == "gram")
+    gram_totals = grams.map(lambda p: (p["gram"], p["n"])).reduceByKey(lambda a, b: a + b).cache()
+    histogram = sorted(gram_totals.map(lambda kv: (kv[1], 1)).reduceByKey(lambda a, b: a + b).collect())
+    unit_grams = grams.map(lambda p: (p["gram"], p["unit"])).distinct()
+    out = out.union(unit_grams.join(gram_totals).map(lambda kv: (kv[1][0], {"t": "gram", "gram": kv[0], "n": kv[1][1]})))
+    out = out.union(sc.parallelize([(u, {"t": "gram_histogram", "count": c, "n": n}) for u in names for c, n in histogram]))
+    write_per_unit(sc, work, names, out.map(lambda kv: (kv[0], json.dumps(kv[1], sort_keys=True))), os.path.join("filter", "globals.jsonl"))
+    return {"grams": sum(n for _, n in histogram)}
+
+
+def merge_candidates(sc, options, work, names, radius, max_color):
+    """Near-duplicates across units: candidates shuffled by hash block, each group's pairs confirmed
+    by `curate task near-pairs`, each image's best neighbour kept (near.jsonl)."""
+    lines = sc.textFile(",".join(os.path.join(work, "units", u, "filter", "candidates.jsonl") for u in names)).filter(lambda l: l.strip())
+    # The same image in two units is the same candidate (its figures are global): once.
+    candidates = lines.map(json.loads).map(lambda c: (c["candidate"]["sha256"], c)).reduceByKey(lambda a, b: a).values()
+    keyed = candidates.flatMap(lambda c: [(k, ("e", c["candidate"])) for k in c["exact"]] + [(k, ("p", c["candidate"])) for k in c["probes"]])
+
+    def group_line(members):
+        exact = sorted((m for role, m in members if role == "e"), key=lambda m: m["sha256"])
+        probes = sorted((m for role, m in members if role == "p"), key=lambda m: m["sha256"])
+        return json.dumps({"exact": exact, "probes": probes}, sort_keys=True) if exact and len(exact) + len(probes) > 1 else None
+
+    groups = keyed.groupByKey().map(lambda kv: group_line(kv[1])).filter(lambda g: g is not None)
+    spec = {"task": "near-pairs", "radius": radius, "max_color_distance": max_color}
+
+    def confirm(partition):
+        batch = list(partition)
+        if not batch:
+            return []
+        out = run_task(options, spec, stdin_lines=batch)
+        result_of(out)
+        return [json.loads(line) for line in out[:-1]]
+
+    edges = groups.mapPartitions(confirm)
+    best = edges.map(lambda e: (e["drop"], (e["order"], e["hit"]))).reduceByKey(min)
+    unit_shas = lines_of(sc, [os.path.join(work, "units", u, "filter", "partials.jsonl") for u in names]) \
+        .filter(lambda p: p["t"] == "image").map(lambda p: (p["sha"], p["unit"])).distinct()
+    near = unit_shas.join(best).map(lambda kv: (kv[1][0], json.dumps({"t": "near", "sha": kv[0], "keep": kv[1][1][1]["keep"],
+                                                                       "distance": kv[1][1][1]["distance"], "color": kv[1][1][1]["color"]},
+                                                                      sort_keys=True)))
+    write_per_unit(sc, work, names, near, os.path.join("filter", "near.jsonl"))
+    return {"near_duplicates": best.count()}
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("dumps", nargs="+", help="WARC files or folders of them (every executor must see these paths)")
+    parser.add_argument("--curate", required=True, help="the curate binary: its path on every machine, or shipped with --ship-binary")
+    parser.add_argument("--ship-binary", action="store_true", help="ship --curate to the executors (SparkContext.addFile)")
+    parser.add_argument("--work", required=True, help="the work folder, on a filesystem every executor sees")
+    parser.add_argument("--units", type=int, default=8, help="how many units the dump files are cut into (consecutive files each)")
+    parser.add_argument("--rules", help="a rule file (default: the rules built into curate)")
+    parser.add_argument("--set", action="append", default=[], help="RULE.PARAMETER=VALUE, as curate filter --set")
+    parser.add_argument("--eval-images", action="append", default=[], help="a folder or file of evaluation images to decontaminate against (repeatable)")
+    parser.add_argument("--threads", type=int, default=1, help="threads per curate task (one task per executor core: 1)")
+    parser.add_argument("--stop-after", choices=["crawl", "link", "filter"], default="filter")
+    parser.add_argument("--chaos", help="TASK:UNIT:N: the first attempt of that task SIGKILLs itself at its Nth write (tests)")
+    args = parser.parse_args()
+
+    dumps = []
+    for path in args.dumps:
+        found = sorted(glob.glob(os.path.join(path, "*.warc.gz")) + glob.glob(os.path.join(path, "*.warc"))) if os.path.isdir(path) else [path]
+        dumps.extend(os.path.abspath(p) for p in found)
+    if not dumps:
+        sys.exit("curate_spark: no WARC files in %s; pass WARC files or folders of them" % " ".join(args.dumps))
+    work = os.path.abspath(args.work)
+    units = units_of(dumps, args.units)
+    names = [u for u, _ in units]
+    sc = SparkContext.getOrCreate()
+    sc.setLogLevel("WARN")
+    options = {"curate": os.path.abspath(args.curate), "ship": args.ship_binary, "chaos": args.chaos}
+    if args.ship_binary:
+        sc.addFile(options["curate"])
+    filter_fields = {"threads": args.threads, "set": args.set}
+    if args.rules:
+        filter_fields["rules"] = os.path.abspath(args.rules)
+    timings = {}
+
+    def phase(name, body):
+        started = time.time()
+        value = body()
+        timings[name] = round(time.time() - started, 2)
+        print(json.dumps({"phase": name, "seconds": timings[name], "result": value}, sort_keys=True), flush=True)
+        return value
+
+    crawled = phase("crawl", lambda: each_unit(sc, units, lambda unit: result_of(run_task(options, {
+        "task": "crawl", "work": work, "unit": unit[0], "dumps": unit[1], "threads": args.threads}))))
+    if args.stop_after != "crawl":
+        phase("link", lambda: link(sc, options, work, names))
+    if args.stop_after == "filter":
+        phase("filter-partials", lambda: each_unit(sc, names, lambda u: result_of(run_task(options, dict(filter_fields, task="filter-partials", work=work, unit=u)))))
+        phase("merge-partials", lambda: merge_partials(sc, work, names))
+        globals_of = lambda u: os.path.join(work, "units", u, "filter", "globals.jsonl")
+        phase("filter-candidates", lambda: each_unit(sc, names, lambda u: result_of(run_task(options, dict(
+            filter_fields, task="filter-candidates", work=work, unit=u, globals=globals_of(u))))))
+        near_rule = near_parameters(options, filter_fields)
+        phase("merge-candidates", lambda: merge_candidates(sc, options, work, names, *near_rule))
+        decided = phase("filter-decide", lambda: each_unit(sc, names, lambda u: result_of(run_task(options, dict(
+            filter_fields, task="filter-decide", work=work, unit=u, globals=globals_of(u), eval_images=[os.path.abspath(p) for p in args.eval_images],
+            near=os.path.join(work, "units", u, "filter", "near.jsonl"))))))
+        summary = {"units": names, "crawled": crawled, "decided": decided, "seconds": timings}
+        write_whole(os.path.join(work, "spark-run.json"), [json.dumps(summary, sort_keys=True)])
+    sc.stop()
+
+
+def near_parameters(options, filter_fields):
+    """The near-duplicate rule's radius and colour limit, as curate reads the rules (printed by the
+    curate binary, so the driver never parses a rule file itself)."""
+    spec = dict(filter_fields, task="rule", check="near_duplicate")
+    proc = subprocess.run([options["curate"], "task", json.dumps(spec, sort_keys=True)], env={"PATH": "/usr/bin:/bin"},
+                          capture_output=True, text=True)
+    result = result_of([line for line in proc.stdout.splitlines() if line.strip()] or ['{"ok": false}'])
+    return result.get("max_distance", 6), result.get("max_color_distance", 8.0)
+
+
+if __name__ == "__main__":
+    main()
