@@ -51,6 +51,11 @@ def run_task(options, spec, stdin_lines=None):
     lines = [line for line in proc.stdout.splitlines() if line.strip()]
     if proc.returncode != 0:
         detail = lines[-1] if lines else proc.stderr.strip()[-400:]
+        if "work" in spec and context is not None:
+            # One file per failed attempt (executors share no log): what died, where, how.
+            record = {"task": spec["task"], "unit": spec.get("unit"), "attempt": context.attemptNumber(), "exit": proc.returncode, "detail": detail}
+            write_whole(os.path.join(spec["work"], "failed-attempts", "%s-%s-%d.json" % (spec["task"], spec.get("unit"), context.attemptNumber())),
+                        [json.dumps(record, sort_keys=True)])
         raise RuntimeError("curate task %s on %s exited with %d: %s" % (spec.get("task"), spec.get("unit", "-"), proc.returncode, detail))
     return lines
 
@@ -84,9 +89,13 @@ def units_of(dumps, count):
 
 
 def each_unit(sc, units, body):
-    """Runs body(unit) for every unit, one Spark task each; returns the results in unit order."""
-    results = sc.parallelize(units, len(units)).map(body).collect()
-    return results
+    """Runs body(unit) for every unit, one Spark task each; returns the results in unit order,
+    each with the attempt that gave it (0: the first)."""
+    def attempt(unit):
+        result = body(unit)
+        result["attempt"] = TaskContext.get().attemptNumber()
+        return result
+    return sc.parallelize(units, len(units)).map(attempt).collect()
 
 
 def write_per_unit(sc, work, units, keyed_lines, name):
