@@ -47,8 +47,22 @@ final class SentenceSearch {
     private var texts: [Int64: (text: String, page: Int64?)] = [:]
     private let tokenizer = Tokenizer()
 
-    init(path: String, corpus: SentenceIndex.Corpus) throws {
+    /// BM25's figures: this catalog's own, or (units) every unit's summed.
+    private var statistics: BM25Statistics?
+    private let global: Bool
+
+    init(path: String, corpus: SentenceIndex.Corpus, statistics: BM25Statistics? = nil) throws {
         index = try SentenceIndex(path: path, corpus: corpus)
+        self.statistics = statistics
+        global = statistics != nil
+    }
+
+    /// This index's figures for `stems` (a unit's part of the global statistics).
+    func localStatistics(_ stems: [String]) throws -> BM25Statistics {
+        let size = try index.corpusSize()
+        var out = BM25Statistics(rows: size.rows, tokens: size.tokens)
+        for stem in stems { out.matching[stem] = Int64(try index.termFrequencies(Self.query([stem])).count) }
+        return out
     }
 
     /// The stems of the tags' words, in tag order, without repeats (at most `limit`).
@@ -119,13 +133,24 @@ final class SentenceSearch {
         return best
     }
 
-    /// Every sentence matching `"stem"*`, with its bm25 from FTS5 (sign flipped: higher is better).
-    private func hits(_ stem: String) throws -> [(id: Int64, score: Double)] {
+    /// Every sentence matching `"stem"*`, with its BM25 (sign flipped: higher is better): FTS5's
+    /// bm25() from this index's figures, or the whole crawl's for a unit.
+    func hits(_ stem: String) throws -> [(id: Int64, score: Double)] {
         if let known = termHits[stem] { return known }
-        let out = try index.matches(Self.query([stem]))
+        let rows = try index.termFrequencies(Self.query([stem]))
+        if statistics == nil {
+            let size = try index.corpusSize()
+            statistics = BM25Statistics(rows: size.rows, tokens: size.tokens)
+        }
+        if !global { statistics!.matching[stem] = Int64(rows.count) }
+        let stats = statistics!
+        let out = rows.map { (id: $0.id, score: stats.score(term: stem, frequency: $0.frequency, length: $0.length)) }
         termHits[stem] = out
         return out
     }
+
+    /// FTS5's own bm25() for one stem (the test that BM25Statistics agrees with it).
+    func fts5Scores(_ stem: String) throws -> [(id: Int64, score: Double)] { try index.matches(Self.query([stem])) }
 
     private func sentence(_ id: Int64) throws -> (String, Int64?) {
         if let known = texts[id] { return known }

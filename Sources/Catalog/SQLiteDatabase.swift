@@ -109,6 +109,12 @@ public final class SQLiteDatabase {
             guard let bytes = sqlite3_column_text(statement, column) else { return nil }
             return String(cString: bytes)
         }
+        /// A BLOB's bytes (empty for NULL).
+        public func blob(_ column: Int32) -> [UInt8] {
+            let count = Int(sqlite3_column_bytes(statement, column))
+            guard count > 0, let bytes = sqlite3_column_blob(statement, column) else { return [] }
+            return Array(UnsafeRawBufferPointer(start: bytes, count: count))
+        }
     }
 
     /// Runs `sql` and hands each row to `body` as it is read, so a large result is never held.

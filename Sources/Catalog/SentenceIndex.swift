@@ -39,6 +39,42 @@ public final class SentenceIndex {
         return out
     }
 
+    // MARK: BM25's figures, for scoring with the statistics of several units (Align's BM25)
+
+    /// What FTS5's bm25() reads of the whole index: its rows and their tokens.
+    public func corpusSize() throws -> (rows: Int64, tokens: Int64) {
+        var rows: Int64 = 0, tokens: Int64 = 0
+        try db.forEach("SELECT sz FROM \(corpus.fts)_docsize") { row in
+            rows += 1
+            tokens += Self.varint(row.blob(0))
+        }
+        return (rows, tokens)
+    }
+
+    /// Every row matching `match` (one phrase), with the phrase's instances in it and the row's
+    /// tokens: bm25()'s term frequency and document length (highlight() marks each instance).
+    public func termFrequencies(_ match: String) throws -> [(id: Int64, frequency: Int, length: Int64)] {
+        var out: [(Int64, Int, Int64)] = []
+        let sql = "SELECT f.rowid, highlight(\(corpus.fts), 0, char(1), char(2)), d.sz FROM \(corpus.fts) f "
+            + "JOIN \(corpus.fts)_docsize d ON d.id = f.rowid WHERE \(corpus.fts) MATCH ? ORDER BY f.rowid"
+        try db.forEach(sql, [.text(match)]) { row in
+            let marked = row.text(1) ?? ""
+            out.append((row.integer(0), marked.utf8.reduce(0) { $0 + ($1 == 1 ? 1 : 0) }, Self.varint(row.blob(2))))
+        }
+        return out
+    }
+
+    /// FTS5's docsize record: one SQLite varint per column (one column here).
+    static func varint(_ bytes: [UInt8]) -> Int64 {
+        var value: Int64 = 0
+        for (k, byte) in bytes.enumerated() {
+            if k == 8 { return value << 8 | Int64(byte) }
+            value = value << 7 | Int64(byte & 0x7F)
+            if byte & 0x80 == 0 { return value }
+        }
+        return value
+    }
+
     /// A sentence's text and page (nil for a --corpus sentence).
     public func sentence(_ id: Int64) throws -> (text: String, page: Int64?) {
         var found: (String, Int64?) = ("", nil)

@@ -120,6 +120,15 @@ enum CorpusCatalog {
             if hits.first.map({ source[$0.sentenceID] == String(image) }) == true { at1 += 1 }
             if hits.contains(where: { source[$0.sentenceID] == String(image) }) { at5 += 1 }
         }
+        // curate's BM25 from the index's figures is FTS5's bm25(), bit for bit, for every term
+        // queried (units score with the same code and every unit's figures summed).
+        var terms = 0
+        for stem in Set(detections.values.flatMap { DetectionTags.tags($0, width: 640, height: 480) }.flatMap { search.stems([$0]) }).sorted() {
+            let mine = try search.hits(stem), theirs = try search.fts5Scores(stem)
+            #expect(mine.count == theirs.count && zip(mine, theirs).allSatisfy { $0.id == $1.id && $0.score == $1.score }, "term \(stem)")
+            terms += 1
+        }
+        #expect(terms > 20)
         let r1 = Double(at1) / Double(n), r5 = Double(at5) / Double(n)
         print(String(format: "COCO (%d images, %d captions), oracle tags, BM25: recall@1 %.3f (%d), recall@5 %.3f (%d)", n, corpus.count, r1, at1, r5, at5))
         // Measured 2026-11-22: 79 images with tags (one has only boxes under 1%), recall@1 0.557,
