@@ -54,7 +54,12 @@ def submit_command(args, master, work, units, extra=()):
             "--conf", "spark.ui.enabled=false", "--conf", "spark.task.maxFailures=4",
             "--driver-java-options", "-Dlog4j2.rootLogger.level=warn",
             os.path.join(HERE, "curate_spark.py"), "--curate", args.curate, "--work", work, "--units", str(units),
-            "--eval-images", os.path.join(args.work, "crawl", "eval"), *extra, *sorted(glob.glob(os.path.join(args.work, "crawl", "crawl-*.warc.gz")))]
+            "--eval-images", os.path.join(args.work, "crawl", "eval"), "--detections", os.path.join(args.work, "crawl", "detections.jsonl"),
+            "--shard-args", " ".join(SHARD_ARGS), *extra, *sorted(glob.glob(os.path.join(args.work, "crawl", "crawl-*.warc.gz")))]
+
+
+# build-shards' options in both runs: text pairs, and small shards so that there are several.
+SHARD_ARGS = ["--text-pairs", "0.25", "--shard-samples", "40"]
 
 
 def phases(stdout):
@@ -62,8 +67,8 @@ def phases(stdout):
 
 
 def compare(args, work, label):
-    proc = subprocess.run([sys.executable, os.path.join(HERE, "compare_runs.py"), os.path.join(args.work, "single"), work],
-                          capture_output=True, text=True)
+    proc = subprocess.run([sys.executable, os.path.join(HERE, "compare_runs.py"), os.path.join(args.work, "single"), work,
+                           "--shards", os.path.join(args.work, "single", "shards"), os.path.join(work, "shards")], capture_output=True, text=True)
     result = json.loads(proc.stdout.strip().splitlines()[-1]) if proc.stdout.strip() else {}
     if proc.returncode != 0:
         sys.stderr.write(proc.stderr)
@@ -163,8 +168,9 @@ def main():
     single = os.path.join(args.work, "single")
     _, crawl_seconds = run([args.curate, "crawl-dump", "--work", single, "--threads", "2", *dumps])
     _, filter_seconds = run([args.curate, "filter", "--work", single, "--eval-images", os.path.join(crawl, "eval")])
-    say(step="single", seconds=round(crawl_seconds + filter_seconds, 1), crawl=round(crawl_seconds, 1), filter=round(filter_seconds, 1),
-        dumps=len(dumps))
+    _, shard_seconds = run([args.curate, "build-shards", "--work", single, "--detections", os.path.join(crawl, "detections.jsonl"), *SHARD_ARGS])
+    say(step="single", seconds=round(crawl_seconds + filter_seconds + shard_seconds, 1), crawl=round(crawl_seconds, 1), filter=round(filter_seconds, 1),
+        build_shards=round(shard_seconds, 1), dumps=len(dumps))
 
     for units in [int(u) for u in args.units.split(",")]:
         spark_run(args, "local[2]", units, "local-%d" % units)

@@ -7,7 +7,8 @@ Row ids differ between one catalog and units, so everything is compared by what 
 its SHA-256, a pair by its page's capture (the dump's SHA-256 and the record's offset), its
 reference's position and its text source. Checked: the crawl (pairs and their images), every
 image's and pair's filter decision (rule; for near-duplicates, the image kept in its place), the
-images near evaluation images, and that an image held by several units got one decision. Prints
+images near evaluation images, that an image held by several units got one decision, the weak
+pairs (image, rank, sentence, score) and, with --shards, every shard's and sizes.json's SHA-256. Prints
 one JSON line of counts; exits 1 on the first kind of difference, naming examples.
 """
 import argparse
@@ -28,6 +29,7 @@ SELECT i.sha256, coalesce(d.rule, 'kept'), d.check_name, k.sha256, d.detail, d.d
 FROM images i LEFT JOIN filter_decisions d ON d.item = 'image' AND d.id = i.id LEFT JOIN images k ON k.id = d.related_image_id
 """
 DECONTAMINATION = "SELECT i.sha256, x.eval_path, x.distance FROM decontamination x JOIN images i ON i.id = x.image_id"
+WEAK = "SELECT i.sha256, w.rank, w.text, w.score FROM weak_pairs w JOIN images i ON i.id = w.image_id"
 
 
 def catalogs(work):
@@ -38,7 +40,7 @@ def catalogs(work):
 
 
 def read(work):
-    pairs, images, decontamination, conflicts = {}, {}, set(), []
+    pairs, images, decontamination, conflicts, weak = {}, {}, set(), [], set()
     for path in catalogs(work):
         db = sqlite3.connect("file:%s?mode=ro" % path, uri=True)
         for row in db.execute(PAIRS):
@@ -53,8 +55,15 @@ def read(work):
             images[sha] = decision
         # Eval images by file name: one run may have been given them by a relative path.
         decontamination |= {(sha, os.path.basename(path), distance) for sha, path, distance in db.execute(DECONTAMINATION)}
+        weak |= set(db.execute(WEAK))
         db.close()
-    return pairs, images, decontamination, conflicts
+        pairs_file = os.path.join(os.path.dirname(path), "weak", "pairs.jsonl")
+        if os.path.exists(pairs_file):
+            for line in open(pairs_file):
+                if line.strip():
+                    w = json.loads(line)
+                    weak.add((w["sha"], w["rank"], w["text"], w["score"]))
+    return pairs, images, decontamination, conflicts, weak
 
 
 def shard_digests(folder):
@@ -89,6 +98,9 @@ def main():
         failed.append(("image decisions", differences(one[1], many[1])))
     if one[2] != many[2]:
         failed.append(("decontamination", sorted(one[2] ^ many[2])[:3]))
+    report["weak_pairs"] = len(one[4])
+    if one[4] != many[4]:
+        failed.append(("weak pairs", sorted(one[4] ^ many[4])[:3]))
     if args.shards:
         a, b = shard_digests(args.shards[0]), shard_digests(args.shards[1])
         report["shards"] = len(a)

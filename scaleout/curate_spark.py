@@ -195,6 +195,141 @@ def merge_candidates(sc, options, work, names, radius, max_color):
     return {"near_duplicates": best.count()}
 
 
+def number(sc, options, work, names):
+    """One catalog's numbers for every unit: offsets of its pages, references, pairs and sentences
+    (the rows of the units before it), and each image's number (its first capture over the units in
+    order), first URL and first reference's page (global-ids.jsonl)."""
+    each_unit(sc, names, lambda u: result_of(run_task(options, {"task": "ids", "work": work, "unit": u})))
+    index = {u: k for k, u in enumerate(names)}
+    lines = lines_of(sc, [os.path.join(work, "units", u, "ids.jsonl") for u in names]).cache()
+    counts = dict(lines.filter(lambda l: l["t"] == "counts").map(lambda l: (l["unit"], l["counts"])).collect())
+    offsets, running = {}, {"pages": 0, "refs": 0, "pairs": 0, "sentences": 0}
+    for u in names:
+        offsets[u] = dict(running)
+        for key in running:
+            running[key] += counts[u][key]
+    captured = lines.filter(lambda l: l["t"] == "captured").map(lambda l: (l["sha"], ((index[l["unit"]], l["local"]), l.get("url") or "")))
+    first = captured.reduceByKey(min).sortBy(lambda kv: kv[1][0]).zipWithIndex().map(lambda x: (x[0][0], (x[1] + 1, x[0][1][1])))
+    first_ref = lines.filter(lambda l: l["t"] == "first_ref").map(lambda l: (l["sha"], (l["ref"] + offsets[l["unit"]]["refs"], l.get("page_url") or ""))) \
+        .reduceByKey(min)
+    holds = lines.filter(lambda l: l["t"] in ("first_ref", "holds", "captured")).map(lambda l: (l["sha"], l["unit"])).distinct()
+    numbered = holds.join(first).leftOuterJoin(first_ref).map(lambda kv: (kv[1][0][0], json.dumps(
+        {"t": "image", "sha": kv[0], "id": kv[1][0][1][0], "url": kv[1][0][1][1], "page_url": kv[1][1][1] if kv[1][1] else ""}, sort_keys=True)))
+    numbered = numbered.union(sc.parallelize([(u, json.dumps({"t": "offsets", "counts": offsets[u]}, sort_keys=True)) for u in names]))
+    write_per_unit(sc, work, names, numbered, "global-ids.jsonl")
+    return {"rows": running, "images": first.count()}
+
+
+def merge_contexts(a, b):
+    return {"sha": a["sha"], "image": a["image"], "url": a["url"], "alt": a["alt"] or b["alt"], "names": a["names"] + b["names"],
+            "refs": a["refs"] + b["refs"]}
+
+
+def weak_pairs(sc, options, work, names, weak):
+    """µ-VLA over units: the kept images' contexts merged by SHA-256 and tagged; BM25's figures
+    summed over the units; each unit's best k sentences per image, the best k over all kept."""
+    each_unit(sc, names, lambda u: result_of(run_task(options, {"task": "weak-contexts", "work": work, "unit": u})))
+    index = {u: k for k, u in enumerate(names)}
+    paths = [os.path.join(work, "units", u, "weak", "contexts.jsonl") for u in names]
+    contexts = sc.union([sc.textFile(p).filter(lambda l: l.strip()).map(json.loads).map(lambda c, u=u: (c["sha"], (c, index[u]))) for u, p in zip(names, paths)])
+    owners = contexts.map(lambda kv: (kv[0], kv[1][1])).reduceByKey(min)
+    merged = contexts.map(lambda kv: (kv[0], kv[1][0])).reduceByKey(merge_contexts).values().map(lambda c: json.dumps(c, sort_keys=True))
+    spec = {"task": "weak-tags", "detections": weak.get("detections"), "all_images": False}
+
+    def tag(partition):
+        batch = list(partition)
+        if not batch:
+            return []
+        out = run_task(options, spec, stdin_lines=batch)
+        result_of(out)
+        return [json.loads(line) for line in out[:-1]]
+
+    tagged = merged.mapPartitions(tag).collect()
+    tagged.sort(key=lambda t: t["image"])
+    folder = os.path.join(work, "weak")
+    write_whole(os.path.join(folder, "queries.jsonl"), [json.dumps(t, sort_keys=True) for t in tagged])
+    stems = sorted({stem for t in tagged for stem in t["stems"]})
+    write_whole(os.path.join(folder, "stems.jsonl"), [json.dumps(stem) for stem in stems])
+    each_unit(sc, names, lambda u: result_of(run_task(options, {"task": "weak-stats", "work": work, "unit": u,
+                                                                "stems": os.path.join(folder, "stems.jsonl")})))
+    parts = lines_of(sc, [os.path.join(work, "units", u, "weak", "stats.jsonl") for u in names]).collect()
+    total = {"rows": sum(p["rows"] for p in parts), "tokens": sum(p["tokens"] for p in parts),
+             "matching": {stem: sum(p["matching"].get(stem, 0) for p in parts) for stem in stems}}
+    write_whole(os.path.join(folder, "statistics.jsonl"), [json.dumps(total, sort_keys=True)])
+    each_unit(sc, names, lambda u: result_of(run_task(options, {"task": "weak-search", "work": work, "unit": u, "k": weak["k"],
+                                                                "queries": os.path.join(folder, "queries.jsonl"),
+                                                                "statistics": os.path.join(folder, "statistics.jsonl")})))
+    k = weak["k"]
+    hits = lines_of(sc, [os.path.join(work, "units", u, "weak", "hits.jsonl") for u in names]) \
+        .flatMap(lambda h: [(h["sha"], hit) for hit in h["hits"]]).groupByKey() \
+        .mapValues(lambda found: sorted(found, key=lambda hit: (-hit["score"], hit["id"]))[:k])
+    queries = sc.parallelize([(t["sha"], t) for t in tagged if t["source"] != "none"])
+    pairs = queries.join(hits).join(owners).flatMap(lambda kv: [
+        (names[kv[1][1]], json.dumps({"sha": kv[0], "image": kv[1][0][0]["image"], "rank": rank + 1, "text": hit["text"], "score": hit["score"],
+                                      "tags": kv[1][0][0]["tags"]}, sort_keys=True)) for rank, hit in enumerate(kv[1][0][1])])
+    written = pairs.count()
+    write_per_unit(sc, work, names, pairs, os.path.join("weak", "pairs.jsonl"))
+    matched = hits.count()
+    return {"images": len(tagged), "detector": sum(1 for t in tagged if t["source"] == "detector"),
+            "context": sum(1 for t in tagged if t["source"] == "context"), "untagged": sum(1 for t in tagged if t["source"] == "none"),
+            "unmatched": sum(1 for t in tagged if t["source"] != "none") - matched, "pairs": written}
+
+
+def write_split(sc, options, ordered, spec, count, shard_samples, text=False):
+    """Cuts an ordered RDD of lines into ranges of shard_samples inputs, one task per shard."""
+    shards = (count + shard_samples - 1) // shard_samples
+    if shards == 0:
+        return []
+    keyed = ordered.zipWithIndex().map(lambda x: (x[1] // shard_samples, (x[1], x[0]))).partitionBy(shards, lambda k: k)
+
+    def write(partition):
+        items = sorted(partition, key=lambda kv: kv[1][0])
+        if not items:
+            return []
+        index = items[0][0]
+        out = run_task(options, dict(spec, index=index), stdin_lines=[json.dumps(line, sort_keys=True) for _, (_, line) in items])
+        return [result_of(out)]
+    return sorted(keyed.mapPartitions(write).collect(), key=lambda r: r["shard"])
+
+
+def build_shards(sc, options, work, names, out, args):
+    """Pending samples numbered as one catalog numbers them; the validation split by image hash;
+    the order cut into ranges, each a shard written by one task; text pairs; sizes.json and
+    manifest.json."""
+    base = {"work": work, "out": out, "args": args}
+    each_unit(sc, names, lambda u: result_of(run_task(options, dict(base, task="shard-samples", unit=u))))
+    samples = lines_of(sc, [os.path.join(work, "units", u, "shards", "samples.jsonl") for u in names]).cache()
+    total = samples.count()
+    plan = result_of(run_task(options, dict(base, task="shard-plan", total=total)))
+    target, shard_samples = plan["validation"], plan["shard_samples"]
+    per_image = samples.map(lambda s: ((s["split"], s["sha"]), 1)).reduceByKey(lambda a, b: a + b).sortByKey()
+    validation, taken = set(), 0
+    for (split, sha), n in per_image.toLocalIterator():
+        if taken >= target:
+            break
+        validation.add(sha)
+        taken += n
+    chosen = sc.broadcast(validation)
+    order = lambda s: (s["order"], s["image"])
+    train = samples.filter(lambda s: s["sha"] not in chosen.value).sortBy(order)
+    val = samples.filter(lambda s: s["sha"] in chosen.value).sortBy(order)
+    train_count = train.count()
+    results = write_split(sc, options, train, dict(base, task="write-shard", prefix="train"), train_count, shard_samples)
+    results += write_split(sc, options, val, dict(base, task="write-shard", prefix="val"), val.count(), shard_samples)
+    pairs = result_of(run_task(options, dict(base, task="shard-plan", total=total, train=train_count))).get("text_pairs", 0)
+    if pairs > 0:
+        each_unit(sc, names, lambda u: result_of(run_task(options, dict(base, task="text-pair-candidates", unit=u, count=pairs))))
+        candidates = lines_of(sc, [os.path.join(work, "units", u, "shards", "textpairs.jsonl") for u in names]).sortBy(lambda c: (c["order"], c["id"]))
+        best = sc.parallelize(candidates.take(pairs), 1)
+        results += write_split(sc, options, best, dict(base, task="write-textpair-shard"), pairs, shard_samples)
+    index = result_of(run_task(options, dict(base, task="shard-index", unit=names[0], **options.get("weak", {}))))
+    skipped = {}
+    for r in results:
+        for reason, n in (r.get("skipped") or {}).items():
+            skipped[reason] = skipped.get(reason, 0) + n
+    return {"samples": index, "shards": len(results), "skipped": skipped}
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("dumps", nargs="+", help="WARC files or folders of them (every executor must see these paths)")
@@ -206,7 +341,11 @@ def main():
     parser.add_argument("--set", action="append", default=[], help="RULE.PARAMETER=VALUE, as curate filter --set")
     parser.add_argument("--eval-images", action="append", default=[], help="a folder or file of evaluation images to decontaminate against (repeatable)")
     parser.add_argument("--threads", type=int, default=1, help="threads per curate task (one task per executor core: 1)")
-    parser.add_argument("--stop-after", choices=["crawl", "link", "filter"], default="filter")
+    parser.add_argument("--stop-after", choices=["crawl", "link", "filter", "shards"], default="shards")
+    parser.add_argument("--out", help="the shard folder (default WORK/shards), on a filesystem every executor sees")
+    parser.add_argument("--detections", help="an object detector's JSON lines for weak-pairs (curate weak-pairs --detections)")
+    parser.add_argument("--k", type=int, default=5, help="weak pairs per image (µ-VLA: 5)")
+    parser.add_argument("--shard-args", default="", help="curate build-shards' options, as one string (e.g. \"--text-pairs 0.25 --seed 1\")")
     parser.add_argument("--chaos", help="TASK:UNIT:N: the first attempt of that task SIGKILLs itself at its Nth write (tests)")
     args = parser.parse_args()
 
@@ -240,7 +379,7 @@ def main():
         "task": "crawl", "work": work, "unit": unit[0], "dumps": unit[1], "threads": args.threads}))))
     if args.stop_after != "crawl":
         phase("link", lambda: link(sc, options, work, names))
-    if args.stop_after == "filter":
+    if args.stop_after in ("filter", "shards"):
         phase("filter-partials", lambda: each_unit(sc, names, lambda u: result_of(run_task(options, dict(filter_fields, task="filter-partials", work=work, unit=u)))))
         phase("merge-partials", lambda: merge_partials(sc, work, names))
         globals_of = lambda u: os.path.join(work, "units", u, "filter", "globals.jsonl")
@@ -252,6 +391,15 @@ def main():
             filter_fields, task="filter-decide", work=work, unit=u, globals=globals_of(u), eval_images=[os.path.abspath(p) for p in args.eval_images],
             near=os.path.join(work, "units", u, "filter", "near.jsonl"))))))
         summary = {"units": names, "crawled": crawled, "decided": decided, "seconds": timings}
+    if args.stop_after == "shards":
+        weak = {"k": args.k, "detections": os.path.abspath(args.detections) if args.detections else None}
+        options["weak"] = {key: value for key, value in weak.items() if value is not None}
+        phase("number", lambda: number(sc, options, work, names))
+        summary["weak_pairs"] = phase("weak-pairs", lambda: weak_pairs(sc, options, work, names, weak))
+        out = os.path.abspath(args.out or os.path.join(work, "shards"))
+        summary["shards"] = phase("build-shards", lambda: build_shards(sc, options, work, names, out, args.shard_args.split()))
+    if args.stop_after in ("filter", "shards"):
+        summary["seconds"] = timings
         write_whole(os.path.join(work, "spark-run.json"), [json.dumps(summary, sort_keys=True)])
     sc.stop()
 

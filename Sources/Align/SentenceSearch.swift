@@ -66,16 +66,7 @@ final class SentenceSearch {
     }
 
     /// The stems of the tags' words, in tag order, without repeats (at most `limit`).
-    func stems(_ tags: [String], limit: Int = 16) -> [String] {
-        var seen = Set<String>(), out: [String] = []
-        for tag in tags {
-            for word in tokenizer.words(tag) {
-                let stem = Stemmer.stem(word)
-                if out.count < limit && seen.insert(stem).inserted { out.append(stem) }
-            }
-        }
-        return out
-    }
+    func stems(_ tags: [String], limit: Int = 16) -> [String] { SentenceStems().stems(tags, limit: limit) }
 
     /// The FTS5 query for `stems`: quoted prefix terms joined by OR.
     static func query(_ stems: [String]) -> String {

@@ -56,25 +56,9 @@ public enum UnitLink {
         public var unit: String
     }
 
-    static func encode<T: Encodable>(_ values: [T]) throws -> [UInt8] {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        var out: [UInt8] = []
-        for value in values { out += try encoder.encode(value); out.append(0x0A) }
-        return out
-    }
-
     /// Reads JSON lines of `T`; a line that is not one names the file and the line.
     public static func decodeLines<T: Decodable>(_ type: T.Type, path: String) throws -> [T] {
-        guard let data = FileManager.default.contents(atPath: path) else { throw CrawlError.unit("cannot read \(path)") }
-        let decoder = JSONDecoder()
-        var out: [T] = []
-        for (n, line) in data.split(separator: 0x0A).enumerated() where !line.isEmpty {
-            do { out.append(try decoder.decode(T.self, from: Data(line))) } catch {
-                throw CrawlError.unit("\(path) line \(n + 1) is not a \(T.self) (\(error)); was it written by another version of curate?")
-            }
-        }
-        return out
+        do { return try JSONLines.read(type, path: path) } catch let error as JSONLines.Failure { throw CrawlError.unit(error.description) }
     }
 
     /// Writes FOLDER/offers.jsonl and FOLDER/wants.jsonl for the unit's catalog at `catalogPath`.
@@ -104,8 +88,8 @@ public enum UnitLink {
             WHERE r.status = 'missing'
             """) { if let key = $0.text(0) { keys.insert(key) } }
         let wants = keys.sorted().map { Want(key: $0, unit: unit) }
-        try AtomicFile.write(try encode(offers), to: folder + "/offers.jsonl")
-        try AtomicFile.write(try encode(wants), to: folder + "/wants.jsonl")
+        try AtomicFile.write(try JSONLines.encode(offers), to: folder + "/offers.jsonl")
+        try AtomicFile.write(try JSONLines.encode(wants), to: folder + "/wants.jsonl")
         return (offers.count, wants.count)
     }
 

@@ -110,24 +110,10 @@ public struct FilterGlobals: Sendable {
 
 /// JSON lines in and out of a unit's phases.
 public enum FilterUnitFiles {
-    public static func encode<T: Encodable>(_ values: some Sequence<T>) throws -> [UInt8] {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        var out: [UInt8] = []
-        for value in values { out += try encoder.encode(value); out.append(0x0A) }
-        return out
-    }
+    public static func encode<T: Encodable>(_ values: some Sequence<T>) throws -> [UInt8] { try JSONLines.encode(values) }
 
     public static func decode<T: Decodable>(_ type: T.Type, path: String) throws -> [T] {
-        guard let data = FileManager.default.contents(atPath: path) else { throw FilterError.unit("cannot read \(path); did the engine's merge write it?") }
-        let decoder = JSONDecoder()
-        var out: [T] = []
-        for (n, line) in data.split(separator: 0x0A).enumerated() where !line.isEmpty {
-            do { out.append(try decoder.decode(T.self, from: Data(line))) } catch {
-                throw FilterError.unit("\(path) line \(n + 1) is not a \(T.self): \(error)")
-            }
-        }
-        return out
+        do { return try JSONLines.read(type, path: path) } catch let error as JSONLines.Failure { throw FilterError.unit(error.description) }
     }
 
     static func read(_ path: String) throws -> [FilterUnitLine] { try decode(FilterUnitLine.self, path: path) }

@@ -30,6 +30,8 @@ extension BuildShards {
             throw ShardsError.catalog(error.description)
         } catch let error as AtomicFile.WriteError {
             throw ShardsError.cannotWrite(path: error.path, message: error.message, diskFull: error.diskFull)
+        } catch let error as ShardWriter.TooLarge {
+            throw ShardsError.shardTooLarge(error.description)
         }
         summary.seconds = Date().timeIntervalSince(started)
         return summary
@@ -57,57 +59,28 @@ extension BuildShards {
         try AtomicFile.write(Array(key.utf8), to: keyPath)
     }
 
-    /// Makes and writes one split's samples, 64 at a time (images decoded and resized on `threads`
-    /// threads, once per image of the batch), resuming after the shards a previous run finished.
+    /// Makes and writes one split's samples, 64 at a time, resuming after the shards a previous
+    /// run finished.
     func write(_ samples: [PendingSample], prefix: String, key: String, locations: [Int64: StoredImageLocation],
                summary: inout BuildShardsSummary) throws -> [ShardStats] {
         let writer = try ShardWriter(folder: options.outDirectory, prefix: prefix, maxSamples: options.shardSamples, maxBytes: options.shardBytes)
+        let maker = SampleMaker(options: options, renderer: renderer, read: read)
         var position = writer.inputsDone
         while position < samples.count {
             let batch = Array(samples[position..<min(position + 64, samples.count)])
-            let images = Array(Set(batch.map(\.imageID))).sorted()
-            let made = Mutex<[Int64: Made]>([:])
-            let mode = options.resize, quality = options.jpegQuality, read = self.read
-            DispatchQueue.concurrentPerform(iterations: images.count) { i in
-                let id = images[i]
-                let result: Made
-                if let location = locations[id] {
-                    do {
-                        let bytes = try read(location)
-                        let jpeg = try bytes.withUnsafeBytes { try Thumbnailer.thumbnail($0, mode: mode, format: .jpeg(quality: quality)).encoded }
-                        result = .jpeg(jpeg)
-                    } catch let error as ReasonedError { result = .failed(error.reason.rawValue) }
-                    catch let error as ImagingError { result = .failed(error.reason.rawValue) }
-                    catch { result = .failed(DropReason.corrupt.rawValue) }
-                } else {
-                    result = .failed(DropReason.unreadable.rawValue)
-                }
-                made.withLock { $0[id] = result }
-            }
-            let jpegs = made.withLock { $0 }
-            for (offset, pending) in batch.enumerated() {
-                switch jpegs[pending.imageID]! {
-                case .failed(let reason):
-                    summary.skipped[reason, default: 0] += 1
-                    writer.skip()
-                case .jpeg(let jpeg):
-                    try writer.add(try sample(pending, key: String(format: "%@%09d", key, position + offset), jpeg: jpeg))
+            for sample in maker.make(batch, firstPosition: position, key: key, location: { locations[$0.imageID] }) {
+                switch sample {
+                case .failure(let failed):
+                    summary.skipped[failed.reason, default: 0] += 1
+                    try writer.skip()
+                case .success(let sample):
+                    try writer.add(sample)
                 }
             }
             position += batch.count
         }
         try writer.finish()
         return writer.finished
-    }
-
-    /// jpg, txt, render.png, json: adjacent, in this order.
-    func sample(_ p: PendingSample, key: String, jpeg: [UInt8]) throws -> Sample {
-        let metadata = SampleMetadata(key: key, pageURL: p.pageURL, imageURL: p.imageURL, imageSHA256: p.imageSHA, width: p.width, height: p.height,
-                                      textSource: p.source, tags: p.weak?.tags, rank: p.weak?.rank,
-                                      score: p.weak.map { ($0.score * 1e6).rounded() / 1e6 })
-        let json = try metadata.encoded()
-        return Sample(key: key, members: [("jpg", jpeg), ("txt", Array(p.text.utf8)), ("render.png", try renderer.renderGray(p.text).encodedPNG()),
-                                          ("json", Array(json))])
     }
 
     /// CLIPPO's text/text pairs: `count` pairs of consecutive sentences of one page (chosen by hash
@@ -119,11 +92,8 @@ extension BuildShards {
         let chosen = candidates.sorted { $0 < $1 }.prefix(count).map(\.1)
         let writer = try ShardWriter(folder: options.outDirectory, prefix: "textpairs", maxSamples: options.shardSamples, maxBytes: options.shardBytes)
         for (position, id) in chosen.enumerated() where position >= writer.inputsDone {
-            guard let (first, next) = try store.sentenceAndNext(id) else { writer.skip(); continue }
-            try writer.add(Sample(key: String(format: "p%09d", position), members: [
-                ("txt", Array(first.utf8)), ("next.txt", Array(next.utf8)),
-                ("render.png", try renderer.renderGray(first).encodedPNG()), ("next.render.png", try renderer.renderGray(next).encodedPNG()),
-            ]))
+            guard let (first, next) = try store.sentenceAndNext(id) else { try writer.skip(); continue }
+            try writer.add(try SampleMaker.textPair(position: position, first: first, next: next, renderer: renderer))
         }
         try writer.finish()
         return writer.finished
@@ -133,6 +103,10 @@ extension BuildShards {
     /// samples, bytes, SHA-256; the rules and options that made them). No timestamps: the same
     /// catalog and options give the same bytes.
     func writeIndex(_ splits: [(String, [ShardStats])]) throws {
+        try Self.writeIndex(splits, options: options, filterRules: filterRun.options.rules, weakPairs: weakPairsRun?.options)
+    }
+
+    static func writeIndex(_ splits: [(String, [ShardStats])], options: BuildShardsOptions, filterRules: String, weakPairs: WeakPairsRun.Options?) throws {
         var sizes: [String: Int] = [:], shards: [[String: Any]] = []
         for (split, stats) in splits {
             for s in stats {
@@ -142,8 +116,8 @@ extension BuildShards {
         }
         let manifest: [String: Any] = [
             "curate_version": CurateVersion.string,
-            "filter_rules": filterRun.options.rules,
-            "weak_pairs": try weakPairsRun.map { try JSONSerialization.jsonObject(with: Data(CatalogJSON.encode($0.options).utf8)) } ?? NSNull(),
+            "filter_rules": filterRules,
+            "weak_pairs": try weakPairs.map { try JSONSerialization.jsonObject(with: Data(CatalogJSON.encode($0).utf8)) } ?? NSNull(),
             "options": ["seed": options.seed, "shard_samples": options.shardSamples, "shard_bytes": options.shardBytes,
                         "val_fraction": options.valFraction, "val_minimum": options.valMinimum, "resize": "\(options.resize)",
                         "jpeg_quality": options.jpegQuality,

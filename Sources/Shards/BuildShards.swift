@@ -117,10 +117,16 @@ public final class BuildShards {
         return out.sorted { ($0.order, $0.imageID) < ($1.order, $1.imageID) }
     }
 
+    /// How many samples validation takes, of `total`: the fraction, at least `valMinimum` when the
+    /// data has five times as many.
+    static func validationTarget(total: Int, options: BuildShardsOptions) -> Int {
+        max(Int((Double(total) * options.valFraction).rounded(.up)), min(options.valMinimum, total / 5))
+    }
+
     /// Whole images go to validation, lowest image hashes first, until the target is reached.
     func split(_ samples: [PendingSample]) -> (train: [PendingSample], val: [PendingSample]) {
         let total = samples.count
-        let target = max(Int((Double(total) * options.valFraction).rounded(.up)), min(options.valMinimum, total / 5))
+        let target = Self.validationTarget(total: total, options: options)
         var perImage: [String: Int] = [:]
         for s in samples { perImage[s.imageSHA, default: 0] += 1 }
         var val = Set<String>(), count = 0

@@ -6,6 +6,9 @@ public enum ShardsError: Error, Equatable, Sendable, CustomStringConvertible {
     /// The catalog could not be opened (Catalog's one line).
     case catalogRefused(String)
     case cannotWrite(path: String, message: String, diskFull: Bool)
+    case shardTooLarge(String)
+    /// A unit's files (samples, plans) are not what this version writes.
+    case unit(String)
 
     public var description: String {
         switch self {
@@ -16,6 +19,8 @@ public enum ShardsError: Error, Equatable, Sendable, CustomStringConvertible {
         case .cannotWrite(let path, let message, true):
             "cannot write \(path): the disk is full (\(message)); free space on it and run again (the finished shards are kept and the run resumes)"
         case .cannotWrite(let path, let message, false): "cannot write \(path): \(message); check that the folder is writable and has space"
+        case .shardTooLarge(let message): message
+        case .unit(let message): "unit: \(message)"
         }
     }
 }

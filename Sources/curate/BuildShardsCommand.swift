@@ -35,10 +35,10 @@ extension Curate {
         @Option(help: "The folder for the shards (default WORK/shards).")
         var out: String?
 
-        @Option(help: "Samples per shard.")
+        @Option(help: "Inputs per shard (an image that cannot be made leaves its shard one short).")
         var shardSamples = 1000
 
-        @Option(help: "Largest shard in MB (a shard closes early rather than pass it).")
+        @Option(help: "Largest shard in MB (a shard whose samples would pass it is an error: lower --shard-samples).")
         var shardMb = 1024
 
         @Option(help: "Image size: shorter-256 (shorter side 256, ratio kept) or stretch-224 (big_vision's plain 224x224).")
@@ -99,15 +99,6 @@ extension Curate {
             defer { withExtendedLifetime(locks) {} }
             do {
                 try runWeakPairsIfMissing()
-                var options = BuildShardsOptions(workDirectory: work, outDirectory: out ?? work + "/shards")
-                options.shardSamples = shardSamples
-                options.shardBytes = shardMb << 20
-                options.resize = resizeMode!
-                options.render = renderOptions
-                options.seed = seed
-                options.valFraction = valFraction
-                let value = Double(textPairs)!
-                if value < 1 && value > 0 { options.textPairsRatio = value } else { options.textPairs = Int(value) }
                 let summary = try BuildShards(options: options, read: StoredPayload.reader).run()
                 print(summary.text)
             } catch let error as ShardsError {
@@ -115,6 +106,21 @@ extension Curate {
             } catch let error as AlignError {
                 throw CommandFailure(error.description)
             }
+        }
+
+        /// The options as the library takes them (also for `curate task`'s shard tasks, which
+        /// parse the same arguments).
+        var options: BuildShardsOptions {
+            var options = BuildShardsOptions(workDirectory: work, outDirectory: out ?? work + "/shards")
+            options.shardSamples = shardSamples
+            options.shardBytes = shardMb << 20
+            options.resize = resizeMode!
+            options.render = renderOptions
+            options.seed = seed
+            options.valFraction = valFraction
+            let value = Double(textPairs)!
+            if value < 1 && value > 0 { options.textPairsRatio = value } else { options.textPairs = Int(value) }
+            return options
         }
 
         /// build-shards makes the weak pairs itself when `curate weak-pairs` never ran.

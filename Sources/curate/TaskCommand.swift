@@ -46,7 +46,7 @@ extension Curate {
                 let result = try task.run()
                 print(try Self.line(result.merging(["ok": true]) { a, _ in a }))
             } catch {
-                let message = (error as? CustomStringConvertible)?.description ?? "\(error)"
+                let message = "\(error)"
                 print((try? Self.line(["ok": false, "error": message])) ?? #"{"ok":false}"#)
                 throw ExitCode(1)
             }
@@ -80,7 +80,11 @@ struct UnitTask {
         case "filter-partials", "filter-candidates", "filter-decide": return try filter()
         case "near-pairs": return try nearPairs()
         case "rule": return try rule()
-        case let other: throw CommandFailure("unknown task \"\(other)\"; one of crawl, link, filter-partials, filter-candidates, filter-decide, near-pairs")
+        case let other:
+            if let result = try stageTask(other) { return result }
+            throw CommandFailure("unknown task \"\(other)\"; one of crawl, link, filter-partials, filter-candidates, filter-decide, near-pairs, rule, "
+                                 + "ids, weak-contexts, weak-tags, weak-stats, weak-search, shard-samples, shard-plan, text-pair-candidates, write-shard, "
+                                 + "write-textpair-shard, shard-index")
         }
     }
 

@@ -47,14 +47,26 @@ import Testing
         #expect(lines.prefix(3).map { $0.split(separator: " ")[0] } == ["000000000.jpg", "000000000.txt", "000000000.json"])
     }
 
-    @Test func byteCapsCloseShardsEarlyAndFullShardsHoldTheCount() throws {
+    @Test func aShardHoldsItsRangeOfInputsAndASkippedInputLeavesItShort() throws {
         let folder = Self.folder()
-        let writer = try ShardWriter(folder: folder, prefix: "train", maxSamples: 5, maxBytes: 6 * 1024)
-        for sample in Self.samples(12) { try writer.add(sample) }
+        let writer = try ShardWriter(folder: folder, prefix: "train", maxSamples: 5, maxBytes: 1 << 20)
+        for (k, sample) in Self.samples(12).enumerated() { if k == 3 || k == 9 { try writer.skip() } else { try writer.add(sample) } }
         try writer.finish()
-        #expect(writer.finished.allSatisfy { $0.bytes <= 6 * 1024 })
-        #expect(writer.finished.reduce(0) { $0 + $1.samples } == 12)
-        #expect(writer.finished.map(\.nextInput) == writer.finished.indices.map { i in writer.finished[...i].reduce(0) { $0 + $1.samples } })
+        #expect(writer.finished.map(\.samples) == [4, 4, 2])
+        #expect(writer.finished.map(\.nextInput) == [5, 10, 12])
+        // Each shard alone, from its inputs, is the same bytes.
+        let apart = Self.folder()
+        let inputs: [Sample?] = Self.samples(12).enumerated().map { $0.offset == 3 || $0.offset == 9 ? nil : $0.element }
+        for k in 0..<3 {
+            let stats = try ShardWriter.writeShard(folder: apart, prefix: "train", index: k, maxSamples: 5, maxBytes: 1 << 20,
+                                                   inputs: Array(inputs[(k * 5)..<min(12, k * 5 + 5)]))
+            #expect(stats == writer.finished[k])
+        }
+    }
+
+    @Test func aShardPastTheByteCapIsAnErrorNamingIt() throws {
+        let writer = try ShardWriter(folder: Self.folder(), prefix: "train", maxSamples: 5, maxBytes: 6 * 1024)
+        #expect(throws: ShardWriter.TooLarge.self) { for sample in Self.samples(12) { try writer.add(sample) } }
     }
 
     /// Stopped after any shard (and with a half-written temporary file lying about), then resumed:
