@@ -7,13 +7,18 @@ PEERS_VENV ?= /tmp/peers-venv
 # The Python the shard tests read shards with (the webdataset library, as open_clip reads them).
 TEST_VENV ?= /tmp/curate-test-venv
 TEST_PACKAGES := webdataset==1.0.2 pillow==13.0.0
+# Apache Spark for the cluster runs (scaleout/): pyspark from PyPI in a venv outside the repository,
+# with Debian's Java 17.
+SPARK_VENV ?= /tmp/curate-spark-venv
+SPARK_PACKAGES := pyspark==4.3.0
 # Debian packages: the C libraries (with pkg-config files), the font, and the tools the tests use
 # (python3-venv for the shard test's webdataset; chromium and a font for the report's browser test).
 APT_PACKAGES := pkg-config libxml2-dev libpng-dev libjpeg-dev libwebp-dev libgif-dev libsqlite3-dev \
-                zlib1g-dev libdeflate-dev libopenblas-dev unifont python3-venv chromium fonts-dejavu-core time
+                zlib1g-dev libdeflate-dev libopenblas-dev unifont python3-venv chromium fonts-dejavu-core time \
+                openjdk-17-jre-headless
 PKGCONFIG_MODULES := libxml-2.0 libpng libjpeg libwebpdemux libgif zlib libdeflate openblas sqlite3
 
-.PHONY: readme-schema fuzz chaos setup build release test demo bench bench-venv bench-torch bench-images bench-crawl bench-render bench-filter bench-weak-pairs bench-train asan clean check-setup samples test-venv
+.PHONY: readme-schema fuzz chaos setup build release test demo spark-demo spark-venv bench bench-venv bench-torch bench-images bench-crawl bench-render bench-filter bench-weak-pairs bench-train asan clean check-setup samples test-venv
 
 ## setup: install every Debian package the project needs (idempotent; root or sudo).
 setup:
@@ -22,6 +27,12 @@ setup:
 	DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $(APT_PACKAGES)
 	@$(MAKE) --no-print-directory check-setup
 	@$(MAKE) --no-print-directory test-venv
+	@$(MAKE) --no-print-directory spark-venv
+
+## spark-venv: pyspark in a venv outside the repository (Java 17 comes from make setup).
+spark-venv:
+	@[ -x $(SPARK_VENV)/bin/python3 ] && $(SPARK_VENV)/bin/python3 -c "import pyspark" 2>/dev/null || \
+	  { python3 -m venv $(SPARK_VENV) && $(SPARK_VENV)/bin/pip install -q $(SPARK_PACKAGES); }
 
 ## test-venv: a Python venv with webdataset for the shard tests (outside the repository).
 test-venv:
@@ -46,7 +57,8 @@ release:
 ## test: every test target; the real-corpus tests read $(SHARED)/corpus and are skipped without it.
 test:
 	@mkdir -p .build/test-output
-	CURATE_SHARED=$(abspath $(SHARED)) CURATE_TEST_PYTHON=$(TEST_VENV)/bin/python3 $(SWIFT) test --parallel --num-workers 2 \
+	CURATE_SHARED=$(abspath $(SHARED)) CURATE_TEST_PYTHON=$(TEST_VENV)/bin/python3 CURATE_SPARK_PYTHON=$(SPARK_VENV)/bin/python3 \
+	  $(SWIFT) test --parallel --num-workers 2 \
 	  --attachments-path .build/test-output
 	@# html5lib's conformance tests through curate's tokenizer and prescan (also in CrawlTests).
 	@if [ -d $(SHARED)/corpus/html5lib ]; then \
@@ -215,6 +227,17 @@ CHAOS_DIR ?= /tmp/curate-chaos
 chaos:
 	$(SWIFT) build -c release --product curate
 	python3 Tests/Chaos/chaos.py --curate .build/release/curate --dir $(CHAOS_DIR) --kills $(CHAOS_KILLS)
+
+## spark-demo: the demo crawl written as 16 WARC files, through the single-machine commands and
+## through Spark (local[2] for 1, 3 and 8 units, a standalone cluster of two workers, and the
+## faults), compared by content and by shard digests, with the time of each (README: "Running on
+## a cluster").
+SPARK_DEMO_DIR ?= /tmp/curate-spark-demo
+spark-demo: spark-venv
+	$(SWIFT) build -c release --product curate
+	@echo "CPU: $$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $$(nproc) cores"
+	$(SPARK_VENV)/bin/python3 scaleout/check_spark.py --curate .build/release/curate --python $(SPARK_VENV)/bin/python3 \
+	  --work $(SPARK_DEMO_DIR) --size demo --warc-files 16 --units 1,3,8 --standalone --faults
 
 ## readme-schema: regenerate README.md's catalog schema section from `curate schema`.
 readme-schema:

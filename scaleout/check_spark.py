@@ -101,6 +101,28 @@ def failed_attempts(work):
     return sorted(os.path.basename(p)[:-5] for p in glob.glob(os.path.join(work, "failed-attempts", "*.json")))
 
 
+# What the units and the engine exchange, by file: the input of Spark's joins and reductions.
+EXCHANGED = ["offers.jsonl", "wants.jsonl", "link-imports.jsonl", "filter/partials.jsonl", "filter/globals.jsonl", "filter/candidates.jsonl",
+             "filter/near.jsonl", "ids.jsonl", "global-ids.jsonl", "weak/contexts.jsonl", "weak/hits.jsonl", "weak/pairs.jsonl",
+             "shards/samples.jsonl", "shards/textpairs.jsonl"]
+
+
+def exchanged(single, work):
+    """Bytes of each exchanged file over all units, per image and per pair of the crawl."""
+    import sqlite3
+    db = sqlite3.connect(os.path.join(single, "catalog.sqlite"))
+    images, pairs, pages, sentences = (db.execute("SELECT count(*) FROM %s" % t).fetchone()[0] for t in ("images", "pairs", "pages", "sentences"))
+    db.close()
+    files = {}
+    for name in EXCHANGED:
+        files[name] = sum(os.path.getsize(p) for p in glob.glob(os.path.join(work, "units", "*", name)))
+    files["weak/queries.jsonl (every unit reads it)"] = os.path.getsize(os.path.join(work, "weak", "queries.jsonl"))
+    total = sum(files.values())
+    return {"units": len(glob.glob(os.path.join(work, "units", "u*"))), "images": images, "pairs": pairs, "pages": pages, "sentences": sentences,
+            "bytes": files, "total_bytes": total, "bytes_per_image": round(total / max(images, 1)), "bytes_per_pair": round(total / max(pairs, 1)),
+            "bytes_per_page": round(total / max(pages, 1))}
+
+
 def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -173,11 +195,12 @@ def main():
         build_shards=round(shard_seconds, 1), dumps=len(dumps))
 
     for units in [int(u) for u in args.units.split(",")]:
-        spark_run(args, "local[2]", units, "local-%d" % units)
+        work = spark_run(args, "local[2]", units, "local-%d" % units)
+    say(step="exchanged", **exchanged(single, work))
 
     if args.faults:
         # A curate task SIGKILLs itself at its 3rd write, in the middle of a unit's decisions; Spark retries it.
-        for label, chaos in [("chaos-crawl", "crawl:u00002:40"), ("chaos-task", "filter-decide:u00001:3")]:
+        for label, chaos in [("chaos-crawl", "crawl:u00002:10"), ("chaos-task", "filter-decide:u00001:3")]:
             work = spark_run(args, "local[2,4]", 3, label, extra=("--chaos", chaos))
             if not failed_attempts(work):
                 raise SystemExit("check_spark: %s: no attempt was killed (the fault point was not reached)" % label)
