@@ -116,7 +116,7 @@ def exchanged(single, work):
     files = {}
     for name in EXCHANGED:
         files[name] = sum(os.path.getsize(p) for p in glob.glob(os.path.join(work, "units", "*", name)))
-    files["weak/queries.jsonl (every unit reads it)"] = os.path.getsize(os.path.join(work, "weak", "queries.jsonl"))
+    files["weak/queries/ (every unit reads them)"] = sum(os.path.getsize(p) for p in glob.glob(os.path.join(work, "weak", "queries", "*.jsonl")))
     total = sum(files.values())
     return {"units": len(glob.glob(os.path.join(work, "units", "u*"))), "images": images, "pairs": pairs, "pages": pages, "sentences": sentences,
             "bytes": files, "total_bytes": total, "bytes_per_image": round(total / max(images, 1)), "bytes_per_pair": round(total / max(pairs, 1)),

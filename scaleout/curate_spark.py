@@ -19,6 +19,7 @@ import argparse
 import glob
 import json
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -244,11 +245,16 @@ def weak_pairs(sc, options, work, names, weak):
         result_of(out)
         return [json.loads(line) for line in out[:-1]]
 
-    tagged = merged.mapPartitions(tag).collect()
-    tagged.sort(key=lambda t: t["image"])
+    tagged = merged.mapPartitions(tag).cache()
     folder = os.path.join(work, "weak")
-    write_whole(os.path.join(folder, "queries.jsonl"), [json.dumps(t, sort_keys=True) for t in tagged])
-    stems = sorted({stem for t in tagged for stem in t["stems"]})
+    queries_folder = os.path.join(folder, "queries")
+    shutil.rmtree(queries_folder, ignore_errors=True)
+
+    def write_queries(index, items):
+        write_whole(os.path.join(queries_folder, "part-%05d.jsonl" % index), [json.dumps(t, sort_keys=True) for t in items])
+        return []
+    tagged.mapPartitionsWithIndex(write_queries).collect()  # every executor writes its part: the queries every unit reads
+    stems = sorted(tagged.flatMap(lambda t: t["stems"]).distinct().collect())
     write_whole(os.path.join(folder, "stems.jsonl"), [json.dumps(stem) for stem in stems])
     each_unit(sc, names, lambda u: result_of(run_task(options, {"task": "weak-stats", "work": work, "unit": u,
                                                                 "stems": os.path.join(folder, "stems.jsonl")})))
@@ -257,22 +263,22 @@ def weak_pairs(sc, options, work, names, weak):
              "matching": {stem: sum(p["matching"].get(stem, 0) for p in parts) for stem in stems}}
     write_whole(os.path.join(folder, "statistics.jsonl"), [json.dumps(total, sort_keys=True)])
     each_unit(sc, names, lambda u: result_of(run_task(options, {"task": "weak-search", "work": work, "unit": u, "k": weak["k"],
-                                                                "queries": os.path.join(folder, "queries.jsonl"),
+                                                                "queries": queries_folder,
                                                                 "statistics": os.path.join(folder, "statistics.jsonl")})))
     k = weak["k"]
     hits = lines_of(sc, [os.path.join(work, "units", u, "weak", "hits.jsonl") for u in names]) \
         .flatMap(lambda h: [(h["sha"], hit) for hit in h["hits"]]).groupByKey() \
         .mapValues(lambda found: sorted(found, key=lambda hit: (-hit["score"], hit["id"]))[:k])
-    queries = sc.parallelize([(t["sha"], t) for t in tagged if t["source"] != "none"])
+    queries = tagged.filter(lambda t: t["source"] != "none").map(lambda t: (t["sha"], t))
     pairs = queries.join(hits).join(owners).flatMap(lambda kv: [
         (names[kv[1][1]], json.dumps({"sha": kv[0], "image": kv[1][0][0]["image"], "rank": rank + 1, "text": hit["text"], "score": hit["score"],
                                       "tags": kv[1][0][0]["tags"]}, sort_keys=True)) for rank, hit in enumerate(kv[1][0][1])])
     written = pairs.count()
     write_per_unit(sc, work, names, pairs, os.path.join("weak", "pairs.jsonl"))
     matched = hits.count()
-    return {"images": len(tagged), "detector": sum(1 for t in tagged if t["source"] == "detector"),
-            "context": sum(1 for t in tagged if t["source"] == "context"), "untagged": sum(1 for t in tagged if t["source"] == "none"),
-            "unmatched": sum(1 for t in tagged if t["source"] != "none") - matched, "pairs": written}
+    sources = tagged.map(lambda t: t["source"]).countByValue()
+    return {"images": sum(sources.values()), "detector": sources.get("detector", 0), "context": sources.get("context", 0),
+            "untagged": sources.get("none", 0), "unmatched": sources.get("detector", 0) + sources.get("context", 0) - matched, "pairs": written}
 
 
 def write_split(sc, options, ordered, spec, count, shard_samples, text=False):
@@ -292,6 +298,29 @@ def write_split(sc, options, ordered, spec, count, shard_samples, text=False):
     return sorted(keyed.mapPartitions(write).collect(), key=lambda r: r["shard"])
 
 
+def validation_boundary(samples, target):
+    """Whole images go to validation by (hash, SHA-256), lowest first, while fewer than `target`
+    samples are there: the last image taken, found from the sorted partitions' totals (one
+    partition is read, not every image)."""
+    if target <= 0:
+        return None
+    per_image = samples.map(lambda s: ((s["split"], s["sha"]), 1)).reduceByKey(lambda a, b: a + b).sortByKey().cache()
+    totals = per_image.mapPartitionsWithIndex(lambda i, items: [(i, sum(n for _, n in items))]).collect()
+    taken, boundary = 0, None
+    for index, total in sorted(totals):
+        if taken + total < target:
+            taken += total
+            if total:
+                boundary = per_image.mapPartitionsWithIndex(lambda i, items, index=index: [max(items)[0]] if i == index else []).collect()[0]
+            continue
+        for key, n in per_image.mapPartitionsWithIndex(lambda i, items, index=index: sorted(items) if i == index else []).collect():
+            if taken >= target:
+                break
+            boundary, taken = key, taken + n
+        break
+    return list(boundary) if boundary is not None else None
+
+
 def build_shards(sc, options, work, names, out, args):
     """Pending samples numbered as one catalog numbers them; the validation split by image hash;
     the order cut into ranges, each a shard written by one task; text pairs; sizes.json and
@@ -302,17 +331,11 @@ def build_shards(sc, options, work, names, out, args):
     total = samples.count()
     plan = result_of(run_task(options, dict(base, task="shard-plan", total=total)))
     target, shard_samples = plan["validation"], plan["shard_samples"]
-    per_image = samples.map(lambda s: ((s["split"], s["sha"]), 1)).reduceByKey(lambda a, b: a + b).sortByKey()
-    validation, taken = set(), 0
-    for (split, sha), n in per_image.toLocalIterator():
-        if taken >= target:
-            break
-        validation.add(sha)
-        taken += n
-    chosen = sc.broadcast(validation)
+    boundary = validation_boundary(samples, target)
     order = lambda s: (s["order"], s["image"])
-    train = samples.filter(lambda s: s["sha"] not in chosen.value).sortBy(order)
-    val = samples.filter(lambda s: s["sha"] in chosen.value).sortBy(order)
+    in_val = lambda s: boundary is not None and [s["split"], s["sha"]] <= boundary
+    train = samples.filter(lambda s: not in_val(s)).sortBy(order)
+    val = samples.filter(in_val).sortBy(order)
     train_count = train.count()
     results = write_split(sc, options, train, dict(base, task="write-shard", prefix="train"), train_count, shard_samples)
     results += write_split(sc, options, val, dict(base, task="write-shard", prefix="val"), val.count(), shard_samples)
@@ -320,8 +343,8 @@ def build_shards(sc, options, work, names, out, args):
     if pairs > 0:
         each_unit(sc, names, lambda u: result_of(run_task(options, dict(base, task="text-pair-candidates", unit=u, count=pairs))))
         candidates = lines_of(sc, [os.path.join(work, "units", u, "shards", "textpairs.jsonl") for u in names]).sortBy(lambda c: (c["order"], c["id"]))
-        best = sc.parallelize(candidates.take(pairs), 1)
-        results += write_split(sc, options, best, dict(base, task="write-textpair-shard"), pairs, shard_samples)
+        best = candidates.zipWithIndex().filter(lambda x: x[1] < pairs).keys()
+        results += write_split(sc, options, best, dict(base, task="write-textpair-shard"), min(pairs, candidates.count()), shard_samples)
     index = result_of(run_task(options, dict(base, task="shard-index", unit=names[0], **options.get("weak", {}))))
     skipped = {}
     for r in results:

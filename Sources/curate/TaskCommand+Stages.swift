@@ -98,7 +98,12 @@ extension UnitTask {
 
     func weakSearch() throws -> [String: Any] {
         let (offsets, _) = try numbering()
-        let queries = try JSONLines.read(WeakPairsUnits.TagLine.self, path: try string("queries"))
+        // The queries: a file, or the engine's folder of parts (every executor writes one).
+        let path = try string("queries")
+        var isFolder: ObjCBool = false
+        let files = FileManager.default.fileExists(atPath: path, isDirectory: &isFolder) && isFolder.boolValue
+            ? try FileManager.default.contentsOfDirectory(atPath: path).filter { $0.hasSuffix(".jsonl") }.sorted().map { path + "/" + $0 } : [path]
+        let queries = try files.flatMap { try JSONLines.read(WeakPairsUnits.TagLine.self, path: $0) }
         guard let stats = try JSONLines.read(BM25Statistics.self, path: try string("statistics")).first else { throw CommandFailure("weak-search: the statistics file is empty") }
         let hits = try WeakPairsUnits.search(catalogPath: catalogPath, queries: queries, statistics: stats, k: int("k", default: 5),
                                              requireTagWord: fields["require_tag_word"] as? Bool ?? false, sentenceOffset: offsets.sentences)

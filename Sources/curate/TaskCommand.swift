@@ -127,7 +127,7 @@ struct UnitTask {
 
     /// Imports the other units' images and redirects (the engine's join) and resolves again.
     func link() throws -> [String: Any] {
-        let folder = try unitFolder, imports = try string("imports")
+        let folder = try requireUnit(), imports = try string("imports")
         let lock = try lockFolders([folder])
         defer { withExtendedLifetime(lock) {} }
         guard let bytes = FileManager.default.contents(atPath: imports) else { throw CommandFailure("cannot read the imports \(imports)") }
@@ -138,7 +138,7 @@ struct UnitTask {
     }
 
     func filter() throws -> [String: Any] {
-        let task = try string("task"), folder = try unitFolder
+        let task = try string("task"), folder = try requireUnit()
         let lock = try lockFolders([folder])
         defer { withExtendedLifetime(lock) {} }
         do {
@@ -209,6 +209,15 @@ struct UnitTask {
             }
         }
         return ["groups": groups, "edges": edges]
+    }
+
+    /// The unit's folder, once its crawl is done (a later task never creates it).
+    func requireUnit() throws -> String {
+        let folder = try unitFolder
+        guard FileManager.default.fileExists(atPath: folder + "/crawl.json") else {
+            throw CommandFailure("no finished crawl of unit \(try string("unit")) in \(try string("work"))/units; run its crawl task first")
+        }
+        return folder
     }
 
     static func readMarker(_ path: String) -> [String: Any]? {

@@ -48,7 +48,7 @@ import TestSupport
         for step in ["local-1", "local-3", "local-8", "chaos-crawl", "chaos-task", "driver-restart", "standalone-8", "standalone-worker-killed", "done"] {
             #expect(names.contains(step), "step \(step) did not run")
         }
-        for step in steps where step["step"] as? String != "single" { #expect(step["same"] as? Bool == true, "\(step)") }
+        for step in steps where !["single", "exchanged"].contains(step["step"] as? String) { #expect(step["same"] as? Bool == true, "\(step)") }
         // The faults happened: a killed attempt per chaos run, a resumed crawl, a worker's tasks redone.
         for step in steps where (step["step"] as? String)?.hasPrefix("chaos") == true { #expect((step["failed_attempts"] as? [String])?.isEmpty == false) }
         #expect(steps.first { $0["step"] as? String == "driver-restart" }?["resumed_units"] as? Int == 3)
