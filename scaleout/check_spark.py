@@ -58,7 +58,8 @@ def submit_command(args, master, work, units, extra=()):
             "--shard-args", " ".join(SHARD_ARGS), *extra, *sorted(glob.glob(os.path.join(args.work, "crawl", "crawl-*.warc.gz")))]
 
 
-# build-shards' options in both runs: text pairs, and small shards so that there are several.
+# build-shards' options in both runs: text pairs, and shards small enough that there are several
+# (set from --size in main: 40 samples for the sample crawl, 500 for the demo's).
 SHARD_ARGS = ["--text-pairs", "0.25", "--shard-samples", "40"]
 
 
@@ -179,6 +180,7 @@ def main():
     parser.add_argument("--faults", action="store_true")
     args = parser.parse_args()
     args.curate, args.work = os.path.abspath(args.curate), os.path.abspath(args.work)
+    SHARD_ARGS[-1] = "40" if args.size == "sample" else "500"
     shutil.rmtree(args.work, ignore_errors=True)
     os.makedirs(args.work)
     crawl = os.path.join(args.work, "crawl")

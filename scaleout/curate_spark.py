@@ -112,19 +112,24 @@ def write_per_unit(sc, work, units, keyed_lines, name):
 
 
 def lines_of(sc, paths):
-    return sc.textFile(",".join(paths)).filter(lambda line: line.strip()).map(json.loads)
+    """The JSON lines of the units' files, in as many partitions as the cluster has cores (one
+    per file would make every later shuffle as many tasks as there are units)."""
+    return sc.textFile(",".join(paths)).coalesce(sc.defaultParallelism).filter(lambda line: line.strip()).map(json.loads)
 
 
 def link(sc, options, work, names):
     """Each unit's wanted URL keys joined with the other units' offers: redirects, then images at the
-    wanted keys and at the redirects' targets."""
+    wanted keys and at the redirects' targets. The offers (every image URL of the crawl) are
+    filtered where they are read by the wanted keys (usually few: a broadcast), then joined."""
     offers = lines_of(sc, [os.path.join(work, "units", u, "offers.jsonl") for u in names])
-    wants = lines_of(sc, [os.path.join(work, "units", u, "wants.jsonl") for u in names]).map(lambda w: (w["key"], w["unit"]))
-    redirects = offers.filter(lambda o: o["kind"] == "redirect").map(lambda o: (o["key"], o))
-    images = offers.filter(lambda o: o["kind"] == "image").map(lambda o: (o["key"], o))
-    wanted_redirects = wants.join(redirects).filter(lambda kv: kv[1][1]["unit"] != kv[1][0])
+    wants = lines_of(sc, [os.path.join(work, "units", u, "wants.jsonl") for u in names]).map(lambda w: (w["key"], w["unit"])).cache()
+    wanted = sc.broadcast(set(wants.keys().distinct().collect()))
+    redirects = offers.filter(lambda o: o["kind"] == "redirect" and o["key"] in wanted.value).map(lambda o: (o["key"], o))
+    wanted_redirects = wants.join(redirects).filter(lambda kv: kv[1][1]["unit"] != kv[1][0]).cache()
     targets = wanted_redirects.map(lambda kv: (kv[1][1]["target_key"], kv[1][0]))
     all_wants = wants.union(targets).distinct()
+    reachable = sc.broadcast(set(all_wants.keys().collect()))
+    images = offers.filter(lambda o: o["kind"] == "image" and o["key"] in reachable.value).map(lambda o: (o["key"], o))
     wanted_images = all_wants.join(images).filter(lambda kv: kv[1][1]["unit"] != kv[1][0])
     imports = wanted_redirects.union(wanted_images).map(lambda kv: (kv[1][0], json.dumps(kv[1][1], sort_keys=True))).distinct()
     write_per_unit(sc, work, names, imports, "link-imports.jsonl")
@@ -164,17 +169,31 @@ def merge_partials(sc, work, names):
 def merge_candidates(sc, options, work, names, radius, max_color):
     """Near-duplicates across units: candidates shuffled by hash block, each group's pairs confirmed
     by `curate task near-pairs`, each image's best neighbour kept (near.jsonl)."""
-    lines = sc.textFile(",".join(os.path.join(work, "units", u, "filter", "candidates.jsonl") for u in names)).filter(lambda l: l.strip())
+    lines = sc.textFile(",".join(os.path.join(work, "units", u, "filter", "candidates.jsonl") for u in names)).coalesce(sc.defaultParallelism) \
+        .filter(lambda l: l.strip())
     # The same image in two units is the same candidate (its figures are global): once.
-    candidates = lines.map(json.loads).map(lambda c: (c["candidate"]["sha256"], c)).reduceByKey(lambda a, b: a).values()
-    keyed = candidates.flatMap(lambda c: [(k, ("e", c["candidate"])) for k in c["exact"]] + [(k, ("p", c["candidate"])) for k in c["probes"]])
+    candidates = lines.map(json.loads).map(lambda c: (c["candidate"]["sha256"], c)).reduceByKey(lambda a, b: a).cache()
+    # The shuffle by block carries (SHA-256, pHash) only. Within a group, pairs of an exact member
+    # and another member whose pHashes are within the radius are the candidate pairs (a cheap
+    # pre-filter on 64-bit integers); only those pairs' candidates are joined back in, and curate
+    # confirms each pair (distance and colour) with the rule's code.
+    keyed = candidates.flatMap(lambda kv: [(k, ("e", kv[0], kv[1]["candidate"]["phash"])) for k in kv[1]["exact"]]
+                               + [(k, ("p", kv[0], kv[1]["candidate"]["phash"])) for k in kv[1]["probes"]])
 
-    def group_line(members):
-        exact = sorted((m for role, m in members if role == "e"), key=lambda m: m["sha256"])
-        probes = sorted((m for role, m in members if role == "p"), key=lambda m: m["sha256"])
-        return json.dumps({"exact": exact, "probes": probes}, sort_keys=True) if exact and len(exact) + len(probes) > 1 else None
+    def pairs_of(members):
+        members = list(members)
+        for role, a, code in members:
+            if role != "e":
+                continue
+            for _, b, other in members:
+                if b != a and bin(code ^ other).count("1") <= radius:
+                    yield (a, b) if a < b else (b, a)
 
-    groups = keyed.groupByKey().map(lambda kv: group_line(kv[1])).filter(lambda g: g is not None)
+    pairs = keyed.groupByKey().flatMap(lambda kv: pairs_of(kv[1])).distinct()
+    full = candidates.mapValues(lambda c: c["candidate"])
+    joined = pairs.join(full).map(lambda kv: (kv[1][0], (kv[0], kv[1][1]))).join(full) \
+        .map(lambda kv: json.dumps({"exact": [kv[1][0][1]], "probes": [kv[1][1]]}, sort_keys=True))
+    groups = joined
     spec = {"task": "near-pairs", "radius": radius, "max_color_distance": max_color}
 
     def confirm(partition):
@@ -232,7 +251,8 @@ def weak_pairs(sc, options, work, names, weak):
     each_unit(sc, names, lambda u: result_of(run_task(options, {"task": "weak-contexts", "work": work, "unit": u})))
     index = {u: k for k, u in enumerate(names)}
     paths = [os.path.join(work, "units", u, "weak", "contexts.jsonl") for u in names]
-    contexts = sc.union([sc.textFile(p).filter(lambda l: l.strip()).map(json.loads).map(lambda c, u=u: (c["sha"], (c, index[u]))) for u, p in zip(names, paths)])
+    contexts = sc.union([sc.textFile(p).filter(lambda l: l.strip()).map(json.loads).map(lambda c, u=u: (c["sha"], (c, index[u]))) for u, p in zip(names, paths)]) \
+        .coalesce(sc.defaultParallelism)
     owners = contexts.map(lambda kv: (kv[0], kv[1][1])).reduceByKey(min)
     merged = contexts.map(lambda kv: (kv[0], kv[1][0])).reduceByKey(merge_contexts).values().map(lambda c: json.dumps(c, sort_keys=True))
     spec = {"task": "weak-tags", "detections": weak.get("detections"), "all_images": False}

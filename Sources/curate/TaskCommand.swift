@@ -39,8 +39,8 @@ extension Curate {
 
         func run() throws {
             do {
-                guard let object = try JSONSerialization.jsonObject(with: Data(spec.utf8)) as? [String: Any] else {
-                    throw CommandFailure("the task must be a JSON object, got \(spec.prefix(80))")
+                guard let object = (try? JSONSerialization.jsonObject(with: Data(spec.utf8))) as? [String: Any] else {
+                    throw CommandFailure("the task must be one JSON object such as {\"task\":\"crawl\",\"work\":\"W\",\"unit\":\"u00000\",\"dumps\":[\"a.warc.gz\"]}, got \(spec.prefix(80))")
                 }
                 let task = UnitTask(object)
                 let result = try task.run()
