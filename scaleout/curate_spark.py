@@ -68,6 +68,19 @@ def result_of(lines):
     return result
 
 
+def piped(options, spec):
+    """A partition's lines through one `curate task SPEC` (on its stdin): the JSON lines it writes
+    before its answer."""
+    def run(partition):
+        batch = list(partition)
+        if not batch:
+            return []
+        out = run_task(options, spec, stdin_lines=batch)
+        result_of(out)
+        return [json.loads(line) for line in out[:-1]]
+    return run
+
+
 def write_whole(path, lines):
     """Writes a file under a temporary name and renames it: never seen half written."""
     folder = os.path.dirname(path)
@@ -193,18 +206,7 @@ def merge_candidates(sc, options, work, names, radius, max_color):
     full = candidates.mapValues(lambda c: c["candidate"])
     joined = pairs.join(full).map(lambda kv: (kv[1][0], (kv[0], kv[1][1]))).join(full) \
         .map(lambda kv: json.dumps({"exact": [kv[1][0][1]], "probes": [kv[1][1]]}, sort_keys=True))
-    groups = joined
-    spec = {"task": "near-pairs", "radius": radius, "max_color_distance": max_color}
-
-    def confirm(partition):
-        batch = list(partition)
-        if not batch:
-            return []
-        out = run_task(options, spec, stdin_lines=batch)
-        result_of(out)
-        return [json.loads(line) for line in out[:-1]]
-
-    edges = groups.mapPartitions(confirm)
+    edges = joined.mapPartitions(piped(options, {"task": "near-pairs", "radius": radius, "max_color_distance": max_color}))
     best = edges.map(lambda e: (e["drop"], (e["order"], e["hit"]))).reduceByKey(min)
     unit_shas = lines_of(sc, [os.path.join(work, "units", u, "filter", "partials.jsonl") for u in names]) \
         .filter(lambda p: p["t"] == "image").map(lambda p: (p["sha"], p["unit"])).distinct()
@@ -255,17 +257,7 @@ def weak_pairs(sc, options, work, names, weak):
         .coalesce(sc.defaultParallelism)
     owners = contexts.map(lambda kv: (kv[0], kv[1][1])).reduceByKey(min)
     merged = contexts.map(lambda kv: (kv[0], kv[1][0])).reduceByKey(merge_contexts).values().map(lambda c: json.dumps(c, sort_keys=True))
-    spec = {"task": "weak-tags", "detections": weak.get("detections"), "all_images": False}
-
-    def tag(partition):
-        batch = list(partition)
-        if not batch:
-            return []
-        out = run_task(options, spec, stdin_lines=batch)
-        result_of(out)
-        return [json.loads(line) for line in out[:-1]]
-
-    tagged = merged.mapPartitions(tag).cache()
+    tagged = merged.mapPartitions(piped(options, {"task": "weak-tags", "detections": weak.get("detections"), "all_images": False})).cache()
     folder = os.path.join(work, "weak")
     queries_folder = os.path.join(folder, "queries")
     shutil.rmtree(queries_folder, ignore_errors=True)

@@ -46,6 +46,13 @@ extension UnitTask {
 
     var catalogPath: String { get throws { try unitFolder + "/catalog.sqlite" } }
 
+    /// The JSON lines the engine pipes in on stdin.
+    func stdinLines<T: Decodable>(_ type: T.Type) throws -> [T] {
+        var input: [UInt8] = []
+        while let line = readLine(strippingNewline: false) { input += Array(line.utf8) }
+        return try JSONLines.decode(type, input, source: "stdin")
+    }
+
     /// What the engine numbers the crawl's rows and images from.
     func ids() throws -> [String: Any] {
         let store = try CatalogStore(path: catalogPath)
@@ -81,9 +88,7 @@ extension UnitTask {
 
     /// Merged contexts on stdin (one per line): the selected images' tags on stdout.
     func weakTags() throws -> [String: Any] {
-        var input: [UInt8] = []
-        while let line = readLine(strippingNewline: false) { input += Array(line.utf8) }
-        let lines = try JSONLines.decode(WeakPairsUnits.ContextLine.self, input, source: "stdin")
+        let lines = try stdinLines(WeakPairsUnits.ContextLine.self)
         let tagged = try WeakPairsUnits.tags(lines, detections: fields["detections"] as? String, allImages: fields["all_images"] as? Bool ?? false)
         FileHandle.standardOutput.write(Data(try JSONLines.encode(tagged)))
         return ["images": tagged.count]
@@ -153,9 +158,7 @@ extension UnitTask {
 
     /// One shard from its inputs in order on stdin.
     func writeShard() throws -> [String: Any] {
-        var input: [UInt8] = []
-        while let line = readLine(strippingNewline: false) { input += Array(line.utf8) }
-        let lines = try JSONLines.decode(BuildShardsUnits.PendingLine.self, input, source: "stdin")
+        let lines = try stdinLines(BuildShardsUnits.PendingLine.self)
         let prefix = try string("prefix")
         let (stats, skipped) = try BuildShardsUnits.writeShard(options: try shardOptions(), prefix: prefix, key: prefix == "val" ? "v" : "t",
                                                                index: int("index", default: 0), inputs: lines, read: StoredPayload.reader)
@@ -163,9 +166,7 @@ extension UnitTask {
     }
 
     func writeTextPairShard() throws -> [String: Any] {
-        var input: [UInt8] = []
-        while let line = readLine(strippingNewline: false) { input += Array(line.utf8) }
-        let lines = try JSONLines.decode(BuildShardsUnits.TextPairLine.self, input, source: "stdin")
+        let lines = try stdinLines(BuildShardsUnits.TextPairLine.self)
         let stats = try BuildShardsUnits.writeTextPairShard(options: try shardOptions(), index: int("index", default: 0), inputs: lines)
         return ["shard": stats.shard, "samples": stats.samples]
     }
