@@ -206,15 +206,50 @@ def merge_candidates(sc, options, work, names, radius, max_color):
     full = candidates.mapValues(lambda c: c["candidate"])
     joined = pairs.join(full).map(lambda kv: (kv[1][0], (kv[0], kv[1][1]))).join(full) \
         .map(lambda kv: json.dumps({"exact": [kv[1][0][1]], "probes": [kv[1][1]]}, sort_keys=True))
-    edges = joined.mapPartitions(piped(options, {"task": "near-pairs", "radius": radius, "max_color_distance": max_color}))
-    best = edges.map(lambda e: (e["drop"], (e["order"], e["hit"]))).reduceByKey(min)
+    edges = joined.mapPartitions(piped(options, {"task": "near-pairs", "radius": radius, "max_color_distance": max_color})) \
+        .map(lambda e: (e["a"], e["b"])).distinct().cache()
+    labels, rounds = components_of(sc, edges, options.get("collect_edges_below", 5_000_000))
+    components = labels.map(lambda kv: (kv[0], kv[1])).join(candidates.mapValues(lambda c: c["candidate"])) \
+        .map(lambda kv: (kv[1][0], kv[1][1])).groupByKey() \
+        .map(lambda kv: json.dumps({"candidates": sorted(kv[1], key=lambda c: c["sha256"])}, sort_keys=True))
+    near = components.mapPartitions(piped(options, {"task": "near-greedy", "radius": radius, "max_color_distance": max_color})) \
+        .map(lambda n: (n["sha"], json.dumps(n, sort_keys=True))).cache()
     unit_shas = lines_of(sc, [os.path.join(work, "units", u, "filter", "partials.jsonl") for u in names]) \
         .filter(lambda p: p["t"] == "image").map(lambda p: (p["sha"], p["unit"])).distinct()
-    near = unit_shas.join(best).map(lambda kv: (kv[1][0], json.dumps({"t": "near", "sha": kv[0], "keep": kv[1][1][1]["keep"],
-                                                                       "distance": kv[1][1][1]["distance"], "color": kv[1][1][1]["color"]},
-                                                                      sort_keys=True)))
-    write_per_unit(sc, work, names, near, os.path.join("filter", "near.jsonl"))
-    return {"near_duplicates": best.count()}
+    write_per_unit(sc, work, names, unit_shas.join(near).map(lambda kv: kv[1]), os.path.join("filter", "near.jsonl"))
+    return {"edges": edges.count(), "rounds": rounds, "near_duplicates": near.count()}
+
+
+def components_of(sc, edges, collect_below=5_000_000):
+    """The connected components of the near-duplicate graph: (image, smallest SHA-256 it reaches).
+    A graph of fewer than `collect_below` edges (near-duplicates are a small share of a crawl) is
+    labelled by union-find in the driver; a larger one by rounds of min-label propagation, each a
+    join (as many rounds as the widest component is wide)."""
+    count = edges.count()
+    if count < collect_below:
+        parent = {}
+
+        def root(v):
+            while parent.setdefault(v, v) != v:
+                parent[v] = parent[parent[v]]
+                v = parent[v]
+            return v
+        for a, b in edges.collect():
+            ra, rb = root(a), root(b)
+            if ra != rb:
+                parent[max(ra, rb)] = min(ra, rb)
+        return sc.parallelize([(v, root(v)) for v in list(parent)], sc.defaultParallelism), 0
+    both = edges.flatMap(lambda e: [e, (e[1], e[0])]).cache()
+    labels = both.keys().distinct().map(lambda v: (v, v)).cache()
+    rounds = 0
+    while True:
+        rounds += 1
+        spread = both.join(labels).map(lambda kv: (kv[1][0], kv[1][1])).union(labels).reduceByKey(min)
+        spread.localCheckpoint()  # marks it (PySpark returns None): each round starts from the last, not from the edges
+        changed = spread.join(labels).filter(lambda kv: kv[1][0] != kv[1][1]).count()
+        labels = spread
+        if changed == 0:
+            return labels, rounds
 
 
 def number(sc, options, work, names):
@@ -381,6 +416,8 @@ def main():
     parser.add_argument("--detections", help="an object detector's JSON lines for weak-pairs (curate weak-pairs --detections)")
     parser.add_argument("--k", type=int, default=5, help="weak pairs per image (µ-VLA: 5)")
     parser.add_argument("--shard-args", default="", help="curate build-shards' options, as one string (e.g. \"--text-pairs 0.25 --seed 1\")")
+    parser.add_argument("--collect-edges-below", type=int, default=5_000_000,
+                        help="label the near-duplicate graph in the driver when it has fewer edges (else rounds of joins)")
     parser.add_argument("--chaos", help="TASK:UNIT:N: the first attempt of that task SIGKILLs itself at its Nth write (tests)")
     args = parser.parse_args()
 
@@ -395,7 +432,7 @@ def main():
     names = [u for u, _ in units]
     sc = SparkContext.getOrCreate()
     sc.setLogLevel("WARN")
-    options = {"curate": os.path.abspath(args.curate), "ship": args.ship_binary, "chaos": args.chaos}
+    options = {"curate": os.path.abspath(args.curate), "ship": args.ship_binary, "chaos": args.chaos, "collect_edges_below": args.collect_edges_below}
     if args.ship_binary:
         sc.addFile(options["curate"])
     filter_fields = {"threads": args.threads, "set": args.set}
@@ -415,6 +452,8 @@ def main():
     if args.stop_after != "crawl":
         phase("link", lambda: link(sc, options, work, names))
     if args.stop_after in ("filter", "shards"):
+        # One catalog's numbers (the near-duplicate ranking needs the images'; the later stages the rest).
+        phase("number", lambda: number(sc, options, work, names))
         phase("filter-partials", lambda: each_unit(sc, names, lambda u: result_of(run_task(options, dict(filter_fields, task="filter-partials", work=work, unit=u)))))
         phase("merge-partials", lambda: merge_partials(sc, work, names))
         globals_of = lambda u: os.path.join(work, "units", u, "filter", "globals.jsonl")
@@ -429,7 +468,6 @@ def main():
     if args.stop_after == "shards":
         weak = {"k": args.k, "detections": os.path.abspath(args.detections) if args.detections else None}
         options["weak"] = {key: value for key, value in weak.items() if value is not None}
-        phase("number", lambda: number(sc, options, work, names))
         summary["weak_pairs"] = phase("weak-pairs", lambda: weak_pairs(sc, options, work, names, weak))
         out = os.path.abspath(args.out or os.path.join(work, "shards"))
         summary["shards"] = phase("build-shards", lambda: build_shards(sc, options, work, names, out, args.shard_args.split()))

@@ -68,7 +68,7 @@ extension Filter {
             case .nearDuplicate:
                 try ensureFeatures()
                 let found = try globals.map { try $0.nearDuplicatesMerged() }
-                    ?? NearDuplicates.better(of: nearDuplicateCandidates(), radius: rule.int("max_distance"), maxColorDistance: rule.double("max_color_distance"))
+                    ?? NearDuplicates.greedy(nearDuplicateCandidates(), radius: rule.int("max_distance"), maxColorDistance: rule.double("max_color_distance"))
                 for i in imageIDs.indices where imageDropped[i] < 0 {
                     guard let hit = found[imageSHAs[i]] else { continue }
                     // The image kept in its place is named by its id when this catalog holds it.
@@ -91,7 +91,7 @@ extension Filter {
     // MARK: Near-duplicates
 
     /// The images the near-duplicate rule looks at: those no earlier rule dropped, with a pHash,
-    /// ranked by their texts (over every unit), then pixels (NearDuplicates.swift has the rule).
+    /// with their texts and numbers over the whole crawl (NearDuplicates.swift has the rule).
     func nearDuplicateCandidates() -> [NearDuplicates.Candidate] {
         var texts = [Int](repeating: 0, count: imageIDs.count)
         for image in pairImage where image >= 0 { texts[Int(image)] += 1 }
@@ -99,7 +99,9 @@ extension Filter {
         for i in imageIDs.indices where imageDropped[i] < 0 {
             guard let code = phashes[Int32(i)] else { continue }
             let pairs = globals?.pairsPerImage[imageSHAs[i]] ?? texts[i]
-            out.append(.init(sha256: imageSHAs[i], pairs: pairs, pixels: Int(widths[i]) * Int(heights[i]), phash: code, signature: signatures[Int32(i)] ?? []))
+            let number = globals?.imageNumbers[imageSHAs[i]] ?? imageIDs[i]
+            out.append(.init(sha256: imageSHAs[i], number: number, pairs: pairs, pixels: Int(widths[i]) * Int(heights[i]), phash: code,
+                             signature: signatures[Int32(i)] ?? []))
         }
         return out
     }

@@ -60,8 +60,10 @@ public struct FilterUnitLine: Codable, Sendable, Equatable {
 public struct FilterGlobals: Sendable {
     /// SHA-256 → distinct text keys over every unit.
     public var textsPerImage: [String: Int] = [:]
-    /// SHA-256 → pairs over every unit (the near-duplicate ranking).
+    /// SHA-256 → pairs over every unit, and the image's number in one catalog of the whole crawl
+    /// (the near-duplicate ranking; numbers from the engine's numbering, global-ids.jsonl).
     public var pairsPerImage: [String: Int] = [:]
+    public var imageNumbers: [String: Int64] = [:]
     /// Text key → distinct images over every unit.
     public var imagesPerText: [UInt64: Int] = [:]
     /// Rule → SHA-256 → the first blocklist hit over every unit.
@@ -86,6 +88,7 @@ public struct FilterGlobals: Sendable {
             switch line.t {
             case "texts_per_image": if let sha = line.sha, let n = line.n { out.textsPerImage[sha] = n }
             case "pairs_per_image": if let sha = line.sha, let n = line.n { out.pairsPerImage[sha] = n }
+            case "image_number": if let sha = line.sha, let n = line.n { out.imageNumbers[sha] = Int64(n) }
             case "images_per_text": if let key = line.key, let n = line.n { out.imagesPerText[key] = n }
             case "blocked":
                 if let rule = line.rule, let sha = line.sha, let rank = line.rank, let why = line.why { out.blocked[rule, default: [:]][sha] = BlockHit(rank: rank, why: why) }

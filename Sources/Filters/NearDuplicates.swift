@@ -1,40 +1,43 @@
 import Imaging
 
-/// The near-duplicate rule, defined so that it does not depend on how the images are split:
+/// The near-duplicate rule (ALIGN's dedup, made precise):
 ///
 ///   Two images are near-duplicates when their pHashes are within `max_distance` bits and their
-///   colour signatures within `max_color_distance`. Images are ranked by their texts (pairs over
-///   the whole crawl), then their pixels, then their SHA-256. An image is dropped when it has a
-///   near-duplicate ranked above it, and names the best-ranked one.
+///   colour signatures within `max_color_distance`. Images are taken best first — most texts
+///   (pairs over the whole crawl), then most pixels, then the lowest number (the image's id in one
+///   catalog of the whole crawl: the order of first capture) — and each one not yet decided is
+///   kept and drops every near-duplicate of it not yet decided, so a dropped image is always near
+///   the image it names, which is kept (no chains).
 ///
-/// Each decision depends only on the image and its neighbours, never on an order of visits, so one
-/// catalog and any number of units decide alike. (The rule before #22 kept the best image, dropped
-/// its neighbours and went on down the ranking: a chain a~b~c dropped only b. Here c goes too, as
-/// a near-duplicate of b; the sample and the demo crawl have no such chain.)
-///
-/// One catalog finds the neighbours with `HammingIndex`; units find them through the engine:
-/// each candidate goes under its four 16-bit blocks (`bandKeys`), the engine groups by key and
-/// `confirm` checks each group's pairs, the engine keeps each image's best neighbour. Both see
-/// every pair within the radius: two codes within r bits share a block within ⌊r/4⌋ bits.
+/// Every figure of the ranking is the whole crawl's, and a decision depends only on the images of
+/// its connected component of the near-duplicate graph, so the answer does not depend on how the
+/// images are split. One catalog runs the rule over all its candidates (`greedy`, neighbours
+/// through `HammingIndex`); units go through the engine: each candidate under its four 16-bit
+/// blocks (`bandKeys`), the engine groups by key, pairs within the radius are confirmed by
+/// `confirm` (the edges), the engine labels the graph's components, and `greedy` runs on each
+/// component's candidates (`curate task near-greedy`). Both see every pair within the radius: two
+/// codes within r bits share a block within ⌊r/4⌋ bits.
 public enum NearDuplicates {
     public struct Candidate: Codable, Sendable, Equatable {
         public var sha256: String
+        /// The image's number in one catalog of the whole crawl (its id there).
+        public var number: Int64
         public var pairs: Int
         public var pixels: Int
         public var phash: UInt64
         public var signature: [UInt8]
 
-        public init(sha256: String, pairs: Int, pixels: Int, phash: UInt64, signature: [UInt8]) {
-            self.sha256 = sha256; self.pairs = pairs; self.pixels = pixels; self.phash = phash; self.signature = signature
+        public init(sha256: String, number: Int64, pairs: Int, pixels: Int, phash: UInt64, signature: [UInt8]) {
+            self.sha256 = sha256; self.number = number; self.pairs = pairs; self.pixels = pixels; self.phash = phash; self.signature = signature
         }
 
-        /// Whether `self` ranks above `other`: more texts, then more pixels, then the lower SHA-256.
+        /// Whether `self` is taken before `other`: more texts, then more pixels, then the lower number.
         public func ranksAbove(_ other: Candidate) -> Bool {
-            (other.pairs, other.pixels, sha256) < (pairs, pixels, other.sha256)
+            (other.pairs, other.pixels, number) < (pairs, pixels, other.number)
         }
     }
 
-    /// The image ranked above a candidate that it is dropped for.
+    /// The image kept in a dropped candidate's place, and how near it is.
     public struct Hit: Codable, Sendable, Equatable {
         public var keep: String
         public var distance: Int
@@ -46,33 +49,34 @@ public enum NearDuplicates {
         return ImageHash.colorDistance(a, b)
     }
 
-    /// The pair's edge when they are near-duplicates: which is dropped, for which, and how near.
-    static func edge(_ a: Candidate, _ b: Candidate, radius: Int, maxColorDistance: Double) -> (drop: Candidate, keep: Candidate, hit: Hit)? {
+    /// Whether two candidates are near-duplicates: their pHash and colour distances, or nil.
+    static func near(_ a: Candidate, _ b: Candidate, radius: Int, maxColorDistance: Double) -> (distance: Int, color: Double)? {
         guard a.sha256 != b.sha256 else { return nil }
         let distance = (a.phash ^ b.phash).nonzeroBitCount
         guard distance <= radius, let color = colorDistance(a.signature, b.signature), color <= maxColorDistance else { return nil }
-        let (keep, drop) = a.ranksAbove(b) ? (a, b) : (b, a)
-        return (drop, keep, Hit(keep: keep.sha256, distance: distance, color: color))
+        return (distance, color)
     }
 
-    /// Of two hits for one image, the one naming the better-ranked image.
-    static func better(_ x: (Candidate, Hit), than y: (Candidate, Hit)) -> Bool { x.0.ranksAbove(y.0) }
-
-    /// One catalog: every candidate's best-ranked near-duplicate above it, by SHA-256.
-    public static func better(of candidates: [Candidate], radius: Int, maxColorDistance: Double) -> [String: Hit] {
+    /// The rule over `candidates` (a whole catalog's, or one component's): each dropped candidate's
+    /// SHA-256 → the image kept in its place.
+    public static func greedy(_ candidates: [Candidate], radius: Int, maxColorDistance: Double) -> [String: Hit] {
         let index = HammingIndex(candidates.map(\.phash))
         let masks = HammingIndex.masks(radius: radius / 4)
         var seen = [UInt32](repeating: 0, count: candidates.count), stamp: UInt32 = 0
-        var best: [String: (Candidate, Hit)] = [:]
-        for a in candidates {
+        let order = candidates.indices.sorted { candidates[$0].ranksAbove(candidates[$1]) }
+        var decided = [Bool](repeating: false, count: candidates.count)
+        var out: [String: Hit] = [:]
+        for keep in order where !decided[keep] {
+            decided[keep] = true
             stamp += 1
-            index.search(a.phash, radius: radius, masks: masks, seen: &seen, stamp: stamp) { j, _ in
-                guard let (drop, keep, hit) = edge(a, candidates[j], radius: radius, maxColorDistance: maxColorDistance), drop.sha256 == a.sha256 else { return }
-                if let known = best[a.sha256], !better((keep, hit), than: known) { return }
-                best[a.sha256] = (keep, hit)
+            let kept = candidates[keep]
+            index.search(kept.phash, radius: radius, masks: masks, seen: &seen, stamp: stamp) { j, _ in
+                guard !decided[j], let (distance, color) = near(kept, candidates[j], radius: radius, maxColorDistance: maxColorDistance) else { return }
+                decided[j] = true
+                out[candidates[j].sha256] = Hit(keep: kept.sha256, distance: distance, color: color)
             }
         }
-        return best.mapValues(\.1)
+        return out
     }
 
     // MARK: Units, through the engine's shuffle
@@ -95,35 +99,25 @@ public enum NearDuplicates {
         public var probes: [Candidate]
     }
 
-    /// One line `confirm` writes: the image dropped, the one it is dropped for, and the order key
-    /// of the latter (the engine keeps, per dropped image, the hit with the smallest order).
-    public struct Edge: Codable, Sendable, Equatable {
-        public var drop: String
-        public var hit: Hit
-        /// [−pairs, −pixels, sha256] of the kept image: smaller ranks higher.
-        public var order: [OrderPart]
-
-        public enum OrderPart: Codable, Sendable, Equatable {
-            case number(Int), text(String)
-            public init(from decoder: Decoder) throws {
-                let c = try decoder.singleValueContainer()
-                if let n = try? c.decode(Int.self) { self = .number(n) } else { self = .text(try c.decode(String.self)) }
-            }
-            public func encode(to encoder: Encoder) throws {
-                var c = encoder.singleValueContainer()
-                switch self { case .number(let n): try c.encode(n); case .text(let s): try c.encode(s) }
-            }
-        }
+    /// One connected component of the near-duplicate graph, as the engine hands it to `greedy`.
+    public struct Component: Codable, Sendable {
+        public var candidates: [Candidate]
     }
 
-    /// The near-duplicate edges among a group: every exact member against every other member.
+    /// One line `confirm` writes: two near-duplicates (the engine's graph edge).
+    public struct Edge: Codable, Sendable, Equatable {
+        public var a: String
+        public var b: String
+    }
+
+    /// The near-duplicate pairs among a group: every exact member against every other member.
     public static func confirm(_ group: Group, radius: Int, maxColorDistance: Double) -> [Edge] {
         var out: [Edge] = []
         let members = group.exact + group.probes
         for (k, a) in group.exact.enumerated() {
             for (m, b) in members.enumerated() where m > k || m >= group.exact.count {
-                guard let (drop, keep, hit) = edge(a, b, radius: radius, maxColorDistance: maxColorDistance) else { continue }
-                out.append(Edge(drop: drop.sha256, hit: hit, order: [.number(-keep.pairs), .number(-keep.pixels), .text(keep.sha256)]))
+                guard near(a, b, radius: radius, maxColorDistance: maxColorDistance) != nil else { continue }
+                out.append(a.sha256 < b.sha256 ? Edge(a: a.sha256, b: b.sha256) : Edge(a: b.sha256, b: a.sha256))
             }
         }
         return out

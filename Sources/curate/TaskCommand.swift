@@ -26,6 +26,8 @@ extension Curate {
               filter-decide      rules, threads, eval_images, globals, near: decisions in the catalog
               near-pairs         radius, max_color_distance: reads groups on stdin (one JSON line
                                  each), writes the near-duplicate edges they hold
+              near-greedy        radius, max_color_distance: reads components on stdin, writes
+                                 the near-duplicate rule's drops in each
             A unit whose crawl finished is not crawled again; the filter phases are deterministic and
             write whole files, so running one twice gives the same bytes.
 
@@ -79,10 +81,11 @@ struct UnitTask {
         case "link": return try link()
         case "filter-partials", "filter-candidates", "filter-decide": return try filter()
         case "near-pairs": return try nearPairs()
+        case "near-greedy": return try nearGreedy()
         case "rule": return try rule()
         case let other:
             if let result = try stageTask(other) { return result }
-            throw CommandFailure("unknown task \"\(other)\"; one of crawl, link, filter-partials, filter-candidates, filter-decide, near-pairs, rule, "
+            throw CommandFailure("unknown task \"\(other)\"; one of crawl, link, filter-partials, filter-candidates, filter-decide, near-pairs, near-greedy, rule, "
                                  + "ids, weak-contexts, weak-tags, weak-stats, weak-search, shard-samples, shard-plan, text-pair-candidates, write-shard, "
                                  + "write-textpair-shard, shard-index")
         }
@@ -155,7 +158,8 @@ struct UnitTask {
                 return ["lines": try Filter(options: options, readImage: StoredPayload.reader).writePartials(unit: string("unit"), to: out)]
             case "filter-candidates":
                 options.phase = .candidates
-                let globals = try FilterGlobals.read(globals: string("globals"), near: nil)
+                var globals = try FilterGlobals.read(globals: string("globals"), near: nil)
+                globals.imageNumbers = try numbering().images.mapValues(\.id)
                 return ["candidates": try Filter(options: options, readImage: StoredPayload.reader).writeCandidates(globals: globals, to: out)]
             default:
                 options.phase = .decide
@@ -218,6 +222,21 @@ struct UnitTask {
             throw CommandFailure("no finished crawl of unit \(try string("unit")) in \(try string("work"))/units; run its crawl task first")
         }
         return folder
+    }
+
+    /// Reads components (NearDuplicates.Component, one per line) on stdin; writes each dropped
+    /// image with the image kept in its place (lines of near.jsonl).
+    func nearGreedy() throws -> [String: Any] {
+        let radius = int("radius", default: 6), maxColor = double("max_color_distance", default: 8)
+        let components = try stdinLines(NearDuplicates.Component.self)
+        var dropped = 0
+        for component in components {
+            let hits = NearDuplicates.greedy(component.candidates, radius: radius, maxColorDistance: maxColor)
+            let lines = hits.sorted { $0.key < $1.key }.map { FilterUnitLine(t: "near", sha: $0.key, keep: $0.value.keep, distance: $0.value.distance, color: $0.value.color) }
+            FileHandle.standardOutput.write(Data(try JSONLines.encode(lines)))
+            dropped += lines.count
+        }
+        return ["components": components.count, "dropped": dropped]
     }
 
     static func readMarker(_ path: String) -> [String: Any]? {

@@ -19,13 +19,14 @@ import Testing
             var code = centre
             for _ in 0..<Int(rng.next() % 9) { code ^= 1 << (rng.next() % 64) }
             let shift = UInt8(rng.next() % 14)
-            out.append(.init(sha256: String(format: "%064llx", rng.next()), pairs: Int(rng.next() % 4), pixels: Int(rng.next() % 3) * 1000,
+            out.append(.init(sha256: String(format: "%064llx", rng.next()), number: Int64(k + 1), pairs: Int(rng.next() % 4), pixels: Int(rng.next() % 3) * 1000,
                              phash: code, signature: signature.map { $0 &+ shift }))
         }
         return out
     }
 
-    /// What the engine does with the candidates' keys: group, confirm, keep the smallest order.
+    /// What the engine does: group by key, confirm the groups' pairs (the edges), label the
+    /// graph's components, run the rule on each component's candidates.
     static func throughTheEngine(_ candidates: [NearDuplicates.Candidate], radius: Int, maxColor: Double) -> [String: NearDuplicates.Hit] {
         var groups: [String: (exact: [NearDuplicates.Candidate], probes: [NearDuplicates.Candidate])] = [:]
         for c in candidates {
@@ -33,43 +34,47 @@ import Testing
             for key in keys.exact { groups[key, default: ([], [])].exact.append(c) }
             for key in keys.probes { groups[key, default: ([], [])].probes.append(c) }
         }
-        var best: [String: NearDuplicates.Edge] = [:]
-        func order(_ e: NearDuplicates.Edge) -> (Int, Int, String) {
-            guard case .number(let a) = e.order[0], case .number(let b) = e.order[1], case .text(let c) = e.order[2] else { return (0, 0, "") }
-            return (a, b, c)
-        }
+        var parent: [String: String] = [:]
+        func root(_ v: String) -> String { var v = v; while let p = parent[v], p != v { v = p }; return v }
         for (_, group) in groups where !group.exact.isEmpty {
             for edge in NearDuplicates.confirm(.init(exact: group.exact, probes: group.probes), radius: radius, maxColorDistance: maxColor) {
-                if let known = best[edge.drop], order(known) <= order(edge) { continue }
-                best[edge.drop] = edge
+                let (a, b) = (root(edge.a), root(edge.b))
+                parent[a] = parent[a] ?? a
+                parent[b] = parent[b] ?? b
+                if a != b { parent[max(a, b)] = min(a, b) }
             }
         }
-        return best.mapValues(\.hit)
+        var components: [String: [NearDuplicates.Candidate]] = [:]
+        for c in candidates where parent[c.sha256] != nil { components[root(c.sha256), default: []].append(c) }
+        var out: [String: NearDuplicates.Hit] = [:]
+        for (_, members) in components {
+            out.merge(NearDuplicates.greedy(members, radius: radius, maxColorDistance: maxColor)) { a, _ in a }
+        }
+        return out
     }
 
     @Test(arguments: [(6, 8.0), (3, 8.0), (9, 4.0)]) func theEngineFindsWhatOneCatalogFinds(radius: Int, maxColor: Double) {
         let candidates = Self.candidates(seed: UInt64(radius) * 31, count: 400)
-        let one = NearDuplicates.better(of: candidates, radius: radius, maxColorDistance: maxColor)
+        let one = NearDuplicates.greedy(candidates, radius: radius, maxColorDistance: maxColor)
         #expect(!one.isEmpty)
         #expect(one == Self.throughTheEngine(candidates, radius: radius, maxColor: maxColor))
     }
 
-    @Test func everyImageWithABetterNeighbourGoesAndNamesTheBestOne() {
+    @Test func theBestImageKeepsAndDropsItsNeighboursWithoutChains() {
         // a ~ b ~ c, a not near c; d near a and b. Ranked a > d > b > c (texts, then pixels).
         let signature = [UInt8](repeating: 100, count: 192)
-        let a = NearDuplicates.Candidate(sha256: "a", pairs: 9, pixels: 1, phash: 0, signature: signature)
-        let b = NearDuplicates.Candidate(sha256: "b", pairs: 5, pixels: 1, phash: 0b1111, signature: signature)
-        let c = NearDuplicates.Candidate(sha256: "c", pairs: 1, pixels: 1, phash: 0b1111_1111, signature: signature)
-        let d = NearDuplicates.Candidate(sha256: "d", pairs: 5, pixels: 2, phash: 0b11, signature: signature)
-        let found = NearDuplicates.better(of: [c, b, a, d], radius: 4, maxColorDistance: 8)
-        #expect(found["a"] == nil)
-        #expect(found["d"]?.keep == "a" && found["b"]?.keep == "a")
-        #expect(found["c"]?.keep == "b", "c goes for b, its best-ranked neighbour, though b goes too")
-        // Ties in texts and pixels go to the lower SHA-256; a different colour is never a near-duplicate.
-        let e = NearDuplicates.Candidate(sha256: "e", pairs: 9, pixels: 1, phash: 0, signature: signature)
-        #expect(NearDuplicates.better(of: [e, a], radius: 4, maxColorDistance: 8)["e"]?.keep == "a")
+        let a = NearDuplicates.Candidate(sha256: "a", number: 4, pairs: 9, pixels: 1, phash: 0, signature: signature)
+        let b = NearDuplicates.Candidate(sha256: "b", number: 2, pairs: 5, pixels: 1, phash: 0b1111, signature: signature)
+        let c = NearDuplicates.Candidate(sha256: "c", number: 1, pairs: 1, pixels: 1, phash: 0b1111_1111, signature: signature)
+        let d = NearDuplicates.Candidate(sha256: "d", number: 3, pairs: 5, pixels: 2, phash: 0b11, signature: signature)
+        let found = NearDuplicates.greedy([c, b, a, d], radius: 4, maxColorDistance: 8)
+        #expect(found["a"] == nil && found["d"]?.keep == "a" && found["b"]?.keep == "a")
+        #expect(found["c"] == nil, "c is near b only, and b was dropped: c stays (a dropped image always names a kept one)")
+        // Ties in texts and pixels go to the lower number (the first capture); a different colour is never a near-duplicate.
+        let e = NearDuplicates.Candidate(sha256: "e", number: 9, pairs: 9, pixels: 1, phash: 0, signature: signature)
+        #expect(NearDuplicates.greedy([e, a], radius: 4, maxColorDistance: 8)["e"]?.keep == "a")
         var far = e
         far.signature = [UInt8](repeating: 200, count: 192)
-        #expect(NearDuplicates.better(of: [far, a], radius: 4, maxColorDistance: 8).isEmpty)
+        #expect(NearDuplicates.greedy([far, a], radius: 4, maxColorDistance: 8).isEmpty)
     }
 }
