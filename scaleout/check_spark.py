@@ -233,13 +233,14 @@ def main():
             if args.faults:
                 # A worker killed while the units are crawled: its tasks go to the other worker.
                 work = os.path.join(args.work, "standalone-worker-killed")
-                proc = subprocess.Popen(submit_command(args, cluster.master, work, 8), stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                log = open(os.path.join(args.work, "standalone-worker-killed.log"), "w")
+                proc = subprocess.Popen(submit_command(args, cluster.master, work, 8), stdout=subprocess.PIPE, stderr=log,
                                         text=True, env=spark_env(args))
                 time.sleep(12)
                 cluster.kill("worker2")
                 out, _ = proc.communicate()
                 if proc.returncode != 0:
-                    raise SystemExit("check_spark: the run with a killed worker failed")
+                    raise SystemExit("check_spark: the run with a killed worker failed (its driver's log: %s)" % log.name)
                 result = compare(args, work, "standalone-worker-killed")
                 say(step="standalone-worker-killed", same=result["same"], phases={p["phase"]: p["seconds"] for p in phases(out)},
                     retried=retried(out))

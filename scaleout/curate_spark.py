@@ -47,8 +47,15 @@ def run_task(options, spec, stdin_lines=None):
     binary = curate_path(options)
     if options["ship"]:
         os.chmod(binary, 0o755)
-    proc = subprocess.run([binary, "task", json.dumps(spec, sort_keys=True)], env=env, capture_output=True, text=True,
-                          input="\n".join(stdin_lines) + "\n" if stdin_lines is not None else None)
+    # A unit held by another attempt (a speculative twin, or the curate of an executor that died
+    # while its process lives on and finishes) is waited for, not failed: its outputs are whole
+    # files of the same bytes, and the crawl task then finds the unit done.
+    for _ in range(240):
+        proc = subprocess.run([binary, "task", json.dumps(spec, sort_keys=True)], env=env, capture_output=True, text=True,
+                              input="\n".join(stdin_lines) + "\n" if stdin_lines is not None else None)
+        if proc.returncode == 0 or "is in use by another curate process" not in proc.stdout:
+            break
+        time.sleep(5)
     lines = [line for line in proc.stdout.splitlines() if line.strip()]
     if proc.returncode != 0:
         detail = lines[-1] if lines else proc.stderr.strip()[-400:]
