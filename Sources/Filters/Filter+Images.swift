@@ -113,8 +113,8 @@ extension Filter {
 
     /// The colour distance of two signatures; nil when either is missing (never a match).
     private func colorDistance(_ a: [UInt8]?, _ b: [UInt8]?) -> Double? {
-        guard let a, let b, a.count == b.count, !a.isEmpty else { return nil }
-        return ImageHash.colorDistance(a, b)
+        guard let a, let b else { return nil }
+        return NearDuplicates.colorDistance(a, b)
     }
 
     /// Every image within `radius` of an evaluation image is dropped (unless an earlier rule did)
