@@ -17,6 +17,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
     ],
     targets: [
         // C libraries, one target each.
@@ -58,10 +60,17 @@ let package = Package(
                 resources: [.embedInCode("Rules/align.toml"), .embedInCode("Rules/boilerplate.txt"), .embedInCode("Rules/porn-blocklist.txt")]),
         .target(name: "Train", dependencies: ["CurateCore", "Kernels", "Imaging", "Render"]),
         .target(name: "Report", dependencies: ["CurateCore", "Catalog", "Imaging"]),
+        // curate fetch: the images a dump lacks, over HTTP(S) with swift-server's client, into WARC files.
+        .target(name: "Fetch", dependencies: [
+            "CurateCore", "Catalog", "Imaging", "Zlib",
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio"),
+            .product(name: "Crypto", package: "swift-crypto"),
+        ]),
 
         // Executables.
         .executableTarget(name: "curate", dependencies: [
-            "CurateCore", "Imaging", "Catalog", "Synth", "Crawl", "Render", "Filters", "Align", "Shards", "Train", "Report",
+            "CurateCore", "Imaging", "Catalog", "Synth", "Crawl", "Render", "Filters", "Align", "Shards", "Train", "Report", "Fetch",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "curate-bench", dependencies: ["Imaging", "Kernels", "Train", "Crawl", "Render", "Filters", "Align", "Catalog", "CurateCore"], path: "Benchmarks/curate-bench"),
@@ -84,6 +93,7 @@ let package = Package(
         .testTarget(name: "RenderTests", dependencies: ["Render", "Imaging", "TestSupport"]),
         .testTarget(name: "SystemLibrariesTests", dependencies: ["CLibXML2", "CZlib", "CLibPNG", "CLibWebP", "CGIF", "CSQLite", "COpenBLAS"]),
         .testTarget(name: "FuzzRegressionTests", dependencies: ["FuzzTargets", "TestSupport"]),
+        .testTarget(name: "FetchTests", dependencies: ["Fetch", "CurateCore", "Zlib"]),
         .testTarget(name: "ReportTests", dependencies: ["Report", "Crawl", "Filters", "Catalog", "CurateCore", "Imaging", "TestSupport"]),
         .testTarget(name: "CurateTests", dependencies: ["curate", "Catalog", "CurateCore", "CZlib", "TestSupport", .product(name: "Crypto", package: "swift-crypto")]),
     ]

@@ -8,6 +8,7 @@ public enum RunCommand: String, Codable, Sendable, CaseIterable {
     case crawlDump = "crawl-dump"
     case filter
     case weakPairs = "weak-pairs"
+    case fetch
 }
 
 /// What a command records about a run: its options and its summary types.
@@ -211,5 +212,42 @@ extension CatalogStore {
             out.append(RunListing(id: row.integer(0), command: row.text(1) ?? "", started: row.text(2) ?? "", finished: row.text(3), options: row.text(4) ?? ""))
         }
         return out
+    }
+}
+
+// MARK: fetch
+
+public enum FetchRun: RunRecord {
+    public static let command = RunCommand.fetch
+
+    /// The options that decide what was fetched and how politely (the warcinfo record of each
+    /// file holds them all).
+    public struct Options: Codable, Sendable, Equatable {
+        public var out: String
+        public var userAgent: String
+        public var limit: Int?
+        public var connections: Int
+        public var perHost: Int
+        public var hostDelay: Double
+        public var obeyRobots: Bool
+        public var allowPrivateAddresses: Bool
+        public var maxBytes: Int
+        public init(out: String, userAgent: String, limit: Int?, connections: Int, perHost: Int, hostDelay: Double, obeyRobots: Bool,
+                    allowPrivateAddresses: Bool, maxBytes: Int) {
+            self.out = out; self.userAgent = userAgent; self.limit = limit; self.connections = connections; self.perHost = perHost
+            self.hostDelay = hostDelay; self.obeyRobots = obeyRobots; self.allowPrivateAddresses = allowPrivateAddresses; self.maxBytes = maxBytes
+        }
+    }
+
+    /// URLs by outcome, the image bytes kept, the files written.
+    public struct Summary: Codable, Sendable, Equatable {
+        public var urls: Int
+        public var outcomes: [String: Int]
+        public var bytes: Int64
+        public var seconds: Double
+        public var files: [String]
+        public init(urls: Int, outcomes: [String: Int], bytes: Int64, seconds: Double, files: [String]) {
+            self.urls = urls; self.outcomes = outcomes; self.bytes = bytes; self.seconds = seconds; self.files = files
+        }
     }
 }

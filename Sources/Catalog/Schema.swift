@@ -13,7 +13,7 @@ public struct TableDescription: Sendable {
 public enum CatalogSchema {
     /// The version this curate writes. A catalog at a lower version is migrated when opened; one
     /// at a higher version (a newer curate wrote it) is refused.
-    public static let version: Int32 = 2
+    public static let version: Int32 = 3
 
     /// One step from version `number - 1` to `number`, run inside one transaction.
     struct Migration: Sendable {
@@ -44,6 +44,15 @@ public enum CatalogSchema {
                     SELECT * FROM images WHERE id NOT IN (SELECT id FROM filter_decisions WHERE item = 'image');
                 """)
             try LegacyRecords.migrate(db)
+        }),
+        Migration(number: 3, name: "what curate fetch got for each URL", apply: { db in
+            try db.execute("""
+                CREATE TABLE IF NOT EXISTS fetch_outcomes (
+                    id INTEGER PRIMARY KEY, url TEXT NOT NULL, outcome TEXT NOT NULL, http_status INTEGER,
+                    attempts INTEGER NOT NULL, redirects INTEGER NOT NULL, final_url TEXT, detail TEXT,
+                    source_id INTEGER NOT NULL, offset INTEGER NOT NULL);
+                CREATE INDEX IF NOT EXISTS fetch_outcomes_url ON fetch_outcomes(url);
+                """)
         }),
     ]
 
@@ -148,6 +157,8 @@ public enum CatalogSchema {
         .init(name: "sentences_fts", writer: "Catalog's `indexSentences`, on filter's or weak-pairs' first query", readers: "filter (page text), weak-pairs",
               rows: "FTS5 index over `sentences`, built by the first filter or weak-pairs run"),
         .init(name: "skips", writer: "crawl-dump", readers: "report", rows: "record or file skipped, with `reason`, offset and `detail`"),
+        .init(name: "fetch_outcomes", writer: "crawl-dump (from the `metadata` records curate fetch writes)", readers: "fetch (what is already fetched), report",
+              rows: "URL curate fetch tried: `outcome` (`ok` or the reason: `http_404`, `timeout`, `robots_disallowed`, …), `http_status`, `attempts`, `redirects`, `final_url`, `detail`, and where its metadata record is"),
         .init(name: "image_features", writer: "filter", readers: "filter",
               rows: "image whose pHash filter computed: `phash` (64-bit), `status`, `detail` (why it did not decode), `signature` (8×8 colour) — a cache kept across runs"),
         .init(name: "filter_decisions", writer: "filter", readers: "weak-pairs, build-shards, report (through `kept_images`, `kept_pairs` and `Catalog.decisions`)",

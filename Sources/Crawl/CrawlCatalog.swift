@@ -10,7 +10,7 @@ final class CrawlCatalog {
 
 
     private let insertPage, insertImage, insertImageURL, insertRedirect, insertRevisit, insertRef, insertCandidate,
-        insertSentence, insertSentences, insertSkip: SQLiteDatabase.Statement
+        insertSentence, insertSentences, insertSkip, insertFetchOutcome: SQLiteDatabase.Statement
     /// Sentences go in `sentenceRows` at a time through one statement (a page has about 190).
     static let sentenceRows = 32
 
@@ -20,6 +20,7 @@ final class CrawlCatalog {
         insertPage = try db.prepare("INSERT INTO pages (source_id, path, codec, offset, length, url, url_key, http_status, payload_digest, charset, charset_source, title, language, base_url, refs, sentences) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")
         insertImage = try db.prepare("INSERT OR IGNORE INTO images (sha256, format, width, height, bytes, source_id, path, codec, offset, length, url) VALUES (?,?,?,?,?,?,?,?,?,?,?)")
         insertImageURL = try db.prepare("INSERT INTO image_urls (url_key, url, image_id, source_id, via, payload_digest) SELECT ?, ?, id, ?, ?, ? FROM images WHERE sha256 = ?")
+        insertFetchOutcome = try db.prepare("INSERT INTO fetch_outcomes (url, outcome, http_status, attempts, redirects, final_url, detail, source_id, offset) VALUES (?,?,?,?,?,?,?,?,?)")
         insertRedirect = try db.prepare("INSERT INTO redirects (url_key, url, target_url, target_key, status, source_id) VALUES (?,?,?,?,?,?)")
         insertRevisit = try db.prepare("INSERT INTO revisits (source_id, codec, offset, url, url_key, media_type, refers_to_url, refers_to_key, refers_to_date, payload_digest) VALUES (?,?,?,?,?,?,?,?,?,?)")
         insertRef = try db.prepare("INSERT INTO refs (page_id, position, url, chosen_by, alt, alt_state, title, aria_label, figcaption) VALUES (?,?,?,?,?,?,?,?,?)")
@@ -98,6 +99,17 @@ final class CrawlCatalog {
     func add(redirect from: String, to target: String, status: Int, sourceID: Int64) throws {
         guard let key = WebURL(parsing: from).matchKey, let targetKey = WebURL(parsing: target).matchKey else { return }
         try insertRedirect.run([.text(key), .text(from), .text(target), .text(targetKey), .integer(Int64(status)), .integer(sourceID)])
+    }
+
+    /// A URL curate fetch tried. When it reached its image through redirects, the whole chain
+    /// is also one redirect (status 0) from the URL to the image, so the reference resolves
+    /// through one hop as resolution allows.
+    func add(fetchOutcome o: FetchOutcomeRecord, sourceID: Int64) throws {
+        try insertFetchOutcome.run([.text(o.url), .text(o.outcome), o.httpStatus.map { .integer(Int64($0)) } ?? .null, .integer(Int64(o.attempts)),
+                                    .integer(Int64(o.redirects)), Self.text(o.finalURL), Self.text(o.detail), .integer(sourceID), .integer(o.offset)])
+        if o.outcome == "ok", o.redirects > 1, let final = o.finalURL, final != o.url {
+            try add(redirect: o.url, to: final, status: 0, sourceID: sourceID)
+        }
     }
 
     func add(revisit: RevisitResult, sourceID: Int64) throws {

@@ -277,6 +277,9 @@ public final class CrawlDump {
             case .redirect(let from, let to, let status):
                 try catalog.add(redirect: from, to: to, status: status, sourceID: sourceID)
                 counts.add("redirects")
+            case .fetchOutcome(let outcome):
+                try catalog.add(fetchOutcome: outcome, sourceID: sourceID)
+                counts.add("fetch_outcomes")
             case .skipped(let skip):
                 try catalog.add(skip: skip, path: itemPath ?? path.map { _ in "" }, sourceID: sourceID)
                 counts.skip(skip.reason)

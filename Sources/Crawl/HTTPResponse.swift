@@ -106,37 +106,7 @@ package struct HTTPResponse {
 
     /// Inflates gzip (possibly several members) or deflate (zlib-wrapped or raw) data.
     static func inflateBody(_ data: [UInt8], deflate: Bool) -> [UInt8]? {
-        if deflate { return inflate(data, windowBits: 15) ?? inflate(data, windowBits: -15) }
-        return inflate(data, windowBits: 47)
-    }
-
-    private static func inflate(_ data: [UInt8], windowBits: Int32) -> [UInt8]? {
-        let inflater = Inflater(windowBits: windowBits)
-        var out: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 1 << 16)
-        var offset = 0
-        return data.withUnsafeBufferPointer { inBuf -> [UInt8]? in
-            while true {
-                let (status, used, produced) = chunk.withUnsafeMutableBufferPointer { outBuf in
-                    inflater.inflate(UnsafeBufferPointer(rebasing: inBuf[offset...]), into: outBuf)
-                }
-                offset += used
-                if out.count + produced > maxDecodedBytes { return nil }
-                out.append(contentsOf: chunk[0..<produced])
-                switch status {
-                case .end:
-                    // Another gzip member may follow.
-                    if inBuf.count - offset > 1, windowBits == 47, inBuf[offset] == 0x1f, inBuf[offset + 1] == 0x8b {
-                        inflater.reset()
-                        continue
-                    }
-                    return out
-                case .progress: continue
-                case .stalled: return out.isEmpty ? nil : out   // cut short: keep what inflated
-                case .failed: return out.isEmpty ? nil : (windowBits == 47 ? out : nil)
-                }
-            }
-        }
+        Zlib.inflateContent(data, deflate: deflate, limit: maxDecodedBytes)
     }
 }
 

@@ -39,12 +39,47 @@ struct RevisitResult {
     var payloadDigest: String?
 }
 
+/// What curate fetch recorded for one URL in its `metadata` record (`application/warc-fields`
+/// with `curate-fetch-*` fields; the Fetch target writes them).
+struct FetchOutcomeRecord {
+    var url: String
+    var outcome: String
+    var httpStatus: Int?
+    var attempts: Int
+    var redirects: Int
+    var finalURL: String?
+    var detail: String?
+    var offset: Int64
+
+    init?(_ record: WARCRecord, url: String) {
+        guard record.field("Content-Type")?.lowercased().hasPrefix("application/warc-fields") == true,
+              record.block.starts(with: "curate-fetch-outcome:".utf8) else { return nil }
+        var fields: [String: String] = [:]
+        for line in String(decoding: record.block, as: UTF8.self).split(whereSeparator: \.isNewline) {
+            guard let colon = line.firstIndex(of: ":") else { continue }
+            let name = String(line[..<colon])
+            if fields[name] == nil { fields[name] = String(line[line.index(after: colon)...]).trimmingSpaces }
+        }
+        guard let outcome = fields["curate-fetch-outcome"], !outcome.isEmpty else { return nil }
+        self.url = url
+        self.outcome = outcome
+        httpStatus = fields["curate-fetch-http-status"].flatMap { Int($0) }
+        attempts = fields["curate-fetch-attempts"].flatMap { Int($0) } ?? 0
+        redirects = fields["curate-fetch-redirects"].flatMap { Int($0) } ?? 0
+        finalURL = fields["curate-fetch-final-url"]
+        detail = fields["curate-fetch-detail"]
+        offset = record.location.offset
+    }
+}
+
 /// What one record (or mirrored file) became.
 enum RecordOutcome {
     case page(PageResult)
     case image(ImageResult)
     case revisit(RevisitResult)
     case redirect(from: String, to: String, status: Int)
+    /// A `metadata` record of curate fetch: what became of one URL.
+    case fetchOutcome(FetchOutcomeRecord)
     case skipped(CrawlSkip)
     /// Read and not kept, counted under `name` (a request record, a stylesheet, a 404...).
     case other(String)
@@ -95,6 +130,8 @@ final class RecordProcessor: @unchecked Sendable {
                 return payload(http.body, url: uri, path: nil, location: record.location, status: http.status, mediaType: http.mediaType,
                                charset: http.charset, digest: digest, via: "response")
             }
+        case "metadata":
+            return FetchOutcomeRecord(record, url: uri).map { .fetchOutcome($0) } ?? .other("metadata")
         default:
             return .other(record.type.isEmpty ? "untyped" : record.type)
         }

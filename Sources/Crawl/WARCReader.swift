@@ -25,7 +25,7 @@ package struct WARCRecord {
     var fields: [(name: String, value: String)]
     /// `response`, `resource`, `revisit`, `request`, `warcinfo`, ... (lower-cased).
     var type: String
-    /// The block, for response, resource and revisit records; empty for the others.
+    /// The block, for response, resource, revisit and metadata records; empty for the others.
     var block: [UInt8]
     var location: RecordLocation
 
@@ -69,7 +69,8 @@ package final class WARCReader {
     /// Records whose block is larger than this are skipped (`record_too_large`) without being held.
     let maxBlockBytes: Int
     private static let maxHeaderBytes = 1 << 16
-    private static let blockTypes: Set<String> = ["response", "resource", "revisit"]
+    /// `metadata` too: curate fetch's outcome records (small: other crawlers' outlink lists are read and counted).
+    private static let blockTypes: Set<String> = ["response", "resource", "revisit", "metadata"]
 
     package init(stream: DumpStream, maxBlockBytes: Int = 256 << 20) {
         self.stream = stream

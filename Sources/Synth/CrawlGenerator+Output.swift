@@ -12,6 +12,16 @@ extension CrawlGenerator {
         fetched.insert(url)
         let parts = url.dropFirst("http://".count).split(separator: "/", maxSplits: 1)
         let host = String(parts[0]), path = "/" + (parts.count > 1 ? String(parts[1]) : "")
+        if let apart = config.imagesApart, contentType.hasPrefix("image/") {
+            // A web server maps the path without its query to a file.
+            let filePath = path.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)[0].dropFirst()
+            let file = URL(fileURLWithPath: apart).appendingPathComponent(host).appendingPathComponent(String(filePath))
+            try FileManager.default.createDirectory(at: file.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try Data(body).write(to: file, options: .atomic)
+            if config.mirror, mirrored { try mirror(url, body: body) }
+            warc.truncateNext = false  // a cut-off download is a WARC record's fault: the server has the whole file
+            return (warc.nextDate(), body)
+        }
         let request = try warc.write(type: "request", uri: url, contentType: "application/http; msgtype=request", block: HTTPMessage.request(host: host, path: path))
         let response = HTTPMessage.response(contentType: contentType, body: body, transfer: transfer, date: request.date)
         let written = try warc.write(type: "response", uri: url, contentType: "application/http; msgtype=response", block: response.message,

@@ -12,6 +12,10 @@ public struct SynthConfig: Sendable {
     /// How many WARC files the crawl is written as (`crawl.warc.gz` when 1, else
     /// `crawl-00000.warc.gz`, …): consecutive pages per file, as a crawler rolls its output files.
     public var warcFiles = 1
+    /// Like a Common Crawl dump: the WARC files hold the pages (and redirects) but no image
+    /// bytes, which go under this folder as HOST/PATH files instead, for a web server to serve
+    /// (`curate fetch`'s tests and benchmark). nil: the images are in the dump.
+    public var imagesApart: String?
 
     public init(seed: UInt64, pages: Int, contentPerPage: ClosedRange<Int>, sides: ClosedRange<Int>, jpegQuality: Int, mirror: Bool) {
         precondition(pages >= 3, "SynthConfig needs at least 3 pages (the index, a windows-1252 page and one more).")

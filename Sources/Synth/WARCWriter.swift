@@ -67,19 +67,7 @@ final class WARCWriter {
 
 /// SHA-1 in base32, as WARC digests are written.
 func base32SHA1(_ bytes: [UInt8]) -> String {
-    let digest = Array(Insecure.SHA1.hash(data: bytes))
-    let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567")
-    var out = "", buffer = 0, bits = 0
-    for byte in digest {
-        buffer = buffer << 8 | Int(byte)
-        bits += 8
-        while bits >= 5 {
-            out.append(alphabet[(buffer >> (bits - 5)) & 31])
-            bits -= 5
-        }
-    }
-    if bits > 0 { out.append(alphabet[(buffer << (5 - bits)) & 31]) }
-    return out
+    Base32.encode(Insecure.SHA1.hash(data: bytes))
 }
 
 /// Why the generator could not finish.

@@ -106,3 +106,43 @@ public enum Zlib {
         return Array(output.prefix(written))
     }
 }
+
+extension Zlib {
+    /// An HTTP body's content coding undone: gzip (possibly several members) or deflate
+    /// (zlib-wrapped, or raw as some servers send it). nil when it does not inflate or would pass
+    /// `limit` bytes (a gzip bomb guard, checked before each append); a stream cut short keeps
+    /// what inflated.
+    public static func inflateContent(_ data: [UInt8], deflate: Bool, limit: Int) -> [UInt8]? {
+        if deflate { return inflate(data, windowBits: 15, limit: limit) ?? inflate(data, windowBits: -15, limit: limit) }
+        return inflate(data, windowBits: 47, limit: limit)
+    }
+
+    private static func inflate(_ data: [UInt8], windowBits: Int32, limit: Int) -> [UInt8]? {
+        let inflater = Inflater(windowBits: windowBits)
+        var out: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 1 << 16)
+        var offset = 0
+        return data.withUnsafeBufferPointer { inBuf -> [UInt8]? in
+            while true {
+                let (status, used, produced) = chunk.withUnsafeMutableBufferPointer { outBuf in
+                    inflater.inflate(UnsafeBufferPointer(rebasing: inBuf[offset...]), into: outBuf)
+                }
+                offset += used
+                if out.count + produced > limit { return nil }
+                out.append(contentsOf: chunk[0..<produced])
+                switch status {
+                case .end:
+                    // Another gzip member may follow.
+                    if inBuf.count - offset > 1, windowBits == 47, inBuf[offset] == 0x1f, inBuf[offset + 1] == 0x8b {
+                        inflater.reset()
+                        continue
+                    }
+                    return out
+                case .progress: continue
+                case .stalled: return out.isEmpty ? nil : out   // cut short: keep what inflated
+                case .failed: return out.isEmpty ? nil : (windowBits == 47 ? out : nil)
+                }
+            }
+        }
+    }
+}

@@ -42,6 +42,9 @@ extension Curate {
         @Option(name: .customLong("warc-files"), help: "Write the crawl as this many WARC files, consecutive pages in each (crawl-00000.warc.gz, …); 1 writes crawl.warc.gz.")
         var warcFiles = 1
 
+        @Option(help: "Write the images under this folder as HOST/PATH files instead of into the WARC files, as in a Common Crawl dump (for a web server to serve to curate fetch).")
+        var imagesApart: String?
+
         func validate() throws {
             guard SynthConfig.named(size) != nil else { throw CommandFailure("--size must be sample, demo or bench, got \(size)") }
             if let pages, pages < 3 { throw CommandFailure("--pages must be at least 3, got \(pages)") }
@@ -55,6 +58,7 @@ extension Curate {
             if let seed { config.seed = seed }
             config.mirror = config.mirror || mirror
             config.warcFiles = warcFiles
+            config.imagesApart = imagesApart.map { URL(fileURLWithPath: $0).standardizedFileURL.path }
             let locks = try lockFolders([out])
             defer { withExtendedLifetime(locks) {} }
             let summary = try CrawlGenerator(config: config, folder: URL(fileURLWithPath: out)).run()
