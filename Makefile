@@ -6,7 +6,7 @@ SHARED ?= ../shared
 PEERS_VENV ?= /tmp/peers-venv
 # The Python the shard tests read shards with (the webdataset library, as open_clip reads them).
 TEST_VENV ?= /tmp/curate-test-venv
-TEST_PACKAGES := webdataset==1.0.2 pillow==13.0.0
+TEST_PACKAGES := webdataset==1.0.2 pillow==13.0.0 warcio==1.8.1
 # Apache Spark for the cluster runs (scaleout/): pyspark from PyPI in a venv outside the repository,
 # with Debian's Java 17.
 SPARK_VENV ?= /tmp/curate-spark-venv
@@ -15,7 +15,7 @@ SPARK_PACKAGES := pyspark==4.3.0
 # (python3-venv for the shard test's webdataset; chromium and a font for the report's browser test).
 APT_PACKAGES := pkg-config libxml2-dev libpng-dev libjpeg-dev libwebp-dev libgif-dev libsqlite3-dev \
                 zlib1g-dev libdeflate-dev libopenblas-dev unifont python3-venv chromium fonts-dejavu-core time \
-                openjdk-17-jre-headless
+                openjdk-17-jre-headless nginx
 PKGCONFIG_MODULES := libxml-2.0 libpng libjpeg libwebpdemux libgif zlib libdeflate openblas sqlite3
 
 .PHONY: readme-schema fuzz chaos setup build release test demo spark-demo spark-venv bench bench-venv bench-torch bench-images bench-crawl bench-render bench-filter bench-weak-pairs bench-train asan clean check-setup samples test-venv
@@ -36,7 +36,7 @@ spark-venv:
 
 ## test-venv: a Python venv with webdataset for the shard tests (outside the repository).
 test-venv:
-	@[ -x $(TEST_VENV)/bin/python3 ] && $(TEST_VENV)/bin/python3 -c "import webdataset, PIL" 2>/dev/null || \
+	@[ -x $(TEST_VENV)/bin/python3 ] && $(TEST_VENV)/bin/python3 -c "import webdataset, PIL, warcio" 2>/dev/null || \
 	  { python3 -m venv $(TEST_VENV) && $(TEST_VENV)/bin/pip install -q $(TEST_PACKAGES); }
 
 ## check-setup: exit 0 when every library, the font and the test browser are present.
@@ -44,6 +44,7 @@ check-setup:
 	@missing=; for m in $(PKGCONFIG_MODULES); do pkg-config --exists $$m || missing="$$missing $$m"; done; \
 	[ -f /usr/share/unifont/unifont.hex ] || missing="$$missing unifont"; \
 	command -v chromium >/dev/null || missing="$$missing chromium"; \
+	[ -x /usr/sbin/nginx ] || missing="$$missing nginx"; \
 	[ -x /usr/bin/time ] || missing="$$missing time"; \
 	if [ -n "$$missing" ]; then echo "missing:$$missing (run: make setup)"; exit 1; fi; \
 	echo "setup ok: $(PKGCONFIG_MODULES) unifont chromium"

@@ -257,6 +257,8 @@ public final class Fetcher: Sendable {
                 address = first
             } catch Resolver.Failure.timedOut {
                 return .failed(reason: FetchReason.dnsFailed, detail: "\(origin.host): no DNS answer within \(options.connectTimeout) s")
+            } catch Resolver.Failure.notFound(let message) {
+                return .failed(reason: FetchReason.dnsFailed, detail: "\(origin.host): \(message)")
             } catch {
                 return .failed(reason: FetchReason.dnsFailed, detail: "\(origin.host): \(error)")
             }
@@ -361,6 +363,7 @@ public final class Fetcher: Sendable {
         for (name, value) in sent.dropFirst() { request.headers.add(name: name, value: value) }
         let started = Date()
         let deadline = NIODeadline.now() + .milliseconds(Int64(options.totalTimeout * 1000))
+        let limit = ContinuousClock.now + .milliseconds(Int(options.totalTimeout * 1000))
         do {
             let response = try await client.execute(request, deadline: deadline)
             let fields = response.headers.map { ($0.name, $0.value) }
@@ -373,6 +376,11 @@ public final class Fetcher: Sendable {
                     return .failed(reason: FetchReason.tooLarge, detail: "Content-Length \(length) is past --max-bytes \(maxBytes)")
                 }
                 for try await chunk in response.body {
+                    // The client's deadline covers the head; a body that trickles in (each read
+                    // within the read timeout) is stopped here, at most one read after the limit.
+                    if ContinuousClock.now > limit {
+                        return .failed(reason: FetchReason.timeout, detail: "the response took longer than \(options.totalTimeout) s")
+                    }
                     if body.count + chunk.readableBytes > maxBytes {
                         if truncateAtLimit { body += chunk.readableBytesView.prefix(maxBytes - body.count); break }
                         return .failed(reason: FetchReason.tooLarge, detail: "the body passed --max-bytes \(maxBytes) while it arrived")
@@ -433,6 +441,10 @@ public final class Fetcher: Sendable {
             }
         }
         let text = String(describing: error)
+        if let parser = error as? HTTPParserError {
+            if case .invalidEOFState = parser { return .failed(reason: FetchReason.truncated, detail: "the connection closed before the body's Content-Length was reached") }
+            return .failed(reason: FetchReason.failed, detail: "the response is not valid HTTP/1.1: \(parser)")
+        }
         if let io = error as? IOError {
             switch io.errnoCode {
             case ECONNRESET, EPIPE: return .failed(reason: FetchReason.connectionReset, detail: text)

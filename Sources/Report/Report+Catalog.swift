@@ -44,6 +44,17 @@ extension Report {
         for skip in crawl.skips {
             row("", "skipped record: <code>\(HTML.escape(skip.reason))</code> × \(skip.count)", "", "")
         }
+        // curate fetch's URLs by outcome: the images it brought are in crawl-dump's row above
+        // (its WARC files are cataloged like the dump); what it could not get, with why.
+        let fetched = read { try $0.fetchOutcomeCounts() } ?? []
+        if !fetched.isEmpty {
+            let urls = fetched.reduce(0) { $0 + $1.count }
+            let ok = fetched.first { $0.outcome == "ok" }?.count ?? 0
+            row("curate fetch", "\(HTML.number(urls)) URLs of references the dump lacked: \(HTML.number(ok)) images fetched", "+\(HTML.number(ok))", "")
+            for outcome in fetched where outcome.outcome != "ok" {
+                row("", "not fetched: <code>\(HTML.escape(outcome.outcome))</code> × \(HTML.number(outcome.count))", "", "")
+            }
+        }
         if let rules = filterRun?.summary?.rules {
             for rule in rules {
                 let name = rule.rule

@@ -67,7 +67,7 @@ async def answer(path, writer, host):
         await writer.drain()
         await asyncio.sleep(3600)
     elif path == "/trickle.png":
-        writer.write(head(200, "OK", png, len(IMAGE) * 100))
+        writer.write(head(200, "OK", png, len(IMAGE)))
         await writer.drain()
         for k in range(100000):
             writer.write(IMAGE[k % len(IMAGE):k % len(IMAGE) + 1])
