@@ -5,11 +5,11 @@ Serves on 127.0.0.1 (port 0: the kernel picks one, printed as "port N" on the fi
 standard output). Every answer is written by hand on the socket, so a fault is exactly what the
 test asks for: a stall after the headers, a body that trickles, a reset in the middle, a
 Content-Length longer than the body. It also answers CONNECT as an HTTP proxy does (then serves
-the tunnelled requests itself), so the proxy route can be tested. GET /__log returns every
-request seen so far as JSON lines (method, host, path, via proxy or not, the largest number of
-requests that were in flight at once for that host).
+the tunnelled requests itself), so the proxy route can be tested. Every request is appended
+to the --log file as a JSON line (method, host, path, via proxy or not, User-Agent, time), and
+the largest number of requests in flight at once per host is kept in LOG.peak.
 
-    fault_server.py --image FILE
+    fault_server.py --image FILE --log FILE
 """
 import argparse
 import asyncio
@@ -22,7 +22,7 @@ import time
 
 IMAGE = b""
 seen = {}            # path -> times requested (for "fail first, then succeed")
-log = []
+LOG = None          # the --log file, open for appending
 in_flight = {}       # host -> requests in flight now
 peak = {}            # host -> most in flight at once
 
@@ -113,14 +113,15 @@ async def answer(path, writer, host):
         writer.write(head(200, "OK", png + [("X-Robots-Tag", "noai, noimageai")], len(IMAGE)) + IMAGE)
     elif path == "/otherbot-noindex.png":
         writer.write(head(200, "OK", png + [("X-Robots-Tag", "otherbot: noindex")], len(IMAGE)) + IMAGE)
-    elif path == "/__log":
-        body = "".join(json.dumps(entry) + "\n" for entry in log).encode()
-        body += (json.dumps({"peak": peak}) + "\n").encode()
-        writer.write(head(200, "OK", [("Content-Type", "application/json")], len(body)) + body)
     else:
         writer.write(head(404, "Not Found", [("Content-Type", "text/plain")], 10) + b"not here\n\n")
     await writer.drain()
     return True
+
+
+def record(entry):
+    LOG.write(json.dumps(entry) + "\n")
+    LOG.flush()
 
 
 async def read_head(reader):
@@ -145,7 +146,7 @@ async def serve(reader, writer):
                 return
             if method == "CONNECT":
                 proxied = target
-                log.append({"method": "CONNECT", "target": target, "time": time.time()})
+                record({"method": "CONNECT", "target": target, "time": time.time()})
                 writer.write(b"HTTP/1.1 200 Connection Established\r\n\r\n")
                 await writer.drain()
                 continue
@@ -155,11 +156,13 @@ async def serve(reader, writer):
                 host = target.split("/", 3)[2]
                 path = "/" + (target.split("/", 3)[3] if target.count("/") >= 3 else "")
             path = path.split("?", 1)[0]
-            if path != "/__log":
-                log.append({"method": method, "host": host, "path": path, "proxied": proxied, "user_agent": fields.get("user-agent", ""),
-                            "time": time.time()})
+            record({"method": method, "host": host, "path": path, "proxied": proxied, "user_agent": fields.get("user-agent", ""),
+                    "time": time.time()})
             in_flight[host] = in_flight.get(host, 0) + 1
-            peak[host] = max(peak.get(host, 0), in_flight[host])
+            if in_flight[host] > peak.get(host, 0):
+                peak[host] = in_flight[host]
+                with open(LOG.name + ".peak", "w") as f:
+                    json.dump(peak, f)
             try:
                 if path == "/slow/" or path.startswith("/slow/"):
                     await asyncio.sleep(0.05)
@@ -179,10 +182,12 @@ async def serve(reader, writer):
 
 
 async def main():
-    global IMAGE
+    global IMAGE, LOG
     parser = argparse.ArgumentParser()
     parser.add_argument("--image", required=True)
+    parser.add_argument("--log", required=True)
     args = parser.parse_args()
+    LOG = open(args.log, "a")
     with open(args.image, "rb") as f:
         IMAGE = f.read()
     server = await asyncio.start_server(serve, "127.0.0.1", 0)
