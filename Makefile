@@ -18,7 +18,7 @@ APT_PACKAGES := pkg-config libxml2-dev libpng-dev libjpeg-dev libwebp-dev libgif
                 openjdk-17-jre-headless nginx
 PKGCONFIG_MODULES := libxml-2.0 libpng libjpeg libwebpdemux libgif zlib libdeflate openblas sqlite3
 
-.PHONY: readme-schema fuzz chaos setup build release test demo spark-demo spark-venv bench bench-venv bench-torch bench-images bench-crawl bench-render bench-filter bench-weak-pairs bench-train asan clean check-setup samples test-venv
+.PHONY: readme-schema fuzz chaos setup build release test demo spark-demo spark-venv bench bench-venv bench-torch bench-images bench-crawl bench-render bench-filter bench-weak-pairs bench-train bench-fetch asan clean check-setup samples test-venv
 
 ## setup: install every Debian package the project needs (idempotent; root or sudo).
 setup:
@@ -165,6 +165,16 @@ bench-crawl: bench-venv
 	.build/release/curate-bench --crawl $(PEERS_DATA)/synth.warc.gz --reps 3
 	@echo "== $(CRAWL_ROUNDS) alternating rounds: the whole crawl-dump command against the peers =="
 	$(PEERS_VENV)/bin/python3 bench/crawl_bench.py --shared $(SHARED) --curate .build/release/curate --bench .build/release/curate-bench --rounds $(CRAWL_ROUNDS)
+
+## bench-fetch: the demo crawl's images from one local nginx, by img2dataset (PyPI, in FETCH_VENV) and by
+## curate fetch, alternating rounds; images/s, the ratio, and peak memory at 1/4, 1/2 and all of the URLs.
+FETCH_VENV ?= /tmp/curate-fetch-venv
+FETCH_ROUNDS ?= 2
+bench-fetch:
+	@[ -x $(FETCH_VENV)/bin/img2dataset ] || { python3 -m venv $(FETCH_VENV) && $(FETCH_VENV)/bin/pip install -q img2dataset==1.47.0; }
+	$(SWIFT) build -c release --product curate && $(SWIFT) build -c release --product curate-bench
+	NO_ALBUMENTATIONS_UPDATE=1 python3 bench/fetch_bench.py --curate .build/release/curate --bench .build/release/curate-bench \
+	  --img2dataset $(FETCH_VENV)/bin/img2dataset --rounds $(FETCH_ROUNDS)
 
 ## bench-render: CLIPPO's Unifont rendering at 224x224 of the peer's 2,000 alt texts, one core:
 ## RENDER_ROUNDS alternating rounds of the NumPy peer and curate-bench --render (every variant).

@@ -8,7 +8,7 @@ on a loopback address of its own, port 80: curate reaches the crawl's host names
 --resolve; img2dataset, which has no such option, gets the same paths under the address itself
 (a second server block with the same files). Both obey robots.txt and opt-out headers (there are
 none here); curate's per-host politeness is lifted (--per-host 64 --host-delay 0) as img2dataset
-has none. img2dataset runs with --resize_mode no, output `files`, its default thread count and one
+has none, and it runs one round (--rounds 1: the same list, no second candidates). img2dataset runs with --resize_mode no, output `files`, its default thread count and one
 process per core; curate's time includes writing the WARC files and cataloging them.
 
 Peak memory is read for 1/4, 1/2 and all of the URLs, so its growth with the number of URLs shows.
@@ -64,6 +64,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--curate", required=True)
     ap.add_argument("--img2dataset", required=True, help="the img2dataset command of its venv")
+    ap.add_argument("--bench", help="curate-bench, for the URLSession transport's figure")
     ap.add_argument("--rounds", type=int, default=2)
     args = ap.parse_args()
     if os.getuid() != 0:
@@ -121,13 +122,23 @@ def main():
                 os.makedirs(work)
                 shutil.copy(os.path.join(base, "catalog.sqlite"), os.path.join(work, "catalog.sqlite"))
                 limit = [] if fraction == 1 else ["--limit", str(len(part))]
-                wall, rss, stdout = timed([args.curate, "fetch", "--work", work, "--per-host", "64", "--host-delay", "0", "--connections", "128"] + pins + limit)
+                wall, rss, stdout = timed([args.curate, "fetch", "--work", work, "--rounds", "1", "--per-host", "64", "--host-delay", "0",
+                                           "--connections", "128"] + pins + limit)
                 line = next(l for l in stdout.splitlines() if l.startswith("fetched "))
                 fetched = int(line.split(": ", 1)[1].split(" image")[0])
                 memory["curate"][fraction] = max(memory["curate"].get(fraction, 0), rss)
                 if fraction == 1:
                     results["curate"].append((wall, fetched))
                     print(f"round {r + 1} curate fetch: {fetched} images in {wall:.2f} s = {fetched / wall:.0f} images/s, peak {rss:.0f} MB ({line})", flush=True)
+        if args.bench:
+            # The transport alone: URLSession (libcurl on Linux) against the same server and URLs, no
+            # WARC, no catalog, nothing checked: what curate would start from with Foundation instead.
+            listed = os.path.join(folder, "urls.txt")
+            with open(listed, "w") as f:
+                f.write("".join(f"http://{ADDRESS}/" + u.split("://", 1)[1] + "\n" for u in urls))
+            for r in range(args.rounds):
+                _, rss, stdout = timed([args.bench, "--url-session", listed, "128"])
+                print(f"round {r + 1} {stdout.strip()}, peak {rss:.0f} MB", flush=True)
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait()

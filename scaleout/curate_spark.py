@@ -17,8 +17,10 @@ finished is not crawled again, and every other phase is deterministic and writes
 """
 import argparse
 import glob
+import hashlib
 import json
 import os
+import shlex
 import shutil
 import subprocess
 import sys
@@ -135,6 +137,30 @@ def lines_of(sc, paths):
     """The JSON lines of the units' files, in as many partitions as the cluster has cores (one
     per file would make every later shuffle as many tasks as there are units)."""
     return sc.textFile(",".join(paths)).coalesce(sc.defaultParallelism).filter(lambda line: line.strip()).map(json.loads)
+
+
+def fetch(sc, options, work, names, fetch_args, fetch_units, threads):
+    """curate fetch across the cluster: each unit lists the URLs its missing references would
+    fetch first; the engine groups them by host (a stable hash, so one host's URLs are in one
+    fetch unit and its politeness holds there) and runs one `fetch` task per group into
+    WORK/fetch/xNNNNN/. Returns the fetch units and their WARC files, to crawl as units."""
+    each_unit(sc, names, lambda u: result_of(run_task(options, {"task": "fetch-wants", "work": work, "unit": u})))
+    wants = lines_of(sc, [os.path.join(work, "units", u, "fetch-wants.jsonl") for u in names])
+    groups = max(1, fetch_units)
+
+    def group_of(host):
+        return int(hashlib.sha256(host.encode()).hexdigest()[:8], 16) % groups
+    grouped = wants.map(lambda w: (group_of(w["host"]), w["url"])).distinct().groupByKey().mapValues(sorted).collect()
+    fetch_names = []
+    for group, urls in sorted(grouped):
+        name = "x%05d" % group
+        write_whole(os.path.join(work, "fetch", name + ".urls"), urls)
+        fetch_names.append(name)
+    if not fetch_names:
+        return []
+    results = each_unit(sc, fetch_names, lambda u: result_of(run_task(options, {
+        "task": "fetch", "work": work, "unit": u, "urls": os.path.join(work, "fetch", u + ".urls"), "args": fetch_args, "threads": threads})))
+    return [(r["unit"], r["files"]) for r in results if r["files"]]
 
 
 def link(sc, options, work, names):
@@ -419,6 +445,9 @@ def main():
     parser.add_argument("--eval-images", action="append", default=[], help="a folder or file of evaluation images to decontaminate against (repeatable)")
     parser.add_argument("--threads", type=int, default=1, help="threads per curate task (one task per executor core: 1)")
     parser.add_argument("--stop-after", choices=["crawl", "link", "filter", "shards"], default="shards")
+    parser.add_argument("--fetch", metavar="ARGS", help="run curate fetch after the crawl, with these options as one string "
+                        "(e.g. \"--user-agent 'mylab/1.0 (+mailto:me@lab.org)'\"); the fetched files are crawled as more units")
+    parser.add_argument("--fetch-units", type=int, default=8, help="how many fetch units the URLs are grouped into, by host")
     parser.add_argument("--out", help="the shard folder (default WORK/shards), on a filesystem every executor sees")
     parser.add_argument("--detections", help="an object detector's JSON lines for weak-pairs (curate weak-pairs --detections)")
     parser.add_argument("--k", type=int, default=5, help="weak pairs per image (µ-VLA: 5)")
@@ -456,6 +485,11 @@ def main():
 
     crawled = phase("crawl", lambda: each_unit(sc, units, lambda unit: result_of(run_task(options, {
         "task": "crawl", "work": work, "unit": unit[0], "dumps": unit[1], "threads": args.threads}))))
+    if args.fetch is not None:
+        fetched = phase("fetch", lambda: fetch(sc, options, work, names, shlex.split(args.fetch), args.fetch_units, args.threads))
+        phase("crawl-fetched", lambda: each_unit(sc, fetched, lambda unit: result_of(run_task(options, {
+            "task": "crawl", "work": work, "unit": unit[0], "dumps": unit[1], "threads": args.threads}))))
+        names = names + [u for u, _ in fetched]
     if args.stop_after != "crawl":
         phase("link", lambda: link(sc, options, work, names))
     if args.stop_after in ("filter", "shards"):

@@ -82,6 +82,11 @@ if CommandLine.arguments.count > 1, ["--html5lib-tokenizer", "--html5lib-encodin
     exit(total.failed.isEmpty && total.passed > 0 ? 0 : 1)
 }
 
+if CommandLine.arguments.count > 3, CommandLine.arguments[1] == "--url-session" {
+    urlSessionBench(list: CommandLine.arguments[2], connections: Int(CommandLine.arguments[3]) ?? 64)
+    exit(0)
+}
+
 let options = Options(CommandLine.arguments)
 if let warc = options.crawl, ProcessInfo.processInfo.environment["CURATE_BENCH_EXTRACT_ONLY"] != nil {
     // For perf: only the in-memory extraction, `--reps` times (CURATE_BENCH_EXTRACT_ONLY=html5|libxml2).

@@ -39,6 +39,9 @@ public struct FetchOptions: Sendable, Codable, Equatable {
     public var warcFileBytes = 1 << 30
     /// At most this many URLs this run (nil: all).
     public var limit: Int?
+    /// Rounds of a run: the first fetches each missing reference's best URL, each next one the
+    /// next candidate (a srcset's other sizes) of the references still missing.
+    public var rounds = 3
 
     public static let defaultUserAgent = "curate/\(CurateVersion.string) (image-text dataset curation; +https://github.com/curate-project/curate)"
 

@@ -93,6 +93,9 @@ extension Curate {
         @Option(help: "An HTTP proxy for every URL (default: http_proxy, https_proxy and no_proxy from the environment).")
         var proxy: String?
 
+        @Option(help: "Rounds: 1 fetches each missing reference's best URL; each next round the next candidate (a srcset's other sizes) of those still missing.")
+        var rounds = 3
+
         @Option(help: "Close a WARC file once it holds this many MB.")
         var warcFileMb = 1024
 
@@ -104,6 +107,7 @@ extension Curate {
                 throw CommandFailure("time limits must be positive (and --host-delay, --retry-delay at least 0)")
             }
             guard maxBytes >= 1024 else { throw CommandFailure("--max-bytes must be at least 1024, got \(maxBytes)") }
+            guard rounds >= 1 else { throw CommandFailure("--rounds must be at least 1, got \(rounds)") }
             guard warcFileMb >= 1 else { throw CommandFailure("--warc-file-mb must be at least 1, got \(warcFileMb)") }
             if let limit, limit < 0 { throw CommandFailure("--limit must be at least 0, got \(limit)") }
             guard !userAgent.trimmingCharacters(in: .whitespaces).isEmpty else { throw CommandFailure("--user-agent must name your project and a contact, e.g. 'mylab-curate/1.0 (+mailto:data@mylab.org)'") }
@@ -130,6 +134,7 @@ extension Curate {
             o.proxies = ProxySettings.from(option: proxy, environment: ProcessInfo.processInfo.environment)
             o.warcFileBytes = warcFileMb << 20
             o.limit = limit
+            o.rounds = rounds
             return o
         }
 
@@ -205,7 +210,7 @@ struct FetchJob {
             // srcset's other sizes) once this round's outcomes are in the catalog.
             var remaining = options.limit ?? Int.max, round = 0
             do {
-                while remaining > 0 && (round == 0 || urls == nil) {
+                while remaining > 0 && round < options.rounds && (round == 0 || urls == nil) {
                     let queued = try queue(store, limit: remaining)
                     guard queued > 0 else { break }
                     round += 1

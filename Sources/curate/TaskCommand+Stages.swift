@@ -3,6 +3,7 @@ import ArgumentParser
 import Catalog
 import Crawl
 import CurateCore
+import Fetch
 import Foundation
 import Shards
 
@@ -40,6 +41,8 @@ extension UnitTask {
         case "write-shard": return try writeShard()
         case "write-textpair-shard": return try writeTextPairShard()
         case "shard-index": return try shardIndex()
+        case "fetch-wants": return try fetchWants()
+        case "fetch": return try fetch()
         default: return nil
         }
     }
@@ -179,5 +182,52 @@ extension UnitTask {
                                         requireTagWord: fields["require_tag_word"] as? Bool ?? false, detections: fields["detections"] as? String, corpus: [])
         let counts = try BuildShardsUnits.writeIndex(options: try shardOptions(), filterRules: filterRun.options.rules, weakPairs: weak)
         return counts
+    }
+}
+
+// MARK: fetch
+
+extension UnitTask {
+    /// The URLs a unit's missing references would have fetched first (curate fetch's first
+    /// round), as JSON lines `{"url", "host"}` in WORK/units/U/fetch-wants.jsonl; the engine
+    /// groups them by host into fetch units, so politeness per host holds within one.
+    func fetchWants() throws -> [String: Any] {
+        let folder = try requireUnit()
+        let store = try CatalogStore(path: folder + "/catalog.sqlite")
+        let count = try store.makeFetchQueue(limit: nil)
+        var lines: [String] = []
+        var after: Int64 = 0
+        while case let batch = try store.fetchQueue(after: after, count: 4096), let last = batch.last {
+            for (_, url) in batch {
+                let host = URL(string: url)?.host?.lowercased() ?? ""
+                lines.append(try Curate.TaskCommand.line(["url": url, "host": host]))
+            }
+            after = last.seq
+        }
+        try AtomicFile.write(Array(lines.map { $0 + "\n" }.joined().utf8), to: folder + "/fetch-wants.jsonl")
+        return ["unit": try string("unit"), "urls": count]
+    }
+
+    /// One fetch unit: the URLs of `urls` (a file, one per line; the engine put one host's URLs
+    /// in one unit) fetched into WORK/fetch/UNIT/fetched/ with `args` (curate fetch's options),
+    /// in that folder's own catalog, so a retried or re-run task fetches only what no whole file
+    /// answers. The engine then crawls the files as a unit of the crawl.
+    func fetch() throws -> [String: Any] {
+        let work = try string("work"), unit = try string("unit"), urlsPath = try string("urls")
+        guard let text = try? String(contentsOfFile: urlsPath, encoding: .utf8) else { throw CommandFailure("cannot read the URL list \(urlsPath)") }
+        let folder = work + "/fetch/" + unit
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let lock = try lockFolders([folder])
+        defer { withExtendedLifetime(lock) {} }
+        _ = try CatalogStore(path: folder + "/catalog.sqlite", create: true)
+        let command: Curate.FetchCommand
+        do { command = try Curate.FetchCommand.parse(strings("args")) } catch { throw CommandFailure("fetch task args: \(Curate.FetchCommand.message(for: error))") }
+        var options = command.fetchOptions
+        options.rounds = 1
+        let job = FetchJob(work: folder, out: folder + "/fetched", options: options, threads: int("threads", default: 1),
+                           urls: text.split(separator: "\n").map(String.init).filter { !$0.isEmpty })
+        let report = try job.run()
+        return ["unit": unit, "urls": report.summary.urls, "images": report.summary.images, "outcomes": report.summary.outcomes,
+                "files": FetchFolder.finishedFiles(in: folder + "/fetched")]
     }
 }

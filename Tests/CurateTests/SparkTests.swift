@@ -53,4 +53,37 @@ import TestSupport
         for step in steps where (step["step"] as? String)?.hasPrefix("chaos") == true { #expect((step["failed_attempts"] as? [String])?.isEmpty == false) }
         #expect(steps.first { $0["step"] as? String == "driver-restart" }?["resumed_units"] as? Int == 3)
     }
+
+    /// curate fetch on Spark (scaleout/check_spark_fetch.py): the sample crawl without its images,
+    /// served by nginx; the URLs grouped by host into fetch units give every URL the outcome and
+    /// every reference the image one machine's curate fetch gives, and a second run fetches nothing.
+    @Test func fetchOnSparkGivesTheSingleMachineOutcomes() throws {
+        guard let python = Self.python else {
+            print("skipped: the Spark tests need pyspark in /tmp/curate-spark-venv (or CURATE_SPARK_PYTHON) and openjdk-17; make setup installs both")
+            return
+        }
+        guard FileManager.default.isExecutableFile(atPath: "/usr/sbin/nginx"), getuid() == 0 else {
+            print("skipped: the Spark fetch test serves the images with nginx on port 80 of a loopback address (needs nginx from make setup, and root)")
+            return
+        }
+        let work = FileManager.default.temporaryDirectory.appendingPathComponent("curate-spark-fetch-\(getpid())").path
+        defer { try? FileManager.default.removeItem(atPath: work) }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: python)
+        process.arguments = [SharedCorpus.repositoryRoot.path + "/scaleout/check_spark_fetch.py", "--curate", Curate.executable.path, "--python", python, "--work", work]
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let errors = Data(err.fileHandleForReading.readDataToEndOfFile())
+        let stdout = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        print(stdout)
+        #expect(process.terminationStatus == 0, "\(String(decoding: errors.suffix(3000), as: UTF8.self))")
+        let steps = stdout.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+        for step in ["spark", "spark-again"] {
+            #expect(steps.first { $0["step"] as? String == step }?["same"] as? Bool == true, "\(step)")
+        }
+        #expect(steps.contains { $0["step"] as? String == "done" })
+    }
 }
