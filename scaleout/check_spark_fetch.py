@@ -4,7 +4,8 @@ address of its own, port 80), then
 
   single machine: crawl-dump, then curate fetch --rounds 1 (each missing reference's best URL);
   Spark local[2]: curate_spark.py with 3 crawl units and --fetch, the URLs grouped by host into
-                  2 fetch units, the fetched files crawled as more units and linked to the pages;
+                  8 groups (the crawl's two hosts fall in two of them: two fetch units), the fetched
+                  files crawled as more units and linked to the pages;
   Spark again:    the same work folder (a driver that died and was restarted): nothing fetched twice.
 
 Compared: every URL's fetch outcome, and every resolved reference (page URL, position, image
@@ -111,7 +112,7 @@ def main():
         work = os.path.join(top, "spark")
         command = [os.path.join(os.path.dirname(args.python), "spark-submit"), "--master", "local[2]", "--conf", "spark.ui.enabled=false",
                    "--driver-java-options", "-Dlog4j2.rootLogger.level=warn", os.path.join(HERE, "curate_spark.py"),
-                   "--curate", curate, "--work", work, "--units", "3", "--fetch-units", "2", "--stop-after", "link",
+                   "--curate", curate, "--work", work, "--units", "3", "--fetch-units", "8", "--stop-after", "link",
                    "--fetch", " ".join("'%s'" % a if " " in a else a for a in fetch_args), *dumps]
         for label in ("spark", "spark-again"):
             started = time.time()
@@ -121,7 +122,7 @@ def main():
             got_outcomes = outcomes(fetch_units)
             page_units = sorted(glob.glob(os.path.join(work, "units", "u*", "catalog.sqlite")))
             got_refs = resolved(page_units)
-            same = got_outcomes == want_outcomes and got_refs == want_refs
+            same = got_outcomes == want_outcomes and got_refs == want_refs and len(fetch_units) == 2
             print(json.dumps({"step": label, "same": same, "seconds": round(time.time() - started, 1), "fetch_units": len(fetch_units),
                               "urls": len(got_outcomes), "resolved": len(got_refs), "fetch_seconds": phases.get("fetch", {}).get("seconds")}), flush=True)
             if not same:

@@ -150,11 +150,15 @@ def fetch(sc, options, work, names, fetch_args, fetch_units, threads):
 
     def group_of(host):
         return int(hashlib.sha256(host.encode()).hexdigest()[:8], 16) % groups
-    grouped = wants.map(lambda w: (group_of(w["host"]), w["url"])).distinct().groupByKey().mapValues(sorted).collect()
+    grouped = dict(wants.map(lambda w: (group_of(w["host"]), w["url"])).distinct().groupByKey().mapValues(sorted).collect())
+    # A fetch unit of an earlier run stays a unit when nothing is left to fetch in it (a driver
+    # restarted after the link: its pages' references resolve, so they want nothing more).
+    folder = os.path.join(work, "fetch")
+    earlier = {int(n[1:]) for n in (os.listdir(folder) if os.path.isdir(folder) else []) if len(n) == 6 and n[0] == "x" and n[1:].isdigit()}
     fetch_names = []
-    for group, urls in sorted(grouped):
+    for group in sorted(set(grouped) | earlier):
         name = "x%05d" % group
-        write_whole(os.path.join(work, "fetch", name + ".urls"), urls)
+        write_whole(os.path.join(folder, name + ".urls"), grouped.get(group, []))
         fetch_names.append(name)
     if not fetch_names:
         return []

@@ -23,17 +23,11 @@ import TestSupport
         return probe.terminationStatus == 0 ? python : nil
     }()
 
-    @Test func sparkGivesTheSingleMachineAnswerForAnyNumberOfUnitsAndSurvivesFaults() throws {
-        guard let python = Self.python else {
-            print("skipped: the Spark tests need pyspark in /tmp/curate-spark-venv (or CURATE_SPARK_PYTHON) and openjdk-17; make setup installs both")
-            return
-        }
-        let work = FileManager.default.temporaryDirectory.appendingPathComponent("curate-spark-\(getpid())").path
-        defer { try? FileManager.default.removeItem(atPath: work) }
+    /// Runs scaleout/SCRIPT with curate and the venv's python; expects exit 0; returns its JSON lines.
+    static func check(_ python: String, _ script: String, _ arguments: [String]) throws -> [[String: Any]] {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: python)
-        process.arguments = [SharedCorpus.repositoryRoot.path + "/scaleout/check_spark.py", "--curate", Curate.executable.path, "--python", python,
-                             "--work", work, "--size", "sample", "--warc-files", "8", "--units", "1,3,8", "--standalone", "--faults"]
+        process.arguments = [SharedCorpus.repositoryRoot.path + "/scaleout/" + script, "--curate", Curate.executable.path, "--python", python] + arguments
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
         process.standardError = err
@@ -43,7 +37,17 @@ import TestSupport
         process.waitUntilExit()
         print(stdout)
         #expect(process.terminationStatus == 0, "\(String(decoding: errors.suffix(3000), as: UTF8.self))")
-        let steps = stdout.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+        return stdout.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+    }
+
+    @Test func sparkGivesTheSingleMachineAnswerForAnyNumberOfUnitsAndSurvivesFaults() throws {
+        guard let python = Self.python else {
+            print("skipped: the Spark tests need pyspark in /tmp/curate-spark-venv (or CURATE_SPARK_PYTHON) and openjdk-17; make setup installs both")
+            return
+        }
+        let work = FileManager.default.temporaryDirectory.appendingPathComponent("curate-spark-\(getpid())").path
+        defer { try? FileManager.default.removeItem(atPath: work) }
+        let steps = try Self.check(python, "check_spark.py", ["--work", work, "--size", "sample", "--warc-files", "8", "--units", "1,3,8", "--standalone", "--faults"])
         let names = Set(steps.compactMap { $0["step"] as? String })
         for step in ["local-1", "local-3", "local-8", "chaos-crawl", "chaos-task", "driver-restart", "standalone-8", "standalone-worker-killed", "done"] {
             #expect(names.contains(step), "step \(step) did not run")
@@ -68,19 +72,7 @@ import TestSupport
         }
         let work = FileManager.default.temporaryDirectory.appendingPathComponent("curate-spark-fetch-\(getpid())").path
         defer { try? FileManager.default.removeItem(atPath: work) }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: python)
-        process.arguments = [SharedCorpus.repositoryRoot.path + "/scaleout/check_spark_fetch.py", "--curate", Curate.executable.path, "--python", python, "--work", work]
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let errors = Data(err.fileHandleForReading.readDataToEndOfFile())
-        let stdout = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        print(stdout)
-        #expect(process.terminationStatus == 0, "\(String(decoding: errors.suffix(3000), as: UTF8.self))")
-        let steps = stdout.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+        let steps = try Self.check(python, "check_spark_fetch.py", ["--work", work])
         for step in ["spark", "spark-again"] {
             #expect(steps.first { $0["step"] as? String == step }?["same"] as? Bool == true, "\(step)")
         }
