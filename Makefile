@@ -95,6 +95,8 @@ demo:
 	.build/release/curate weak-pairs --work curate-work --detections samples/detections.jsonl
 	@echo "== curate build-shards: WebDataset shards in curate-work/shards =="
 	.build/release/curate build-shards --work curate-work --text-pairs 0.25
+	@echo "== curate fetch: the sample crawl as Common Crawl writes it (pages, no images), its images from a local nginx =="
+	bash demo/fetch.sh .build/release/curate curate-fetch-demo
 	@echo "== curate train on the demo-size synthetic crawl (issue #3's demo size: 1,600 pages, about 3 minutes to write and shard) =="
 	@[ -f curate-demo/work/shards/sizes.json ] || { rm -rf curate-demo && \
 	  .build/release/curate synth-crawl --size demo --out curate-demo/crawl && \
