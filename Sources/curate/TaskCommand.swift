@@ -87,7 +87,7 @@ struct UnitTask {
             if let result = try stageTask(other) { return result }
             throw CommandFailure("unknown task \"\(other)\"; one of crawl, link, filter-partials, filter-candidates, filter-decide, near-pairs, near-greedy, rule, "
                                  + "ids, weak-contexts, weak-tags, weak-stats, weak-search, shard-samples, shard-plan, text-pair-candidates, write-shard, "
-                                 + "write-textpair-shard, shard-index")
+                                 + "write-textpair-shard, shard-index, fetch-wants, fetch")
         }
     }
 
