@@ -19,14 +19,16 @@ import TestSupport
     final class Server {
         let process: Process
         init(_ process: Process) { self.process = process }
-        /// SIGTERM (nginx's master stops its workers on it), then up to 5 s for the exit.
-        /// (Not waitUntilExit: Foundation's wait for a signalled child hung in these tests.)
+        /// SIGTERM (nginx's master stops its workers on it), then SIGKILL after 2 s: a child
+        /// spawned by the test runner inherits its blocked signals, so Python never sees the
+        /// SIGTERM (the fault servers outlived the tests, and Foundation's waitUntilExit hung).
         deinit {
             let pid = process.processIdentifier
             kill(pid, SIGTERM)
-            for _ in 0..<100 {
+            for k in 0..<100 {
                 var status: Int32 = 0
                 if waitpid(pid, &status, WNOHANG) != 0 || !process.isRunning { break }
+                if k == 40 { kill(pid, SIGKILL) }
                 usleep(50_000)
             }
         }
