@@ -51,10 +51,13 @@ actor Host {
     private let perHost: Int
     private var waiters: [CheckedContinuation<Void, Never>] = []
 
-    init(origin: Origin, perHost: Int, delay: Double) {
+    private let maxCrawlDelay: Double
+
+    init(origin: Origin, perHost: Int, delay: Double, maxCrawlDelay: Double) {
         self.origin = origin
         self.perHost = max(1, perHost)
         self.delay = .milliseconds(Int(delay * 1000))
+        self.maxCrawlDelay = maxCrawlDelay
     }
 
     func route(_ make: @escaping @Sendable () async -> Route) async -> Route {
@@ -73,9 +76,6 @@ actor Host {
         if case .rules(let rules) = value.0, let crawlDelay = rules.crawlDelay { raiseDelay(crawlDelay) }
         return value
     }
-
-    private var maxCrawlDelay = 10.0
-    func setMaxCrawlDelay(_ seconds: Double) { maxCrawlDelay = seconds }
 
     private func raiseDelay(_ seconds: Double) {
         let wanted = Duration.milliseconds(Int(min(max(0, seconds), maxCrawlDelay) * 1000))
@@ -123,11 +123,9 @@ actor HostTable {
         self.maxCrawlDelay = maxCrawlDelay
     }
 
-    func host(_ origin: Origin) async -> Host {
+    func host(_ origin: Origin) -> Host {
         if let host = hosts[origin] { return host }
-        let host = Host(origin: origin, perHost: perHost, delay: delay)
-        await host.setMaxCrawlDelay(maxCrawlDelay)
-        if let raced = hosts[origin] { return raced }
+        let host = Host(origin: origin, perHost: perHost, delay: delay, maxCrawlDelay: maxCrawlDelay)
         hosts[origin] = host
         return host
     }
