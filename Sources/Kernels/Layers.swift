@@ -7,14 +7,14 @@
 import Glibc
 #endif
 
-// MARK: Linear (through BLAS.swift, the only caller of OpenBLAS)
+// MARK: Linear (through BLAS.swift, the only caller of OpenBLAS; bf16 through CKernels)
 
 /// out = inp · weightᵀ + bias. Rows are shared among the threads (each multiplies its block).
 /// inp (r,c), weight (oc,c), bias (oc) -> out (r,oc)
 public func linearForward(_ out: UnsafeMutablePointer<Float>, _ inp: UnsafePointer<Float>, _ weight: UnsafePointer<Float>,
-                          _ bias: UnsafePointer<Float>?, rows: Int, c: Int, oc: Int) {
+                          _ bias: UnsafePointer<Float>?, rows: Int, c: Int, oc: Int, precision: Precision = .fp32) {
     parallelRanges(rows, grain: 64) { block in
-        BLAS.sgemm(m: block.count, n: oc, k: c, a: inp + block.lowerBound * c, b: weight, transB: true, c: out + block.lowerBound * oc)
+        BLAS.product(precision, m: block.count, n: oc, k: c, a: inp + block.lowerBound * c, b: weight, transB: true, c: out + block.lowerBound * oc)
         if let bias {
             for r in block { addRow(out + r * oc, bias, oc) }
         }
@@ -28,11 +28,11 @@ public func linearForward(_ out: UnsafeMutablePointer<Float>, _ inp: UnsafePoint
 /// dout (r,oc), inp (r,c), weight (oc,c) -> dinp (r,c), dweight (oc,c), dbias (oc)
 public func linearBackward(_ dinp: UnsafeMutablePointer<Float>?, _ dweight: UnsafeMutablePointer<Float>, _ dbias: UnsafeMutablePointer<Float>?,
                            _ dout: UnsafePointer<Float>, _ inp: UnsafePointer<Float>, _ weight: UnsafePointer<Float>,
-                           rows: Int, c: Int, oc: Int, accumulate: Bool = true) {
+                           rows: Int, c: Int, oc: Int, accumulate: Bool = true, precision: Precision = .fp32) {
     if let dinp {
         parallelRanges(rows, grain: 64) { block in
-            BLAS.sgemm(m: block.count, n: c, k: oc, a: dout + block.lowerBound * oc, b: weight, c: dinp + block.lowerBound * c,
-                       beta: accumulate ? 1 : 0)
+            BLAS.product(precision, m: block.count, n: c, k: oc, a: dout + block.lowerBound * oc, b: weight, c: dinp + block.lowerBound * c,
+                         beta: accumulate ? 1 : 0)
         }
     }
     let parts = max(1, min(KernelThreads.count, rows / 256))
@@ -44,8 +44,8 @@ public func linearBackward(_ dinp: UnsafeMutablePointer<Float>?, _ dweight: Unsa
                 // The first part adds straight into dweight and dbias; the others fill their buffers.
                 let dw = part == 0 ? dweight : partial + (part - 1) * size
                 let db = part == 0 ? dbias : partial + (part - 1) * size + oc * c
-                BLAS.sgemm(m: oc, n: c, k: block.count, a: dout + block.lowerBound * oc, transA: true, b: inp + block.lowerBound * c,
-                           c: dw, beta: part == 0 ? 1 : 0)
+                BLAS.product(precision, m: oc, n: c, k: block.count, a: dout + block.lowerBound * oc, transA: true, b: inp + block.lowerBound * c,
+                             c: dw, beta: part == 0 ? 1 : 0)
                 if let db {
                     if part != 0 { db.update(repeating: 0, count: oc) }
                     for r in block { addRow(db, dout + r * oc, oc) }
@@ -155,9 +155,10 @@ public func geluForward(_ out: UnsafeMutablePointer<Float>, _ inp: UnsafePointer
 /// kernels apart read and write the wide activation twice). Keeps the pre-activation for backward.
 /// inp (r,c), weight (oc,c), bias (oc) -> pre (r,oc) = inp·weightᵀ + bias, out (r,oc) = gelu(pre)
 public func linearGeluForward(_ pre: UnsafeMutablePointer<Float>, _ out: UnsafeMutablePointer<Float>, _ inp: UnsafePointer<Float>,
-                              _ weight: UnsafePointer<Float>, _ bias: UnsafePointer<Float>, rows: Int, c: Int, oc: Int) {
+                              _ weight: UnsafePointer<Float>, _ bias: UnsafePointer<Float>, rows: Int, c: Int, oc: Int,
+                              precision: Precision = .fp32) {
     parallelRanges(rows, grain: 64) { block in
-        BLAS.sgemm(m: block.count, n: oc, k: c, a: inp + block.lowerBound * c, b: weight, transB: true, c: pre + block.lowerBound * oc)
+        BLAS.product(precision, m: block.count, n: oc, k: c, a: inp + block.lowerBound * c, b: weight, transB: true, c: pre + block.lowerBound * oc)
         for r in block {
             let x = pre + r * oc, y = out + r * oc
             for o in 0..<oc {

@@ -14,6 +14,9 @@ public final class CLIPPO {
     public let table: ParameterTable
     public let parameters: Arena
     public let gradients: Arena
+    /// The arithmetic of the linear layers' products (forward and backward); parameters,
+    /// gradients, LayerNorm, softmax, GELU, attention and the loss stay fp32 either way.
+    public var precision = Precision.fp32
     /// Activations for each tower batch size seen, allocated on first use and reused.
     private var activations: [Int: Activations] = [:]
 
@@ -72,19 +75,19 @@ public final class CLIPPO {
         let c = config, b = a.batch, n = c.tokens, d = c.width, m = c.mlpWidth, rows = b * n
         let p = parameterPointers()
         patchifyForward(a.patches, pixels, b: b, channels: c.channels, height: c.imageSize, width: c.imageSize, patch: c.patch)
-        linearForward(a.embedded, a.patches, p("patch_embed.proj.weight"), p("patch_embed.proj.bias"), rows: rows, c: c.patchSize, oc: d)
+        linearForward(a.embedded, a.patches, p("patch_embed.proj.weight"), p("patch_embed.proj.bias"), rows: rows, c: c.patchSize, oc: d, precision: precision)
         positionForward(a.embedded, a.embedded, p("pos_embed"), b: b, n: n, c: d)
         for l in 0..<c.depth {
             let block = "blocks.\(l).", s = a.layers[l]
             let x = l == 0 ? a.embedded : a.layers[l - 1].res2
             layerNormForward(s.ln1, s.ln1Mean, s.ln1Rstd, x, p(block + "norm1.weight"), p(block + "norm1.bias"), rows: rows, c: d)
-            linearForward(s.qkv, s.ln1, p(block + "attn.qkv.weight"), p(block + "attn.qkv.bias"), rows: rows, c: d, oc: 3 * d)
+            linearForward(s.qkv, s.ln1, p(block + "attn.qkv.weight"), p(block + "attn.qkv.bias"), rows: rows, c: d, oc: 3 * d, precision: precision)
             attentionForward(s.attnOut, s.att, s.qkv, b: b, n: n, c: d, heads: c.heads)
-            linearForward(a.scratch, s.attnOut, p(block + "attn.proj.weight"), p(block + "attn.proj.bias"), rows: rows, c: d, oc: d)
+            linearForward(a.scratch, s.attnOut, p(block + "attn.proj.weight"), p(block + "attn.proj.bias"), rows: rows, c: d, oc: d, precision: precision)
             residualForward(s.res1, x, a.scratch, count: rows * d)
             layerNormForward(s.ln2, s.ln2Mean, s.ln2Rstd, s.res1, p(block + "norm2.weight"), p(block + "norm2.bias"), rows: rows, c: d)
-            linearGeluForward(s.fc1, s.gelu, s.ln2, p(block + "mlp.fc1.weight"), p(block + "mlp.fc1.bias"), rows: rows, c: d, oc: m)
-            linearForward(a.scratch, s.gelu, p(block + "mlp.fc2.weight"), p(block + "mlp.fc2.bias"), rows: rows, c: m, oc: d)
+            linearGeluForward(s.fc1, s.gelu, s.ln2, p(block + "mlp.fc1.weight"), p(block + "mlp.fc1.bias"), rows: rows, c: d, oc: m, precision: precision)
+            linearForward(a.scratch, s.gelu, p(block + "mlp.fc2.weight"), p(block + "mlp.fc2.bias"), rows: rows, c: m, oc: d, precision: precision)
             residualForward(s.res2, s.res1, a.scratch, count: rows * d)
         }
         layerNormForward(a.norm, a.normMean, a.normRstd, a.layers[c.depth - 1].res2, p("norm.weight"), p("norm.bias"), rows: rows, c: d)
@@ -93,17 +96,17 @@ public final class CLIPPO {
             meanPoolForward(a.pooled, a.norm, b: b, n: n, c: d)
         case .map:
             let q = a.map!
-            linearForward(q.query, p("attn_pool.latent"), p("attn_pool.q.weight"), p("attn_pool.q.bias"), rows: 1, c: d, oc: d)
-            linearForward(q.kv, a.norm, p("attn_pool.kv.weight"), p("attn_pool.kv.bias"), rows: rows, c: d, oc: 2 * d)
+            linearForward(q.query, p("attn_pool.latent"), p("attn_pool.q.weight"), p("attn_pool.q.bias"), rows: 1, c: d, oc: d, precision: precision)
+            linearForward(q.kv, a.norm, p("attn_pool.kv.weight"), p("attn_pool.kv.bias"), rows: rows, c: d, oc: 2 * d, precision: precision)
             probeAttentionForward(q.attnOut, q.att, q.query, q.kv, b: b, n: n, c: d, heads: c.heads)
-            linearForward(q.proj, q.attnOut, p("attn_pool.proj.weight"), p("attn_pool.proj.bias"), rows: b, c: d, oc: d)
+            linearForward(q.proj, q.attnOut, p("attn_pool.proj.weight"), p("attn_pool.proj.bias"), rows: b, c: d, oc: d, precision: precision)
             layerNormForward(q.ln, q.lnMean, q.lnRstd, q.proj, p("attn_pool.norm.weight"), p("attn_pool.norm.bias"), rows: b, c: d)
-            linearForward(q.fc1, q.ln, p("attn_pool.mlp.fc1.weight"), p("attn_pool.mlp.fc1.bias"), rows: b, c: d, oc: m)
+            linearForward(q.fc1, q.ln, p("attn_pool.mlp.fc1.weight"), p("attn_pool.mlp.fc1.bias"), rows: b, c: d, oc: m, precision: precision)
             geluForward(q.gelu, q.fc1, count: b * m)
-            linearForward(a.scratch, q.gelu, p("attn_pool.mlp.fc2.weight"), p("attn_pool.mlp.fc2.bias"), rows: b, c: m, oc: d)
+            linearForward(a.scratch, q.gelu, p("attn_pool.mlp.fc2.weight"), p("attn_pool.mlp.fc2.bias"), rows: b, c: m, oc: d, precision: precision)
             residualForward(a.pooled, q.proj, a.scratch, count: b * d)
         }
-        linearForward(a.headOut, a.pooled, p("head.weight"), p("head.bias"), rows: b, c: d, oc: c.embedding)
+        linearForward(a.headOut, a.pooled, p("head.weight"), p("head.bias"), rows: b, c: d, oc: c.embedding, precision: precision)
         l2NormalizeForward(a.embeddings, a.embeddingNorms, a.headOut, b: b, c: c.embedding)
     }
 
@@ -121,7 +124,7 @@ public final class CLIPPO {
         let dHeadOut = zeroed(a.dSmall1, b * c.embedding)
         l2NormalizeBackward(dHeadOut, a.dEmbeddings, a.embeddings, a.embeddingNorms, b: b, c: c.embedding)
         let dPooled = zeroed(a.dSmall2, b * d)
-        linearBackward(dPooled, g("head.weight"), g("head.bias"), dHeadOut, a.pooled, p("head.weight"), rows: b, c: d, oc: c.embedding)
+        linearBackward(dPooled, g("head.weight"), g("head.bias"), dHeadOut, a.pooled, p("head.weight"), rows: b, c: d, oc: c.embedding, precision: precision)
         let dNorm = zeroed(a.dTokens, rows * d)
         switch c.pooling {
         case .gap:
@@ -132,17 +135,17 @@ public final class CLIPPO {
             let dProj = a.dSmall3
             dProj.update(from: dPooled, count: b * d)
             let dGelu = zeroed(a.dSmallWide1, b * m), dFc1 = zeroed(a.dSmallWide2, b * m)
-            linearBackward(dGelu, g("attn_pool.mlp.fc2.weight"), g("attn_pool.mlp.fc2.bias"), dPooled, q.gelu, p("attn_pool.mlp.fc2.weight"), rows: b, c: m, oc: d)
+            linearBackward(dGelu, g("attn_pool.mlp.fc2.weight"), g("attn_pool.mlp.fc2.bias"), dPooled, q.gelu, p("attn_pool.mlp.fc2.weight"), rows: b, c: m, oc: d, precision: precision)
             geluBackward(dFc1, dGelu, q.fc1, count: b * m)
             let dLn = zeroed(a.dSmall1, b * d)
-            linearBackward(dLn, g("attn_pool.mlp.fc1.weight"), g("attn_pool.mlp.fc1.bias"), dFc1, q.ln, p("attn_pool.mlp.fc1.weight"), rows: b, c: d, oc: m)
+            linearBackward(dLn, g("attn_pool.mlp.fc1.weight"), g("attn_pool.mlp.fc1.bias"), dFc1, q.ln, p("attn_pool.mlp.fc1.weight"), rows: b, c: d, oc: m, precision: precision)
             layerNormBackward(dProj, g("attn_pool.norm.weight"), g("attn_pool.norm.bias"), dLn, q.proj, p("attn_pool.norm.weight"), q.lnMean, q.lnRstd, rows: b, c: d)
             let dAttnOut = zeroed(a.dSmall2, b * d)
-            linearBackward(dAttnOut, g("attn_pool.proj.weight"), g("attn_pool.proj.bias"), dProj, q.attnOut, p("attn_pool.proj.weight"), rows: b, c: d, oc: d)
+            linearBackward(dAttnOut, g("attn_pool.proj.weight"), g("attn_pool.proj.bias"), dProj, q.attnOut, p("attn_pool.proj.weight"), rows: b, c: d, oc: d, precision: precision)
             let dQuery = zeroed(a.dSmall1, d), dKV = zeroed(a.dWide, rows * 2 * d)
             probeAttentionBackward(dQuery, dKV, dAttnOut, q.query, q.kv, q.att, b: b, n: n, c: d, heads: c.heads)
-            linearBackward(dNorm, g("attn_pool.kv.weight"), g("attn_pool.kv.bias"), dKV, a.norm, p("attn_pool.kv.weight"), rows: rows, c: d, oc: 2 * d)
-            linearBackward(g("attn_pool.latent"), g("attn_pool.q.weight"), g("attn_pool.q.bias"), dQuery, p("attn_pool.latent"), p("attn_pool.q.weight"), rows: 1, c: d, oc: d)
+            linearBackward(dNorm, g("attn_pool.kv.weight"), g("attn_pool.kv.bias"), dKV, a.norm, p("attn_pool.kv.weight"), rows: rows, c: d, oc: 2 * d, precision: precision)
+            linearBackward(g("attn_pool.latent"), g("attn_pool.q.weight"), g("attn_pool.q.bias"), dQuery, p("attn_pool.latent"), p("attn_pool.q.weight"), rows: 1, c: d, oc: d, precision: precision)
         }
         let dStream = zeroed(a.dStream, rows * d)
         layerNormBackward(dStream, g("norm.weight"), g("norm.bias"), dNorm, a.layers[c.depth - 1].res2, p("norm.weight"), a.normMean, a.normRstd, rows: rows, c: d)
@@ -152,19 +155,19 @@ public final class CLIPPO {
             // res2 = res1 + fc2(gelu(fc1(norm2(res1)))): dStream flows on to res1 unchanged.
             // Scratch gradients are written, not added (accumulate: false), so none is zeroed.
             let dGelu = a.dWide, dFc1 = a.dWide, dLn2 = a.dTokens  // GELU's backward runs in place
-            linearBackward(dGelu, g(block + "mlp.fc2.weight"), g(block + "mlp.fc2.bias"), dStream, s.gelu, p(block + "mlp.fc2.weight"), rows: rows, c: m, oc: d, accumulate: false)
+            linearBackward(dGelu, g(block + "mlp.fc2.weight"), g(block + "mlp.fc2.bias"), dStream, s.gelu, p(block + "mlp.fc2.weight"), rows: rows, c: m, oc: d, accumulate: false, precision: precision)
             geluBackward(dFc1, dGelu, s.fc1, count: rows * m, accumulate: false)  // element by element: in place is safe
-            linearBackward(dLn2, g(block + "mlp.fc1.weight"), g(block + "mlp.fc1.bias"), dFc1, s.ln2, p(block + "mlp.fc1.weight"), rows: rows, c: d, oc: m, accumulate: false)
+            linearBackward(dLn2, g(block + "mlp.fc1.weight"), g(block + "mlp.fc1.bias"), dFc1, s.ln2, p(block + "mlp.fc1.weight"), rows: rows, c: d, oc: m, accumulate: false, precision: precision)
             layerNormBackward(dStream, g(block + "norm2.weight"), g(block + "norm2.bias"), dLn2, s.res1, p(block + "norm2.weight"), s.ln2Mean, s.ln2Rstd, rows: rows, c: d)
             // res1 = x + proj(attention(qkv(norm1(x)))): dStream flows on to x unchanged.
             let dAttnOut = a.dTokens, dQKV = a.dWide, dLn1 = a.dTokens
-            linearBackward(dAttnOut, g(block + "attn.proj.weight"), g(block + "attn.proj.bias"), dStream, s.attnOut, p(block + "attn.proj.weight"), rows: rows, c: d, oc: d, accumulate: false)
+            linearBackward(dAttnOut, g(block + "attn.proj.weight"), g(block + "attn.proj.bias"), dStream, s.attnOut, p(block + "attn.proj.weight"), rows: rows, c: d, oc: d, accumulate: false, precision: precision)
             attentionBackward(dQKV, dAttnOut, s.qkv, s.att, b: b, n: n, c: d, heads: c.heads)
-            linearBackward(dLn1, g(block + "attn.qkv.weight"), g(block + "attn.qkv.bias"), dQKV, s.ln1, p(block + "attn.qkv.weight"), rows: rows, c: d, oc: 3 * d, accumulate: false)
+            linearBackward(dLn1, g(block + "attn.qkv.weight"), g(block + "attn.qkv.bias"), dQKV, s.ln1, p(block + "attn.qkv.weight"), rows: rows, c: d, oc: 3 * d, accumulate: false, precision: precision)
             layerNormBackward(dStream, g(block + "norm1.weight"), g(block + "norm1.bias"), dLn1, x, p(block + "norm1.weight"), s.ln1Mean, s.ln1Rstd, rows: rows, c: d)
         }
         positionBackward(nil, g("pos_embed"), dStream, b: b, n: n, c: d)
-        linearBackward(nil, g("patch_embed.proj.weight"), g("patch_embed.proj.bias"), dStream, a.patches, p("patch_embed.proj.weight"), rows: rows, c: c.patchSize, oc: d)
+        linearBackward(nil, g("patch_embed.proj.weight"), g("patch_embed.proj.bias"), dStream, a.patches, p("patch_embed.proj.weight"), rows: rows, c: c.patchSize, oc: d, precision: precision)
     }
 
     private func parameterPointers() -> (String) -> UnsafeMutablePointer<Float> {

@@ -51,6 +51,8 @@ public struct TrainOptions: Codable, Sendable, Equatable {
     public var keep = 3
     public var evalEvery = 100
     public var shuffleBuffer = 1000
+    /// The linear layers' products: fp32, or bf16 operands with fp32 sums (fp32 master weights).
+    public var precision = Precision.fp32
 
     public init(shards: String, out: String) { self.shards = shards; self.out = out }
 }
@@ -77,6 +79,8 @@ public final class Trainer {
     /// Captions of the batches trained on: taken from the shards' render.png, or rendered here
     /// (the shards were rendered at another size or font size than the model's).
     public private(set) var captionsFromShards = 0, captionsRendered = 0
+    /// Weak pairs the loader passed over because `--weak-weight` is 0.
+    public private(set) var weakPassedOver = 0
     /// Seconds of the whole loop, batches included.
     public private(set) var loopSeconds: Double = 0
     /// Steps this process ran (a resumed run starts counting at its checkpoint).
@@ -111,6 +115,10 @@ public final class Trainer {
             let config = try ViTConfig.named(options.model).overriding(options.modelSettings)
             model = CLIPPO(config: config, seed: options.seed)
         }
+        if options.precision == .bf16 && !BLAS.bf16Supported {
+            throw TrainError(message: "--precision bf16 needs a CPU with AVX512-BF16 (Intel Cooper Lake or Sapphire Rapids and later, AMD Zen 4 and later); this one (\(CPU.model)) has none: train with --precision fp32")
+        }
+        model.precision = options.precision
         switch options.optimizer {
         case .adafactor: adafactor = Adafactor(table: model.table, weightDecay: options.weightDecay); adamW = nil
         case .adamw: adamW = AdamW(table: model.table, weightDecay: options.weightDecay); adafactor = nil
@@ -158,17 +166,28 @@ public final class Trainer {
         let texts = textPairsPerBatch
         var stored = 0, rendered = 0
         func count(_ fromShards: Bool) { if fromShards { stored += 1 } else { rendered += 1 } }
+        var lastUsefulEpoch = images.epoch
         try batch.pixels.withUnsafeMutableBufferPointer { out in
             var filled = 0
             while filled < pairs - texts {
                 guard let sample = images.next() else { throw TrainError(message: "the train shards in \(options.shards) hold no readable sample") }
                 guard let jpg = sample.members["jpg"], let txt = sample.members["txt"] else { skipped.drop(.sampleIncomplete); continue }
+                let weak = SampleMetadata.decode(sample.members["json"])?.isWeak == true
+                // A weight of 0 trains on no weak pair: they are passed over, not computed and ignored.
+                if weak && options.weakWeight == 0 {
+                    weakPassedOver += 1
+                    if images.epoch >= lastUsefulEpoch + 2 {
+                        throw TrainError(message: "the train shards in \(options.shards) hold only weak pairs and --weak-weight is 0; give weak pairs a weight above 0 or shard alt-text pairs")
+                    }
+                    continue
+                }
+                lastUsefulEpoch = images.epoch
                 do { try ModelInput.image(jpg, size: size, fit: fit, into: out.baseAddress! + filled * plane) } catch {
                     skipped.drop(.imageUndecodable); continue
                 }
                 count(ModelInput.text(String(decoding: txt, as: UTF8.self), stored: sample.members["render.png"], storedAs: shardSet.render,
                                             size: size, renderer: renderer, into: out.baseAddress! + (pairs + filled) * plane))
-                if SampleMetadata.decode(sample.members["json"])?.isWeak == true {
+                if weak {
                     batch.weights[filled] = options.weakWeight
                     batch.weak += 1
                 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import CurateCore
 import Foundation
+import Kernels
 
 /// A subcommand with one example line for `curate --help`.
 protocol Exemplified {
@@ -30,6 +31,12 @@ struct Curate: ParsableCommand {
 struct CommandFailure: Error, CustomStringConvertible {
     var description: String
     init(_ description: String) { self.description = description }
+}
+
+/// Stops with one line, before any vector code runs, on a CPU without AVX2 and FMA (the model's
+/// kernels are compiled for them; without the check the first product is an illegal instruction).
+func requireVectorCPU(_ command: String) throws {
+    if let refusal = CPU.refusal(command: command) { throw CommandFailure(refusal) }
 }
 
 /// Takes the `FolderLock` of each folder a command writes, for as long as the returned value

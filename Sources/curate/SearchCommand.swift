@@ -27,6 +27,7 @@ extension Curate {
         @Argument(help: "The text to search for.") var query: String
 
         func run() throws {
+            try requireVectorCPU("search")
             do {
                 let embedder = try Embedder(checkpoint: checkpoint)
                 for (rank, hit) in try embedder.search(query, shards: try ShardSet(folder: shards), top: k).enumerated() {
@@ -67,6 +68,7 @@ extension Curate {
         }
 
         func run() throws {
+            try requireVectorCPU("embed")
             let embedder: Embedder
             do { embedder = try Embedder(checkpoint: checkpoint) } catch let error as SafetensorsError { throw CommandFailure(error.description) }
             var lines: [String] = []

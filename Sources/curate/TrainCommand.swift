@@ -1,6 +1,7 @@
 import ArgumentParser
 import CurateCore
 import Foundation
+import Kernels
 import Train
 
 extension Curate {
@@ -45,9 +46,10 @@ extension Curate {
         @Option(help: "cosine (linear warm-up then cosine) or rsqrt (big_vision's, with cool-down).") var schedule = "cosine"
         @Option(help: "Warm-up steps.") var warmup = 20
         @Option(help: "Text/text pairs per batch (0 to 0.99; default 0.25 when text-pair shards exist).") var textPairsFraction: Double?
-        @Option(help: "Loss weight of weak (µ-VLA) pairs.") var weakWeight: Float = 0.5
+        @Option(help: "Loss weight of weak (µ-VLA) pairs; 0 trains on none (they are passed over).") var weakWeight: Float = 0.5
         @Option(help: "resize (big_vision's plain resize) or center-crop.") var fit = "resize"
         @Option(help: "Unifont's size for rendered captions (default: CLIPPO's 16 for inputs of 224 and more, 8 below).") var fontSize: Int?
+        @Option(help: "fp32, or bf16: the linear layers' products with bfloat16 operands and fp32 sums (needs AVX512-BF16).") var precision = "fp32"
         @Option(help: "Seed of the initialisation and the data order.") var seed: UInt64 = 0
         @Option(help: "Steps between checkpoints.") var checkpointEvery = 100
         @Option(help: "Checkpoints kept.") var keep = 3
@@ -66,6 +68,7 @@ extension Curate {
             _ = try Self.choice(optimizer, "optimizer", OptimizerName.self)
             _ = try Self.choice(schedule, "schedule", ScheduleName.self)
             _ = try Self.choice(fit, "fit", ModelInput.Fit.self)
+            _ = try Self.choice(precision, "precision", Precision.self)
             let variants = ViTConfig.variants.map(\.name)
             guard variants.contains(where: { $0.lowercased() == model.lowercased() }) else {
                 throw CommandFailure("--model must be one of \(variants.joined(separator: ", ")), got \(model)")
@@ -76,6 +79,7 @@ extension Curate {
         }
 
         func run() throws {
+            try requireVectorCPU("train")
             let locks = try lockFolders([out])
             defer { withExtendedLifetime(locks) {} }
             var options = TrainOptions(shards: shards, out: out)
@@ -83,6 +87,7 @@ extension Curate {
             options.optimizer = try Self.choice(optimizer, "optimizer", OptimizerName.self); options.learningRate = learningRate; options.weightDecay = weightDecay
             options.schedule = try Self.choice(schedule, "schedule", ScheduleName.self); options.warmup = warmup; options.textPairsFraction = textPairsFraction
             options.weakWeight = weakWeight; options.fit = try Self.choice(fit, "fit", ModelInput.Fit.self); options.seed = seed; options.fontSize = fontSize
+            options.precision = try Self.choice(precision, "precision", Precision.self)
             options.checkpointEvery = checkpointEvery; options.keep = keep; options.evalEvery = evalEvery
             do {
                 let trainer = try Trainer(options: options, resume: resume)
