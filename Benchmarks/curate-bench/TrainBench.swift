@@ -34,13 +34,15 @@ func trainStepBench(_ variants: String) {
     KernelThreads.count = options.threads
     let coretype = ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"] ?? "unset"
     let ceiling = sgemmCeiling()
-    print(String(format: "# curate-bench train: OpenBLAS kernel %@ (OPENBLAS_CORETYPE=%@), %d threads, sgemm 2048² ceiling %.0f GFLOP/s",
-                 BLAS.coreName, coretype, options.threads, ceiling))
+    print(String(format: "# curate-bench train: %@; OpenBLAS kernel %@ (OPENBLAS_CORETYPE=%@), %d threads, sgemm 2048² ceiling %.0f GFLOP/s; products in %@",
+                 CPU.model, BLAS.coreName, coretype, options.threads, ceiling, options.precision.rawValue))
+    if options.precision == .bf16 && !BLAS.bf16Supported { fatalError("curate-bench: this CPU has no AVX512-BF16") }
     print("model       params  pairs/s  step s (min..max)     fwd+bwd    opt  GFLOP/s  of ceiling  activations  loss first->last")
     for name in variants.split(separator: ",").map(String.init) {
         let config = try! ViTConfig.named(name).overriding(["pooling=gap", "embedding=768"])
         let pairs = 32, steps = options.reps, warmup = 2
         let model = CLIPPO(config: config, seed: 0)
+        model.precision = options.precision
         let optimizer = AdamW(table: model.table, weightDecay: 1e-4)
         var rng = SeededRNG(seed: 1)
         let pixels = (0..<(2 * pairs * 3 * config.imageSize * config.imageSize)).map { _ in Float(rng.unit() * 2 - 1) }
@@ -64,7 +66,7 @@ func trainStepBench(_ variants: String) {
                           Double(model.activationBytes(batch: 2 * pairs)) / 1e6, losses.first!, losses.last!)
         print(line)
         if let json = options.json {
-            let record = "{\"model\": \"\(name)\", \"pairs_per_s\": \(Double(pairs) / median), \"gflops\": \(flops / median / 1e9), \"ceiling\": \(ceiling), \"kernel\": \"\(BLAS.coreName)\", \"coretype\": \"\(coretype)\"}\n"
+            let record = "{\"model\": \"\(name)\", \"pairs_per_s\": \(Double(pairs) / median), \"gflops\": \(flops / median / 1e9), \"ceiling\": \(ceiling), \"kernel\": \"\(BLAS.coreName)\", \"coretype\": \"\(coretype)\", \"precision\": \"\(options.precision.rawValue)\"}\n"
             append(record, to: json)
         }
     }

@@ -5,7 +5,7 @@
 //   .build/release/curate-bench --render TEXTS [--reps 5] [--json FILE]
 //   .build/release/curate-bench --make-filter-catalog DIR [--n PAIRS]   (FilterBench.swift)
 //   .build/release/curate-bench --make-weak-catalog DIR [--n IMAGES]    (WeakPairsBench.swift)
-//   .build/release/curate-bench --train Ti/16,S/16 [--reps 5] [--threads 2] [--json FILE]   (TrainBench.swift)
+//   .build/release/curate-bench --train Ti/16,S/16 [--reps 5] [--threads 2] [--precision fp32|bf16] [--json FILE]   (TrainBench.swift)
 //   .build/release/curate-bench --write-reference-model FILE [--pooling map|gap]  (TrainBench.swift)
 //   .build/release/curate-bench --html5lib-tokenizer FILE...   (html5lib's tokenizer tests, Crawl's HTMLConformance)
 //   .build/release/curate-bench --html5lib-encoding FILE...    (html5lib's encoding-sniffing .dat tests)
@@ -36,6 +36,7 @@ struct Options {
     var kernels = false
     var referenceModel: String?
     var pooling = "map"
+    var precision = Precision.fp32
 
     init(_ arguments: [String]) {
         var it = arguments.dropFirst().makeIterator()
@@ -57,6 +58,7 @@ struct Options {
             case "--kernels": kernels = value == "1"
             case "--write-reference-model": referenceModel = value
             case "--pooling": pooling = value
+            case "--precision": precision = Precision(rawValue: value) ?? { fatalError("curate-bench: --precision is fp32 or bf16") }()
             default: fatalError("curate-bench: unknown option \(flag); see the comment at the top of main.swift")
             }
         }

@@ -83,19 +83,11 @@ public final class Embedder {
     public func examples(shards: ShardSet, queries: [String], automatic: Int, top k: Int) -> RetrievalSummary {
         let gallery = Gallery(shards: shards, embedder: self)
         let texts = embed(texts: gallery.captions)
-        let d = model.config.embedding
-        var groupOf: [String: Int] = [:]
-        for identity in gallery.identities where groupOf[identity] == nil { groupOf[identity] = groupOf.count }
-        func recall(_ indices: [Int]) -> Recall? {
-            guard indices.count > 1 else { return nil }
-            return Trainer.recall(images: indices.flatMap { gallery.embeddings[$0]! }, texts: indices.flatMap { texts[$0] }, count: indices.count, d: d,
-                                  groups: indices.map { groupOf[gallery.identities[$0]]! })
-        }
         let embedded = gallery.embeddings.indices.filter { gallery.embeddings[$0] != nil }
-        let alt = embedded.filter { gallery.sources[$0] != "weak" }
+        let alt = gallery.altText
         var recalls: [(String, Recall)] = []
-        if let all = recall(embedded) { recalls.append(("all val pairs", all)) }
-        if alt.count < embedded.count, let r = recall(alt) { recalls.append(("alt-text val pairs only", r)) }
+        if let all = gallery.recall(embedded, texts: texts) { recalls.append(("all val pairs", all)) }
+        if alt.count < embedded.count, let r = gallery.recall(alt, texts: texts) { recalls.append(("alt-text val pairs only", r)) }
         let picked = automatic > 0 && !alt.isEmpty ? (0..<min(automatic, alt.count)).map { alt[$0 * alt.count / min(automatic, alt.count)] } : []
         var examples = picked.map { i in
             // The image is shown under its first sample's key.
@@ -141,6 +133,20 @@ struct Gallery {
             images.append(jpg)
         }
         embeddings = embedder.embed(images: images)
+    }
+
+    /// The samples whose image was embedded and whose caption is not a weak pair's.
+    var altText: [Int] { embeddings.indices.filter { embeddings[$0] != nil && sources[$0] != "weak" } }
+
+    /// Recall over the samples at `indices`, their captions' embeddings in `texts` (one per
+    /// sample); samples of one image are one image. Nil below two samples.
+    func recall(_ indices: [Int], texts: [[Float]]) -> Recall? {
+        guard indices.count > 1 else { return nil }
+        let d = texts[indices[0]].count
+        var groupOf: [String: Int] = [:]
+        for identity in identities where groupOf[identity] == nil { groupOf[identity] = groupOf.count }
+        return Trainer.recall(images: indices.flatMap { embeddings[$0]! }, texts: indices.flatMap { texts[$0] }, count: indices.count, d: d,
+                              groups: indices.map { groupOf[identities[$0]]! })
     }
 
     /// The images ranked by cosine similarity to `query` (an L2-normalised embedding), best first,

@@ -13,9 +13,15 @@ extension Curate {
             shards (the train shards when there are none), and prints the best matches: score, key,
             and the image's own caption.
 
+            With --truth (a synthetic crawl's truth.jsonl) and no query, judges the model instead:
+            for each colour and shape that some val image holds, a query ("a large pink circle")
+            and the fraction of its top min(5, R) images that hold that colour and shape (R: the
+            val images that do), averaged; then text→image recall over the alt-text val pairs.
+
             Examples:
               \(example)
               curate search --checkpoint model.safetensors --shards curate-work/shards -k 10 "two blue squares"
+              curate search --checkpoint model.safetensors --shards curate-demo/work/shards --truth curate-demo/crawl/truth.jsonl
             """
         )
 
@@ -24,18 +30,37 @@ extension Curate {
         @OptionGroup var shardsOption: ShardsOption
         var shards: String { shardsOption.shards }
         @Option(name: .short, help: "How many images to print.") var k = 5
-        @Argument(help: "The text to search for.") var query: String
+        @Option(help: "A synthetic crawl's truth.jsonl: judge colour-and-shape search over the val images instead of one query.")
+        var truth: String?
+        @Flag(help: "With --truth: print every query's line too.") var verbose = false
+        @Argument(help: "The text to search for.") var query: String?
+
+        func validate() throws {
+            guard (query == nil) != (truth == nil) else { throw CommandFailure("give a query or --truth FILE (to judge the model), not both or neither") }
+        }
 
         func run() throws {
             try requireVectorCPU("search")
             do {
                 let embedder = try Embedder(checkpoint: checkpoint)
+                guard let query else {
+                    let quality = embedder.demoQuality(shards: try ShardSet(folder: shards), truth: try ImageTruth(path: truth!))
+                    if verbose {
+                        for q in quality.search.queries {
+                            print(String(format: "%.2f  %-28@ (%d val images hold a %@ %@)", q.precision, q.query, q.relevant, q.colour, q.shape))
+                        }
+                    }
+                    print(quality.summary)
+                    return
+                }
                 for (rank, hit) in try embedder.search(query, shards: try ShardSet(folder: shards), top: k).enumerated() {
                     print(String(format: "%2d  %.3f  %@  %@", rank + 1, hit.score, hit.key, hit.caption))
                 }
             } catch let error as ShardDataError {
                 throw CommandFailure(error.description)
             } catch let error as SafetensorsError {
+                throw CommandFailure(error.description)
+            } catch let error as TrainError {
                 throw CommandFailure(error.description)
             }
         }
