@@ -17,6 +17,58 @@ import TestSupport
         return data.dropFirst(8 + length)
     }
 
+    /// The loss per step of a finished run's metrics.jsonl.
+    static func losses(_ folder: String) throws -> [Double] {
+        try String(contentsOfFile: folder + "/metrics.jsonl", encoding: .utf8).split(separator: "\n").compactMap { line in
+            (try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])?["loss"] as? Double
+        }
+    }
+
+    /// The means of consecutive windows of `width` values (one batch's loss is noisy).
+    static func windowMeans(_ x: [Double], width: Int) -> [Double] {
+        stride(from: 0, to: x.count - width + 1, by: width).map { x[$0..<($0 + width)].reduce(0, +) / Double(width) }
+    }
+
+    /// `--precision bf16` learns as fp32 does: 200 steps on the sample's shards in each
+    /// precision from the same initialisation and data order. The band: over each window of 25
+    /// steps, bf16's mean loss is within 0.1 nats of fp32's, or within twice the distance between
+    /// fp32 runs that differ only in their seed, whichever is wider. Rounding the products'
+    /// operands to bf16 (2⁻⁹ relative) changes each step's gradients by well under 1%, so the two
+    /// runs drift apart as two seeds do, not further; a bf16 path that broke learning (a wrong
+    /// product, a lost gradient) leaves the curve at its start, ~1 nat above fp32's by step 200.
+    @Test func bf16LearnsAsFP32Does() throws {
+        guard (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8))?.contains("avx512_bf16") == true else {
+            print("skipped: this CPU has no AVX512-BF16, so curate train --precision bf16 refuses to run (checked below)")
+            let work = NSTemporaryDirectory() + "curate-bf16-refused-\(getpid())"
+            let refused = try Curate.run(["train", "--shards", work, "--out", work + "/m", "--precision", "bf16"])
+            #expect(refused.status == 1 && refused.stderr.contains("AVX512-BF16"), "\(refused.stderr)")
+            return
+        }
+        let work = try BuildShardsCommandTests.filtered("bf16")
+        defer { try? FileManager.default.removeItem(atPath: work) }
+        #expect(try Curate.run(BuildShardsCommandTests.args + ["--work", work]).status == 0)
+        let shards = work + "/shards"
+        let model = ["--set", "width=32", "--set", "depth=2", "--set", "heads=2", "--set", "image-size=32", "--set", "patch=8",
+                     "--set", "embedding=16", "--batch", "16", "--steps", "200", "--checkpoint-every", "200", "--eval-every", "200",
+                     "--optimizer", "adamw", "--learning-rate", "1e-3", "--warmup", "20"]
+        var curves: [String: [Double]] = [:]
+        for (name, extra) in [("fp32", ["--precision", "fp32"]), ("bf16", ["--precision", "bf16"]), ("fp32-seed1", ["--precision", "fp32", "--seed", "1"])] {
+            let result = try Curate.run(["train", "--shards", shards, "--out", work + "/" + name] + model + extra)
+            #expect(result.status == 0, "\(result.stderr)")
+            curves[name] = Self.windowMeans(try Self.losses(work + "/" + name), width: 25)
+        }
+        let fp32 = try #require(curves["fp32"]), bf16 = try #require(curves["bf16"]), seed1 = try #require(curves["fp32-seed1"])
+        #expect(fp32.count == 8 && bf16.count == 8)
+        let seedSpread = zip(fp32, seed1).map { abs($0 - $1) }.max()!
+        let band = max(0.1, 2 * seedSpread)
+        let worst = zip(fp32, bf16).map { abs($0 - $1) }.max()!
+        print("bf16 vs fp32, 25-step mean losses: fp32 \(fp32.map { String(format: "%.3f", $0) }), bf16 \(bf16.map { String(format: "%.3f", $0) }); largest difference \(worst), seed spread \(seedSpread), band \(band)")
+        #expect(worst <= band, "bf16's loss curve left the band: \(worst) > \(band)")
+        #expect(bf16.last! < bf16.first! - 0.3, "bf16 learned: \(bf16.first!) -> \(bf16.last!)")
+        let unknown = try Curate.run(["train", "--shards", shards, "--out", work + "/x", "--precision", "fp16"])
+        #expect(unknown.status != 0 && unknown.stderr.contains("--precision must be one of fp32, bf16"), "\(unknown.stderr)")
+    }
+
     @Test func trainsSearchesEmbedsAndResumes() throws {
         let work = try BuildShardsCommandTests.filtered("train")
         defer { try? FileManager.default.removeItem(atPath: work) }

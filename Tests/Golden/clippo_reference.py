@@ -14,13 +14,17 @@ timm's), adds `logit_scale`, and computes, in float32:
   expected.grad.NAME    the gradient of the loss for every parameter
   expected.losses       the loss before each of 4 steps of clip_grad_norm_(1.0) + AdamW (lr 1e-2,
                         weight decay 1e-4 on tensors of rank >= 2, as curate's table decides)
+and the same three first ones under torch.autocast("cpu", dtype=torch.bfloat16), PyTorch's mixed
+precision on the CPU (the linear layers' and attention's products in bf16, float32 parameters):
+  expected.bf16.embeddings, expected.bf16.loss, expected.bf16.grad.NAME
 It writes everything (the checkpoint's tensors and metadata too) to the output file, which
 TrainTests/ReferenceModelTests compares curate against. Nothing of curate is imported.
 
     python3 -m venv /tmp/torch-venv && /tmp/torch-venv/bin/pip install torch timm safetensors
     .build/release/curate-bench --write-reference-model /tmp/ref-map.safetensors --pooling map
     /tmp/torch-venv/bin/python3 Tests/Golden/clippo_reference.py /tmp/ref-map.safetensors Tests/Golden/clippo/reference-map.safetensors
-(and the same with gap). timm 1.0.31 and torch 2.15.0 wrote the committed files.
+(and the same with gap). timm 1.0.31 and torch 2.13.0+cpu wrote the committed files (2026-12-02;
+the fp32 values are those torch 2.15.0 wrote before, to a few ulps).
 """
 import json
 import sys
@@ -71,6 +75,20 @@ out["expected.loss"] = loss.detach().reshape(1)
 for name, p in tower.named_parameters():
     out["expected.grad." + name] = p.grad.detach().clone().contiguous()
 out["expected.grad.logit_scale"] = logit_scale.grad.detach().clone().reshape(logit_scale.shape)
+
+# The same under bf16 autocast (fresh gradients; the parameters are untouched).
+for _, p in tower.named_parameters():
+    p.grad = None
+logit_scale.grad = None
+with torch.autocast("cpu", dtype=torch.bfloat16):
+    z16 = embeddings()
+    loss16 = loss_of(z16.float())
+loss16.backward()
+out["expected.bf16.embeddings"] = z16.detach().float().contiguous()
+out["expected.bf16.loss"] = loss16.detach().float().reshape(1)
+for name, p in tower.named_parameters():
+    out["expected.bf16.grad." + name] = p.grad.detach().float().clone().contiguous()
+out["expected.bf16.grad.logit_scale"] = logit_scale.grad.detach().clone().reshape(logit_scale.shape)
 
 # A short trace: 4 losses around 3 optimizer steps (the first is the loss above).
 params = list(tower.named_parameters()) + [("logit_scale", logit_scale)]

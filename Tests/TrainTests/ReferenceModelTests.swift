@@ -63,6 +63,56 @@ import CurateCore
     }
 }
 
+/// curate's bf16 path against PyTorch's bf16 autocast on the same checkpoint and batch.
+///
+/// Tolerances. The two round different things to bf16 (8-bit significands, a relative error of
+/// up to 2⁻⁹ per rounding): curate rounds only the operands of the linear layers' products and
+/// keeps every output in fp32; autocast also rounds those products' outputs, attention's
+/// operands and GELU's input and output. So neither is the other's reference to fp32 accuracy:
+/// each differs from fp32 by the bf16 effect, and from each other by up to about twice it.
+/// Measured on this tiny model (two blocks; width 16; AMD EPYC, torch 2.13): embeddings 6.1e-3
+/// (map) and 3.7e-3 (gap) apart, each side about 6e-3 and 4e-3 from fp32; losses 0.5% and 1.2%
+/// apart; gradients within 4.9e-2 of each tensor's largest entry. The bounds are about three
+/// times those: 2e-2 on the embeddings, 3e-2 relative on the loss, 1.5e-1 of each tensor's
+/// largest gradient entry; and curate's bf16 must stay as close to fp32 PyTorch as autocast
+/// does (within twice autocast's own distance from fp32), so a product left in fp32 by mistake
+/// would pass but a wrong one (a transposed pair, a dropped k) fails by the size of the values.
+@Suite struct ReferenceModelBF16Tests {
+    @Test(arguments: ["map", "gap"]) func matchesPyTorchAutocast(pooling: String) throws {
+        guard BLAS.bf16Supported else {
+            print("skipped: this CPU (\(CPU.model)) has no AVX512-BF16, so curate's bf16 path cannot run here")
+            return
+        }
+        let path = ReferenceModelTests.folder.appendingPathComponent("reference-\(pooling).safetensors").path
+        let (model, file) = try Checkpoint.load(path)
+        model.precision = .bf16
+        let pixels = try #require(file.tensors["input.pixels"]).values
+        let count = pixels.count / (3 * model.config.imageSize * model.config.imageSize), pairs = count / 2
+        func largest(_ x: [Float]) -> Float { max(x.map(abs).max()!, 1e-6) }
+
+        let embeddings = pixels.withUnsafeBufferPointer { model.embed($0.baseAddress!, count: count) }
+        let autocast = try #require(file.tensors["expected.bf16.embeddings"]).values, fp32 = try #require(file.tensors["expected.embeddings"]).values
+        let embeddingError = zip(embeddings, autocast).map { abs($0 - $1) }.max()!
+        let autocastDistance = zip(autocast, fp32).map { abs($0 - $1) }.max()!, ourDistance = zip(embeddings, fp32).map { abs($0 - $1) }.max()!
+        #expect(embeddingError < 2e-2, "embeddings differ from autocast's by \(embeddingError)")
+        #expect(ourDistance > 0, "bf16 embeddings equal fp32's: the products did not run in bf16")
+        #expect(ourDistance < 2 * autocastDistance + 1e-3, "curate bf16 is \(ourDistance) from fp32, autocast \(autocastDistance)")
+
+        let loss = pixels.withUnsafeBufferPointer { model.lossAndGradients($0.baseAddress!, pairs: pairs) }
+        let expectedLoss = try #require(file.tensors["expected.bf16.loss"]).values[0]
+        #expect(abs(loss - expectedLoss) < 3e-2 * max(1, abs(expectedLoss)), "loss \(loss), autocast \(expectedLoss)")
+
+        var worst = (name: "", error: Float(0))
+        for spec in model.table.entries {
+            let expected = try #require(file.tensors["expected.bf16.grad." + spec.name], "no autocast gradient for \(spec.name)").values
+            let error = (0..<spec.count).map { abs(model.gradients[spec][$0] - expected[$0]) }.max()! / largest(expected)
+            if error > worst.error { worst = (spec.name, error) }
+            #expect(error < 1.5e-1, "gradient of \(spec.name) differs by \(error) of its largest entry")
+        }
+        print("reference bf16 \(pooling): embeddings within \(embeddingError) (curate bf16 to fp32 \(ourDistance), autocast to fp32 \(autocastDistance)), loss \(loss) vs \(expectedLoss), worst gradient \(worst.name) \(worst.error)")
+    }
+}
+
 /// The whole model's gradients by central differences in Double, independent of PyTorch: a few
 /// seeded entries of every tensor (and the temperature) of a tiny model.
 @Suite struct ModelGradientCheckTests {
