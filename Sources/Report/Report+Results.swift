@@ -129,7 +129,7 @@ extension Report {
             return .notRun(id: "retrieval", title: title, "this report was written without a model")
         }
         let results: RetrievalResults
-        do { results = try retriever(checkpoint, options.shardFolder, options.queries, options.automaticQueries, options.top) } catch {
+        do { results = try retriever(checkpoint, options.shardFolder, options.queries, options.automaticQueries, options.top, options.truth) } catch {
             warnings.append("retrieval with \(checkpoint) failed: \(error)")
             return .notRun(id: "retrieval", title: title, "the checkpoint \(checkpoint) could not be used: \(error)")
         }
@@ -138,6 +138,14 @@ extension Report {
             let r = named.recall
             body += "<h3>Recall over \(HTML.escape(named.name)) (\(r.count) of \(r.images) images)</h3>"
                 + recallTable([("image → text", r.imageToText), ("chance", r.imageToTextChance), ("text → image", r.textToImage), ("chance", r.textToImageChance)])
+        }
+        if let search = results.shapeSearch {
+            body += "<h3>Colour-and-shape search: \(HTML.fixed(search.mean))</h3><p class=\"muted\">Judged against <code>\(HTML.escape(options.truth ?? ""))</code>: "
+                + "for each colour and shape that some of the \(HTML.number(search.images)) val images hold (\(search.colours) colours, \(search.shapes) shapes, \(search.queries.count) queries), "
+                + "the fraction of the top min(5, R) images that hold an object of that colour and shape, R being how many val images do; averaged.</p>"
+                + "<details><summary>Every query</summary>"
+                + HTML.table(["query", "R", "precision"], search.queries.map { [HTML.escape($0.query), HTML.number($0.relevant), HTML.fixed($0.precision)] }, numeric: [1, 2])
+                + "</details>"
         }
         for example in results.examples {
             let rank = example.expectedKey.flatMap { key in example.hits.firstIndex { $0.key == key } }

@@ -21,6 +21,8 @@ public struct ReportOptions: Sendable {
     public var queries: [String] = []
     /// Images shown per retrieval example.
     public var top = 5
+    /// A synthetic crawl's truth.jsonl: the retrieval section then judges colour-and-shape search.
+    public var truth: String?
 
     public init() {}
 
@@ -54,13 +56,30 @@ public struct RetrievalResults: Sendable {
         public init(query: String, expectedKey: String?, hits: [Hit]) { self.query = query; self.expectedKey = expectedKey; self.hits = hits }
     }
 
+    /// Colour-and-shape search judged against a synthetic crawl's truth (Train's SearchQuality).
+    public struct ShapeSearch: Sendable {
+        public struct Query: Sendable {
+            public var query: String, relevant: Int, precision: Double
+            public init(query: String, relevant: Int, precision: Double) { self.query = query; self.relevant = relevant; self.precision = precision }
+        }
+        public var mean: Double
+        public var colours: Int, shapes: Int, images: Int
+        public var queries: [Query]
+        public init(mean: Double, colours: Int, shapes: Int, images: Int, queries: [Query]) {
+            self.mean = mean; self.colours = colours; self.shapes = shapes; self.images = images; self.queries = queries
+        }
+    }
+
     public var recalls: [NamedRecall]
     public var examples: [Example]
-    public init(recalls: [NamedRecall], examples: [Example]) { self.recalls = recalls; self.examples = examples }
+    public var shapeSearch: ShapeSearch?
+    public init(recalls: [NamedRecall], examples: [Example], shapeSearch: ShapeSearch? = nil) {
+        self.recalls = recalls; self.examples = examples; self.shapeSearch = shapeSearch
+    }
 }
 
-/// Computes `RetrievalResults` for a checkpoint over a shard folder.
-public typealias Retriever = (_ checkpoint: String, _ shards: String, _ queries: [String], _ automatic: Int, _ top: Int) throws -> RetrievalResults
+/// Computes `RetrievalResults` for a checkpoint over a shard folder (and `truth`, when given).
+public typealias Retriever = (_ checkpoint: String, _ shards: String, _ queries: [String], _ automatic: Int, _ top: Int, _ truth: String?) throws -> RetrievalResults
 
 public enum ReportError: Error, CustomStringConvertible, Sendable {
     case noWork(String)

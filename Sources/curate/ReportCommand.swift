@@ -42,6 +42,9 @@ extension Curate {
         @Option(help: "A text query for the retrieval section (repeatable), besides val captions.")
         var query: [String] = []
 
+        @Option(help: "A synthetic crawl's truth.jsonl: the retrieval section judges colour-and-shape search against it.")
+        var truth: String?
+
         func validate() throws {
             guard (1...500).contains(examples) else { throw CommandFailure("--examples must be from 1 to 500, got \(examples)") }
         }
@@ -54,6 +57,7 @@ extension Curate {
             options.model = model
             options.examples = examples
             options.queries = query
+            options.truth = truth
             // The report replaces OUT as a whole from OUT.partial beside it: the lock is their parent's.
             let locks = try lockFolders([], ifPresent: [URL(fileURLWithPath: options.outFolder).deletingLastPathComponent().path])
             defer { withExtendedLifetime(locks) {} }
@@ -69,9 +73,11 @@ extension Curate {
         }
 
         /// Recall and text-query examples with a checkpoint, through Train.
-        static func retrieve(checkpoint: String, shards: String, queries: [String], automatic: Int, top: Int) throws -> RetrievalResults {
+        static func retrieve(checkpoint: String, shards: String, queries: [String], automatic: Int, top: Int, truth: String?) throws -> RetrievalResults {
             let embedder = try Embedder(checkpoint: checkpoint)
-            let summary = embedder.examples(shards: try ShardSet(folder: shards), queries: queries, automatic: automatic, top: top)
+            let set = try ShardSet(folder: shards)
+            let summary = embedder.examples(shards: set, queries: queries, automatic: automatic, top: top)
+            let search = try truth.map { embedder.demoQuality(shards: set, truth: try ImageTruth(path: $0)).search }
             return RetrievalResults(
                 recalls: summary.recalls.map {
                     .init(name: $0.name, recall: $0.recall)
@@ -79,6 +85,10 @@ extension Curate {
                 examples: summary.examples.map { example in
                     .init(query: example.query, expectedKey: example.expectedKey,
                           hits: example.hits.map { .init(key: $0.key, caption: $0.caption, score: $0.score, image: $0.image) })
+                },
+                shapeSearch: search.map { search in
+                    .init(mean: search.mean, colours: search.colours.count, shapes: search.shapes.count, images: search.images,
+                          queries: search.queries.map { .init(query: $0.query, relevant: $0.relevant, precision: $0.precision) })
                 })
         }
     }

@@ -65,10 +65,11 @@ struct AssetsTests {
         return folder
     }
 
-    static func report(_ work: String, examples: Int = 4, retriever: Retriever? = nil, read: StoredImageReader? = nil) throws -> (ReportSummary, String) {
+    static func report(_ work: String, examples: Int = 4, truth: String? = nil, retriever: Retriever? = nil, read: StoredImageReader? = nil) throws -> (ReportSummary, String) {
         var options = ReportOptions()
         options.work = work
         options.examples = examples
+        options.truth = truth
         let summary = try Report(options: options, readImage: read ?? StoredPayload.reader, retriever: retriever).run()
         return (summary, try String(contentsOfFile: summary.page, encoding: .utf8))
     }
@@ -131,7 +132,7 @@ struct AssetsTests {
         try FileManager.default.createDirectory(atPath: work + "/model", withIntermediateDirectories: true)
         FileManager.default.createFile(atPath: work + "/model/step-000000001.safetensors", contents: Data([1, 2, 3]))
         struct Broken: Error, CustomStringConvertible { var description: String { "header is cut short" } }
-        let (broken, brokenPage) = try Self.report(work, retriever: { _, _, _, _, _ in throw Broken() })
+        let (broken, brokenPage) = try Self.report(work, retriever: { _, _, _, _, _, _ in throw Broken() })
         #expect(broken.sectionsNotRun.contains("Retrieval with the trained model") && broken.warnings.count == 1)
         #expect(brokenPage.contains("could not be used: header is cut short"))
 
@@ -141,10 +142,19 @@ struct AssetsTests {
                                                                                           imageToTextChance: [0.5, 1, 1], textToImageChance: [0.5, 1, 1]))],
                                        examples: [.init(query: "a red <circle>", expectedKey: "v2", hits: [.init(key: "v1", caption: "one", score: 0.9, image: image),
                                                                                                          .init(key: "v2", caption: "two", score: 0.8, image: image)])])
-        let (_, retrieved) = try Self.report(work, retriever: { checkpoint, _, _, _, _ in
+        var withSearch = results
+        withSearch.shapeSearch = .init(mean: 0.875, colours: 2, shapes: 1, images: 3, queries: [.init(query: "a red circle", relevant: 2, precision: 1),
+                                                                                           .init(query: "a large blue circle", relevant: 1, precision: 0.75)])
+        let (_, retrieved) = try Self.report(work, retriever: { checkpoint, _, _, _, _, truth in
             #expect(checkpoint.hasSuffix("model/step-000000001.safetensors"))
-            return results
+            return truth == nil ? results : withSearch
         })
+        #expect(!retrieved.contains("Colour-and-shape search"), "no section without --truth")
+        let (_, judged) = try Self.report(work, truth: "crawl/truth.jsonl", retriever: { _, _, _, _, _, truth in
+            #expect(truth == "crawl/truth.jsonl")
+            return withSearch
+        })
+        #expect(judged.contains("Colour-and-shape search: 0.875") && judged.contains("<code>crawl/truth.jsonl</code>") && judged.contains("a large blue circle"))
         #expect(retrieved.contains("“a red &lt;circle&gt;” <span class=\"muted\">(its image ranked 2)"))
         #expect(retrieved.components(separatedBy: "class=\" hit\"").count == 2, "one framed image")
         #expect(retrieved.contains("Recall over all val pairs (2 of 2 images)"))
