@@ -36,6 +36,8 @@ public struct TrainOptions: Codable, Sendable, Equatable {
     public var optimizer = OptimizerName.adafactor
     public var learningRate: Float = 1e-3
     public var weightDecay: Float = 1e-4
+    /// AdamW's second-moment decay (PyTorch's default 0.999; CLIP and open_clip train ViTs with 0.98).
+    public var adamBeta2: Float = 0.999
     public var schedule = ScheduleName.cosine
     public var warmup = 20
     /// Text/text pairs per batch, as a fraction; nil: 0.25 when text-pair shards exist (CLIPPO's recommendation).
@@ -121,7 +123,10 @@ public final class Trainer {
         model.precision = options.precision
         switch options.optimizer {
         case .adafactor: adafactor = Adafactor(table: model.table, weightDecay: options.weightDecay); adamW = nil
-        case .adamw: adamW = AdamW(table: model.table, weightDecay: options.weightDecay); adafactor = nil
+        case .adamw:
+            adamW = AdamW(table: model.table, weightDecay: options.weightDecay)
+            adamW!.beta2 = options.adamBeta2
+            adafactor = nil
         }
         guard options.textPairsFraction.map({ (0..<1).contains($0) }) ?? true else {
             throw TrainError(message: "--text-pairs-fraction must be in [0, 1)")

@@ -25,8 +25,14 @@ enum Curate {
     /// Runs curate with `arguments`, extra `environment` variables and `input` on standard input,
     /// in `directory` (the repository's root by default, so `samples/…` paths work).
     static func run(_ arguments: [String], environment: [String: String] = [:], input: Data? = nil, in directory: URL? = nil) throws -> CommandResult {
+        try runProcess(executable.path, arguments, environment: environment, input: input, in: directory)
+    }
+
+    /// Runs any program as `run` runs curate (a test's Python script, given curate's path).
+    static func runProcess(_ path: String, _ arguments: [String], environment: [String: String] = [:], input: Data? = nil,
+                           in directory: URL? = nil) throws -> CommandResult {
         let process = Process()
-        process.executableURL = executable
+        process.executableURL = URL(fileURLWithPath: path)
         process.arguments = arguments
         process.currentDirectoryURL = directory ?? SharedCorpus.repositoryRoot
         if !environment.isEmpty {

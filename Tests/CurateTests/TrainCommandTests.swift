@@ -114,6 +114,35 @@ import TestSupport
         let shown = all.lines.map { imageOf[String($0.split(separator: " ", omittingEmptySubsequences: true)[2])]! }
         #expect(Set(imageOf.values).count < imageOf.count, "the sample's val split repeats images")
         #expect(shown.count == Set(imageOf.values).count && Set(shown).count == shown.count, "every val image once")
+        // Judged against the sample's truth: every colour and shape of the val images, and the
+        // same figures as an independent judge's (Tests/Python/search_quality.py, from the
+        // definition, with curate's embeddings); near-equal scores may rank in another order in
+        // Double than in Float, so a query may differ by one image of its top five.
+        let judged = try Curate.run(["search", "--checkpoint", checkpoint, "--shards", shards, "--truth", "samples/truth.jsonl", "--verbose"])
+        #expect(judged.status == 0, "\(judged.stderr)")
+        let summary = try #require(judged.lines.first { $0.hasPrefix("search quality ") }, "\(judged.stdout)")
+        #expect(summary.hasSuffix("16 val images)"), "\(summary)")
+        #expect(judged.lines.contains { $0.hasPrefix("text→image R@1 ") && $0.contains("alt-text val pairs") }, "\(judged.stdout)")
+        let mean = try #require(Double(summary.split(separator: " ")[2]))
+        if let python = ProcessInfo.processInfo.environment["CURATE_TEST_PYTHON"], FileManager.default.isExecutableFile(atPath: python) {
+            let independent = try Curate.runProcess(python, ["Tests/Python/search_quality.py", Curate.executable.path, checkpoint, shards, "samples/truth.jsonl"])
+            #expect(independent.status == 0, "\(independent.stderr)")
+            let parsed = try JSONSerialization.jsonObject(with: Data(independent.stdout.utf8)) as! [String: Any]
+            let theirs = parsed["queries"] as! [String: Double]
+            let ours = Dictionary(uniqueKeysWithValues: judged.lines.filter { $0.contains(" val images hold a") }.map { line -> (String, Double) in
+                let precision = Double(line.prefix(4))!
+                let query = line.dropFirst(6).components(separatedBy: " (").first!.trimmingCharacters(in: .whitespaces)
+                return (query, precision)
+            })
+            #expect(Set(ours.keys) == Set(theirs.keys), "the same queries: \(ours.keys.sorted()) vs \(theirs.keys.sorted())")
+            let differing = ours.filter { abs($0.value - (theirs[$0.key] ?? -1)) > 1e-9 }
+            #expect(differing.values.count <= max(1, ours.count / 10) && differing.allSatisfy { abs($0.value - theirs[$0.key]!) <= 0.2 + 1e-9 },
+                    "queries judged apart: \(differing) vs \(theirs)")
+            print("search quality \(mean), the independent judge's \(parsed["mean"]!); \(differing.count) of \(ours.count) queries judged apart")
+            #expect(abs(mean - (parsed["mean"] as! Double)) < 0.01, "mean \(mean) vs the independent judge's \(parsed["mean"]!)")
+        } else {
+            print("skipped the independent judge: CURATE_TEST_PYTHON (make test-venv) is not set")
+        }
         let embed = try Curate.run(["embed", "--checkpoint", checkpoint, "--texts", "-"], input: Data("a red circle\ntwo blue squares\n".utf8))
         #expect(embed.status == 0 && embed.lines.count == 2)
         let line = try JSONSerialization.jsonObject(with: Data(embed.lines[0].utf8)) as! [String: Any]
