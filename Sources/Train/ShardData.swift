@@ -115,6 +115,16 @@ public enum ModelInput {
         return false
     }
 
+    /// Planes (3, size, size) in place to their luma (ITU-R BT.601: 0.299 R + 0.587 G + 0.114 B)
+    /// in all three: torchvision's RandomGrayscale. The weights sum to 1, so it holds in [-1, 1].
+    public static func toGray(_ planes: UnsafeMutablePointer<Float>, size: Int) {
+        let area = size * size
+        for i in 0..<area {
+            let y = 0.299 * planes[i] + 0.587 * planes[area + i] + 0.114 * planes[2 * area + i]
+            planes[i] = y; planes[area + i] = y; planes[2 * area + i] = y
+        }
+    }
+
     /// RGB8 (size×size) -> planes (3, size, size), v/127.5 − 1.
     static func planes(_ image: RGBImage, size: Int, into out: UnsafeMutablePointer<Float>) {
         precondition(image.width == size && image.height == size, "model inputs are square images of the model's size.")

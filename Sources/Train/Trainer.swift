@@ -36,6 +36,9 @@ public struct TrainOptions: Codable, Sendable, Equatable {
     public var optimizer = OptimizerName.adafactor
     public var learningRate: Float = 1e-3
     public var weightDecay: Float = 1e-4
+    /// The share of train images shown in gray (SimCLR's random grayscale): on those only shape
+    /// and brightness tell the caption's objects apart, so colour alone cannot win the batch.
+    public var grayscale: Double = 0
     /// AdamW's second-moment decay (PyTorch's default 0.999; CLIP and open_clip train ViTs with 0.98).
     public var adamBeta2: Float = 0.999
     public var schedule = ScheduleName.cosine
@@ -157,11 +160,20 @@ public final class Trainer {
         var pixels: [Float]
         var weights: [Float]
         var weak: Int
+        /// Images shown in gray (`--grayscale`).
+        var gray = 0
         /// Captions whose stored render was used, and captions rendered for the batch.
         var stored = 0, rendered = 0
         /// The streams' positions after this batch: what a checkpoint taken after it records (the
         /// prefetcher reads ahead, so the streams themselves are further on).
         var imagesPosition = 0, textPairsPosition = 0
+    }
+
+    /// Whether the image handed out at `position` of the stream is shown in gray: a draw from the
+    /// seed and the position alone, so a resumed run draws as the uninterrupted one did.
+    static func drawsGray(seed: UInt64, position: Int, probability: Double) -> Bool {
+        var rng = SeededRNG(seed: seed ^ 0x6772_6179).derived(UInt64(position))
+        return rng.unit() < probability
     }
 
     /// The next batch from the streams, skipping (and counting) samples that do not decode.
@@ -189,6 +201,10 @@ public final class Trainer {
                 lastUsefulEpoch = images.epoch
                 do { try ModelInput.image(jpg, size: size, fit: fit, into: out.baseAddress! + filled * plane) } catch {
                     skipped.drop(.imageUndecodable); continue
+                }
+                if options.grayscale > 0 && Self.drawsGray(seed: options.seed, position: images.position, probability: options.grayscale) {
+                    ModelInput.toGray(out.baseAddress! + filled * plane, size: size)
+                    batch.gray += 1
                 }
                 count(ModelInput.text(String(decoding: txt, as: UTF8.self), stored: sample.members["render.png"], storedAs: shardSet.render,
                                             size: size, renderer: renderer, into: out.baseAddress! + (pairs + filled) * plane))

@@ -53,9 +53,12 @@ import Shards
 
     /// 12 steps at once, and 4 + 8 with a new Trainer resuming from the step-4 checkpoint (as
     /// after a kill): the same parameters to the bit, the same metrics lines.
-    @Test func resumingContinuesExactly() throws {
+    /// With and without random grayscale: its draws come from the seed and the data position,
+    /// so they replay exactly too.
+    @Test(arguments: [0.0, 0.5]) func resumingContinuesExactly(grayscale: Double) throws {
         let shards = try Self.shards()
         var whole = Self.options(shards)
+        whole.grayscale = grayscale
         let straight = try Trainer(options: whole, resume: false)
         straight.log = { _ in }
         try straight.run()
@@ -82,6 +85,21 @@ import Shards
                 == ["step-000000004.safetensors", "step-000000008.safetensors", "step-000000012.safetensors"])
         // A checkpoint loads as a model (the trainer's extra tensors are ignored).
         #expect(try Checkpoint.load(Trainer.checkpoints(in: whole.out).last!).model.config == straight.model.config)
+    }
+
+    /// Gray is BT.601's luma in all three planes; the draws are repeatable and near their share.
+    @Test func grayscaleAugmentation() {
+        var planes: [Float] = [1, -1, 0.5, 0.2, -1, 1, 0.1, 0.3, 0, 0, 1, -0.4]  // a 2×2 image: R, G, B planes
+        ModelInput.toGray(&planes, size: 2)
+        let luma: [Float] = [0.299 - 0.587, -0.299 + 0.587, 0.5 * 0.299 + 0.1 * 0.587 + 0.114, 0.2 * 0.299 + 0.3 * 0.587 - 0.4 * 0.114]
+        for plane in 0..<3 {
+            for i in 0..<4 { #expect(abs(planes[plane * 4 + i] - luma[i]) < 1e-6) }
+        }
+        let draws = (0..<10_000).map { Trainer.drawsGray(seed: 3, position: $0, probability: 0.3) }
+        #expect(draws == (0..<10_000).map { Trainer.drawsGray(seed: 3, position: $0, probability: 0.3) })
+        let share = Double(draws.filter { $0 }.count) / 10_000
+        #expect(abs(share - 0.3) < 0.02, "share \(share)")  // binomial σ = 0.0046
+        #expect(draws != (0..<10_000).map { Trainer.drawsGray(seed: 4, position: $0, probability: 0.3) })
     }
 
     @Test func recallCountsRanks() {
