@@ -36,6 +36,8 @@ public struct TrainOptions: Codable, Sendable, Equatable {
     public var optimizer = OptimizerName.adafactor
     public var learningRate: Float = 1e-3
     public var weightDecay: Float = 1e-4
+    /// Groups of this many captions sharing words in each batch (hard negatives); 0 or 1: none.
+    public var hardNegatives = 0
     /// The share of train images shown in gray (SimCLR's random grayscale): on those only shape
     /// and brightness tell the caption's objects apart, so colour alone cannot win the batch.
     public var grayscale: Double = 0
@@ -176,6 +178,45 @@ public final class Trainer {
         return rng.unit() < probability
     }
 
+    /// An image sample drawn from the stream, not yet decoded.
+    struct Candidate {
+        var jpg: [UInt8], caption: String, render: [UInt8]?, weak: Bool
+        /// The stream's position after it was drawn (the grayscale draw's key).
+        var position: Int
+    }
+
+    /// The pool in groups of `size`: each group is the first sample not yet taken and the
+    /// `size − 1` others whose captions share the most words with it (words of three letters or
+    /// more, lower-cased, not in a quarter or more of the pool's captions), ties to the earlier.
+    /// Captions that differ in one word then meet in one batch: hard negatives, so that no single
+    /// trait (a colour) tells every caption of the batch apart.
+    static func grouped(_ pool: [Candidate], size: Int) -> [Candidate] {
+        let words = pool.map { candidate in
+            Set(candidate.caption.lowercased().split { !$0.isLetter }.filter { $0.count >= 3 }.map(String.init))
+        }
+        var frequency: [String: Int] = [:]
+        for set in words { for word in set { frequency[word, default: 0] += 1 } }
+        let common = Set(frequency.filter { 4 * $0.value >= pool.count }.keys)
+        let rare = words.map { $0.subtracting(common) }
+        var taken = [Bool](repeating: false, count: pool.count), order: [Candidate] = []
+        for anchor in pool.indices where !taken[anchor] {
+            taken[anchor] = true
+            order.append(pool[anchor])
+            var scored: [(index: Int, shared: Int)] = []
+            for other in pool.indices where !taken[other] {
+                scored.append((other, rare[other].intersection(rare[anchor]).count))
+            }
+            scored.sort { (a: (index: Int, shared: Int), b: (index: Int, shared: Int)) -> Bool in
+                a.shared != b.shared ? a.shared > b.shared : a.index < b.index
+            }
+            for pick in scored.prefix(size - 1) {
+                taken[pick.index] = true
+                order.append(pool[pick.index])
+            }
+        }
+        return order
+    }
+
     /// The next batch from the streams, skipping (and counting) samples that do not decode.
     func nextBatch() throws -> Batch {
         let pairs = options.batch, size = model.config.imageSize, plane = 3 * size * size
@@ -184,9 +225,9 @@ public final class Trainer {
         var stored = 0, rendered = 0
         func count(_ fromShards: Bool) { if fromShards { stored += 1 } else { rendered += 1 } }
         var lastUsefulEpoch = images.epoch
-        try batch.pixels.withUnsafeMutableBufferPointer { out in
-            var filled = 0
-            while filled < pairs - texts {
+        /// The stream's next sample the model can train on (weak pairs passed over at weight 0).
+        func nextCandidate() throws -> Candidate {
+            while true {
                 guard let sample = images.next() else { throw TrainError(message: "the train shards in \(options.shards) hold no readable sample") }
                 guard let jpg = sample.members["jpg"], let txt = sample.members["txt"] else { skipped.drop(.sampleIncomplete); continue }
                 let weak = SampleMetadata.decode(sample.members["json"])?.isWeak == true
@@ -199,16 +240,31 @@ public final class Trainer {
                     continue
                 }
                 lastUsefulEpoch = images.epoch
-                do { try ModelInput.image(jpg, size: size, fit: fit, into: out.baseAddress! + filled * plane) } catch {
+                return Candidate(jpg: jpg, caption: String(decoding: txt, as: UTF8.self), render: sample.members["render.png"], weak: weak,
+                                 position: images.position)
+            }
+        }
+        // With --hard-negatives G, the batch is drawn from a pool twice its size, in groups of G
+        // whose captions share the most words (the rest of the pool is not trained on).
+        var queue: [Candidate] = []
+        if options.hardNegatives > 1 {
+            queue = Self.grouped(try (0..<(2 * (pairs - texts))).map { _ in try nextCandidate() }, size: options.hardNegatives)
+            queue.reverse()
+        }
+        try batch.pixels.withUnsafeMutableBufferPointer { out in
+            var filled = 0
+            while filled < pairs - texts {
+                let candidate = try queue.popLast() ?? nextCandidate()
+                do { try ModelInput.image(candidate.jpg, size: size, fit: fit, into: out.baseAddress! + filled * plane) } catch {
                     skipped.drop(.imageUndecodable); continue
                 }
-                if options.grayscale > 0 && Self.drawsGray(seed: options.seed, position: images.position, probability: options.grayscale) {
+                if options.grayscale > 0 && Self.drawsGray(seed: options.seed, position: candidate.position, probability: options.grayscale) {
                     ModelInput.toGray(out.baseAddress! + filled * plane, size: size)
                     batch.gray += 1
                 }
-                count(ModelInput.text(String(decoding: txt, as: UTF8.self), stored: sample.members["render.png"], storedAs: shardSet.render,
-                                            size: size, renderer: renderer, into: out.baseAddress! + (pairs + filled) * plane))
-                if weak {
+                count(ModelInput.text(candidate.caption, stored: candidate.render, storedAs: shardSet.render,
+                                      size: size, renderer: renderer, into: out.baseAddress! + (pairs + filled) * plane))
+                if candidate.weak {
                     batch.weights[filled] = options.weakWeight
                     batch.weak += 1
                 }

@@ -43,6 +43,7 @@ extension Curate {
         @Option(help: "adafactor (big_vision's, CLIPPO's) or adamw.") var optimizer = "adafactor"
         @Option(help: "Peak learning rate.") var learningRate: Float = 1e-3
         @Option(help: "Decoupled weight decay (matrices and embeddings only).") var weightDecay: Float = 1e-4
+        @Option(help: "Build each batch from a pool twice its size in groups of this many captions that share the most words (hard negatives); 0: off.") var hardNegatives = 0
         @Option(help: "The share of train images shown in gray (random grayscale, 0 to 1): colour alone then cannot match every caption.") var grayscale: Double = 0
         @Option(help: "AdamW's second-moment decay β2 (0.999 as PyTorch; CLIP's 0.98 tolerates higher learning rates).") var adamBeta2: Float = 0.999
         @Option(help: "cosine (linear warm-up then cosine) or rsqrt (big_vision's, with cool-down).") var schedule = "cosine"
@@ -75,6 +76,7 @@ extension Curate {
             guard variants.contains(where: { $0.lowercased() == model.lowercased() }) else {
                 throw CommandFailure("--model must be one of \(variants.joined(separator: ", ")), got \(model)")
             }
+            guard hardNegatives >= 0 && hardNegatives <= batch else { throw CommandFailure("--hard-negatives must be from 0 to --batch, got \(hardNegatives)") }
             guard (0...1).contains(grayscale) else { throw CommandFailure("--grayscale must be from 0 to 1, got \(grayscale)") }
             guard adamBeta2 > 0 && adamBeta2 < 1 else { throw CommandFailure("--adam-beta2 must be between 0 and 1, got \(adamBeta2)") }
             guard steps > 0, batch >= 2, checkpointEvery > 0, evalEvery > 0, keep > 0, warmup >= 0 else {
@@ -94,6 +96,7 @@ extension Curate {
             options.precision = try Self.choice(precision, "precision", Precision.self)
             options.adamBeta2 = adamBeta2
             options.grayscale = grayscale
+            options.hardNegatives = hardNegatives
             options.checkpointEvery = checkpointEvery; options.keep = keep; options.evalEvery = evalEvery
             do {
                 let trainer = try Trainer(options: options, resume: resume)

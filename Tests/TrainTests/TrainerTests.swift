@@ -102,6 +102,21 @@ import Shards
         #expect(draws != (0..<10_000).map { Trainer.drawsGray(seed: 4, position: $0, probability: 0.3) })
     }
 
+    /// Hard-negative groups: each anchor (the first not yet taken) with the captions that share
+    /// the most of its uncommon words; words in a quarter of the pool or more do not count.
+    @Test func hardNegativeGroups() {
+        let captions = ["the photo shows a pink circle", "the photo shows a blue square", "the photo shows two green stars",
+                        "the photo shows a pink square", "the photo shows a blue circle", "the photo shows green stars here",
+                        "the photo shows red", "the photo shows black"]
+            + ["zebra", "yak", "walrus", "vole", "urchin", "tapir", "seal", "rhea"]  // words of their own: shared with none
+        let pool = captions.enumerated().map { Trainer.Candidate(jpg: [], caption: $1, render: nil, weak: false, position: $0) }
+        let order = Trainer.grouped(pool, size: 2).map(\.position)
+        // "pink circle" meets "pink square" (pink) before "blue circle" (circle): ties go to the earlier.
+        #expect(order == [0, 3, 1, 4, 2, 5] + Array(6..<16), "\(order)")
+        #expect(Trainer.grouped(pool, size: 1).map(\.position) == Array(0..<16))
+        #expect(Set(Trainer.grouped(pool, size: 3).map(\.position)) == Set(0..<16), "every sample once")
+    }
+
     @Test func recallCountsRanks() {
         // Three items in 2-D. Image 2's own text scores 0.96 but text 1 scores 1.0 (rank 2); text 1's
         // own image scores 0.8 but image 2 scores 1.0. Everything else ranks first.
