@@ -121,7 +121,7 @@ import TestSupport
         let judged = try Curate.run(["search", "--checkpoint", checkpoint, "--shards", shards, "--truth", "samples/truth.jsonl", "--verbose"])
         #expect(judged.status == 0, "\(judged.stderr)")
         let summary = try #require(judged.lines.first { $0.hasPrefix("search quality ") }, "\(judged.stdout)")
-        #expect(summary.hasSuffix("16 val images)"), "\(summary)")
+        #expect(summary.contains(" shapes; 16 val images; the colour alone "), "\(summary)")
         #expect(judged.lines.contains { $0.hasPrefix("text→image R@1 ") && $0.contains("alt-text val pairs") }, "\(judged.stdout)")
         let mean = try #require(Double(summary.split(separator: " ")[2]))
         if let python = ProcessInfo.processInfo.environment["CURATE_TEST_PYTHON"], FileManager.default.isExecutableFile(atPath: python) {

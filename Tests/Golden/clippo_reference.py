@@ -23,8 +23,8 @@ TrainTests/ReferenceModelTests compares curate against. Nothing of curate is imp
     python3 -m venv /tmp/torch-venv && /tmp/torch-venv/bin/pip install torch timm safetensors
     .build/release/curate-bench --write-reference-model /tmp/ref-map.safetensors --pooling map
     /tmp/torch-venv/bin/python3 Tests/Golden/clippo_reference.py /tmp/ref-map.safetensors Tests/Golden/clippo/reference-map.safetensors
-(and the same with gap). timm 1.0.31 and torch 2.13.0+cpu wrote the committed files (2026-12-02;
-the fp32 values are those torch 2.15.0 wrote before, to a few ulps).
+(and the same with gap). timm 1.0.31 and torch 2.15.0 wrote the committed files (2026-12-02;
+with the bf16 autocast values added; the fp32 values are the earlier ones to a few ulps).
 """
 import json
 import sys

@@ -70,7 +70,7 @@ import CurateCore
 /// keeps every output in fp32; autocast also rounds those products' outputs, attention's
 /// operands and GELU's input and output. So neither is the other's reference to fp32 accuracy:
 /// each differs from fp32 by the bf16 effect, and from each other by up to about twice it.
-/// Measured on this tiny model (two blocks; width 16; AMD EPYC, torch 2.13): embeddings 6.1e-3
+/// Measured on this tiny model (two blocks; width 16; AMD EPYC, torch 2.15): embeddings 6.1e-3
 /// (map) and 3.7e-3 (gap) apart, each side about 6e-3 and 4e-3 from fp32; losses 0.5% and 1.2%
 /// apart; gradients within 4.9e-2 of each tensor's largest entry. The bounds are about three
 /// times those: 2e-2 on the embeddings, 3e-2 relative on the loss, 1.5e-1 of each tensor's
