@@ -45,6 +45,9 @@ extension Curate {
                 let embedder = try Embedder(checkpoint: checkpoint)
                 guard let query else {
                     let quality = embedder.demoQuality(shards: try ShardSet(folder: shards), truth: try ImageTruth(path: truth!))
+                    guard quality.search.judged > 0 else {
+                        throw CommandFailure("none of the \(quality.search.images) val images in \(shards) is in \(truth!); pass the truth.jsonl of the crawl these shards came from")
+                    }
                     if verbose {
                         for q in quality.search.queries {
                             print(String(format: "%.2f  %-28@ (%d val images hold a %@ %@)", q.precision, q.query, q.relevant, q.colour, q.shape))
