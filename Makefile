@@ -222,7 +222,8 @@ bench-torch: bench-venv
 
 ## bench-train: the CLIPPO training step (forward + backward + clip + AdamW), batch 32 pairs at
 ## 224, ViT-Ti/16 and S/16: TRAIN_ROUNDS alternating rounds of PyTorch (tcmalloc) and curate with
-## OpenBLAS's own kernel choice and with OPENBLAS_CORETYPE=Haswell; kernel and sgemm ceiling printed.
+## OpenBLAS's own kernel choice and with OPENBLAS_CORETYPE=Haswell, and (on a CPU with AVX512-BF16)
+## PyTorch's bf16 autocast against curate --precision bf16; the CPU, kernel and sgemm ceiling printed.
 TRAIN_ROUNDS ?= 3
 bench-train: bench-torch
 	$(SWIFT) build -c release --product curate-bench
