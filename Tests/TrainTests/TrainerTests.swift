@@ -147,6 +147,45 @@ import Shards
     }
 }
 
+@Suite struct WeakWeightTests {
+    /// Train shards of `count` samples, those at even indices weak pairs.
+    static func shards(count: Int, weakEvery: Int) throws -> String {
+        let folder = ShardDataTests.folder()
+        let train = try ShardWriter(folder: folder, prefix: "train", maxSamples: 100, maxBytes: 1 << 20)
+        for i in 0..<count {
+            let source = i % weakEvery == 0 ? "weak" : "alt"
+            let json = "{\"key\":\"t\(i)\",\"page_url\":\"http://p/\",\"image_url\":\"http://p/\(i).png\",\"image_sha256\":\"\(i)\",\"width\":20,\"height\":18,\"text_source\":\"\(source)\"}"
+            try train.add(Sample(key: String(format: "t%09d", i), members: [("jpg", try RGBImage(width: 20, height: 18, fill: RGB(200, 10, 10)).encoded(.png)),
+                                                                          ("txt", Array("a red square \(i)".utf8)), ("json", Array(json.utf8))]))
+        }
+        try train.finish()
+        return folder
+    }
+
+    /// At weight 0 weak pairs are passed over, not trained on at weight 0; shards of weak pairs
+    /// alone are a one-line error, not a loop that never fills a batch.
+    @Test func weightZeroPassesWeakPairsOver() throws {
+        var options = TrainerTests.options(try Self.shards(count: 12, weakEvery: 2))
+        options.weakWeight = 0
+        options.steps = 3
+        let trainer = try Trainer(options: options, resume: false)
+        trainer.log = { _ in }
+        for _ in 0..<3 { #expect(try trainer.nextBatch().weak == 0) }
+        #expect(trainer.weakPassedOver >= 6, "\(trainer.weakPassedOver) weak pairs passed over")
+        var allWeak = TrainerTests.options(try Self.shards(count: 6, weakEvery: 1))
+        allWeak.weakWeight = 0
+        let stuck = try Trainer(options: allWeak, resume: false)
+        do {
+            _ = try stuck.nextBatch()
+            Issue.record("a batch of weak pairs at weight 0")
+        } catch {
+            #expect("\(error)".contains("hold only weak pairs and --weak-weight is 0"), "\(error)")
+        }
+        allWeak.weakWeight = 0.5
+        #expect(try Trainer(options: allWeak, resume: false).nextBatch().weak == allWeak.batch)
+    }
+}
+
 @Suite struct TrainerInputsTests {
     /// A sample whose image does not decode and one without a caption are counted and skipped;
     /// training goes on.
