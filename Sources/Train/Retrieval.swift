@@ -80,7 +80,8 @@ public final class Embedder {
     /// same objects), and text queries with their best images. The automatic queries are the
     /// captions of `automatic` alt-text val samples spread over the split, each with the key of
     /// the image it came from; `queries` are the user's own.
-    public func examples(shards: ShardSet, queries: [String], automatic: Int, top k: Int) -> RetrievalSummary {
+    /// With `truth`, also the colour-and-shape search over the same embedded images.
+    public func examples(shards: ShardSet, queries: [String], automatic: Int, top k: Int, truth: ImageTruth? = nil) -> RetrievalSummary {
         let gallery = Gallery(shards: shards, embedder: self)
         let texts = embed(texts: gallery.captions)
         let embedded = gallery.embeddings.indices.filter { gallery.embeddings[$0] != nil }
@@ -95,7 +96,8 @@ public final class Embedder {
             return RetrievalExample(query: gallery.captions[i], expectedKey: gallery.keys[first], hits: gallery.rank(texts[i], top: k))
         }
         examples += zip(queries, embed(texts: queries)).map { RetrievalExample(query: $0, expectedKey: nil, hits: gallery.rank($1, top: k)) }
-        return RetrievalSummary(samples: embedded.count, recalls: recalls, examples: examples)
+        return RetrievalSummary(samples: embedded.count, recalls: recalls, examples: examples,
+                                search: truth.map { searchQuality(gallery: gallery, truth: $0) })
     }
 }
 
@@ -112,6 +114,8 @@ public struct RetrievalSummary: Sendable {
     public let samples: Int
     public let recalls: [(name: String, recall: Recall)]
     public let examples: [RetrievalExample]
+    /// Colour-and-shape search, when a truth was given.
+    public let search: SearchQuality?
 }
 
 /// The val shards' samples (the train shards' when there are none), their images embedded once.

@@ -162,8 +162,6 @@ public final class Trainer {
         var pixels: [Float]
         var weights: [Float]
         var weak: Int
-        /// Images shown in gray (`--grayscale`).
-        var gray = 0
         /// Captions whose stored render was used, and captions rendered for the batch.
         var stored = 0, rendered = 0
         /// The streams' positions after this batch: what a checkpoint taken after it records (the
@@ -260,7 +258,6 @@ public final class Trainer {
                 }
                 if options.grayscale > 0 && Self.drawsGray(seed: options.seed, position: candidate.position, probability: options.grayscale) {
                     ModelInput.toGray(out.baseAddress! + filled * plane, size: size)
-                    batch.gray += 1
                 }
                 count(ModelInput.text(candidate.caption, stored: candidate.render, storedAs: shardSet.render,
                                       size: size, renderer: renderer, into: out.baseAddress! + (pairs + filled) * plane))

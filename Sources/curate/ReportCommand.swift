@@ -75,9 +75,9 @@ extension Curate {
         /// Recall and text-query examples with a checkpoint, through Train.
         static func retrieve(checkpoint: String, shards: String, queries: [String], automatic: Int, top: Int, truth: String?) throws -> RetrievalResults {
             let embedder = try Embedder(checkpoint: checkpoint)
-            let set = try ShardSet(folder: shards)
-            let summary = embedder.examples(shards: set, queries: queries, automatic: automatic, top: top)
-            let search = try truth.map { embedder.demoQuality(shards: set, truth: try ImageTruth(path: $0)).search }
+            let summary = embedder.examples(shards: try ShardSet(folder: shards), queries: queries, automatic: automatic, top: top,
+                                            truth: try truth.map { try ImageTruth(path: $0) })
+            let search = summary.search
             return RetrievalResults(
                 recalls: summary.recalls.map {
                     .init(name: $0.name, recall: $0.recall)

@@ -7,19 +7,12 @@ import Testing
     /// reference by at most a few ulps of the magnitude (~1e-5); 1e-4 leaves room for BLAS's summation order.
     @Test(arguments: [(1, 1, 1), (3, 5, 7), (17, 9, 33), (64, 31, 67)])
     func sgemmMatchesReference(m: Int, n: Int, k: Int) {
-        var seed: UInt64 = 7
-        func random() -> Float {
-            seed = seed &* 6364136223846793005 &+ 1442695040888963407
-            return Float(Int(seed >> 40) % 2001 - 1000) / 1000
-        }
-        let a = (0..<(m * k)).map { _ in random() }, b = (0..<(k * n)).map { _ in random() }
+        let values = TestMatrices.values(m * k + k * n, seed: 7)
+        let a = Array(values[..<(m * k)]), b = Array(values[(m * k)...])
         let expected = referenceMatmul(m: m, n: n, k: k, a: a, b: b)
-        func transpose(_ x: [Float], rows: Int, columns: Int) -> [Float] {
-            (0..<(rows * columns)).map { i in x[(i % rows) * columns + i / rows] }
-        }
         for (transA, transB) in [(false, false), (true, false), (false, true), (true, true)] {
-            let aa = transA ? transpose(a, rows: m, columns: k) : a
-            let bb = transB ? transpose(b, rows: k, columns: n) : b
+            let aa = transA ? TestMatrices.transposed(a, rows: m, columns: k) : a
+            let bb = transB ? TestMatrices.transposed(b, rows: k, columns: n) : b
             var c = [Float](repeating: 0, count: m * n)
             BLAS.sgemm(m: m, n: n, k: k, a: aa, transA: transA, b: bb, transB: transB, c: &c)
             let worst = zip(c, expected).map { abs($0 - $1) }.max()!
