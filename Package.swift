@@ -35,6 +35,9 @@ let package = Package(
         .target(name: "CJPEGGlue", dependencies: ["CLibJPEG"]),
         // libpng's full API (the simplified one applies gAMA) reports errors the same way.
         .target(name: "CPNGGlue", dependencies: ["CLibPNG"]),
+        // CLD2's API is C++; this target gives Swift one C function (Debian's libcld2-dev has no
+        // pkg-config file: the header is in /usr/include/cld2, the library is libcld2.so).
+        .target(name: "CCLD2Glue", linkerSettings: [.linkedLibrary("cld2")]),
 
         // Libraries.
         .target(name: "CurateCore"),
@@ -58,9 +61,10 @@ let package = Package(
         .target(name: "Align", dependencies: ["CurateCore", "Catalog"]),
         .target(name: "Shards", dependencies: ["CurateCore", "Catalog", "Imaging", "Render", .product(name: "Crypto", package: "swift-crypto")]),
         // The default rules and their lists are compiled into the binary (curate filter works from any folder).
-        .target(name: "Filters", dependencies: ["CurateCore", "Catalog", "Imaging", .product(name: "TOMLKit", package: "TOMLKit")],
+        .target(name: "Filters", dependencies: ["CurateCore", "Catalog", "Imaging", "CCLD2Glue", .product(name: "TOMLKit", package: "TOMLKit")],
                 exclude: ["Rules/README.md"],
-                resources: [.embedInCode("Rules/align.toml"), .embedInCode("Rules/boilerplate.txt"), .embedInCode("Rules/porn-blocklist.txt")]),
+                resources: [.embedInCode("Rules/align.toml"), .embedInCode("Rules/boilerplate.txt"), .embedInCode("Rules/porn-blocklist.txt"),
+                            .embedInCode("Rules/metaclip.toml"), .embedInCode("Rules/datacomp-text.toml"), .embedInCode("Rules/imagenet21k-wordnet-ids.txt")]),
         .target(name: "Train", dependencies: ["CurateCore", "Kernels", "Imaging", "Render"]),
         .target(name: "Report", dependencies: ["CurateCore", "Catalog", "Imaging"]),
         // curate fetch: the images a dump lacks, over HTTP(S) with swift-server's client, into WARC files.

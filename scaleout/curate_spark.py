@@ -212,8 +212,13 @@ def merge_partials(sc, work, names):
     unit_grams = grams.map(lambda p: (p["gram"], p["unit"])).distinct()
     out = out.union(unit_grams.join(gram_totals).map(lambda kv: (kv[1][0], {"t": "gram", "gram": kv[0], "n": kv[1][1]})))
     out = out.union(sc.parallelize([(u, {"t": "gram_histogram", "count": c, "n": n}) for u in names for c, n in histogram]))
+    # MetaCLIP's matches per metadata entry: summed over the units, and every unit gets every sum
+    # (balancing needs the whole distribution to choose t).
+    entry_totals = sorted(partials.filter(lambda p: p["t"] == "entry_count").map(lambda p: ((p["rule"], p["n"]), p["count"]))
+                          .reduceByKey(lambda a, b: a + b).collect())
+    out = out.union(sc.parallelize([(u, {"t": "entry_count", "rule": r, "n": e, "count": c}) for u in names for (r, e), c in entry_totals]))
     write_per_unit(sc, work, names, out.map(lambda kv: (kv[0], json.dumps(kv[1], sort_keys=True))), os.path.join("filter", "globals.jsonl"))
-    return {"grams": sum(n for _, n in histogram)}
+    return {"grams": sum(n for _, n in histogram), "metadata_entries": len(entry_totals)}
 
 
 def merge_candidates(sc, options, work, names, radius, max_color):

@@ -74,6 +74,11 @@ extension CatalogStore {
         try db.forEach("SELECT id, image_id, text FROM pairs ORDER BY id") { try body($0.integer(0), $0.integer(1), $0.text(2) ?? "") }
     }
 
+    /// curate metadata: every page sentence's text.
+    public func forEachSentenceText(_ body: (_ text: String) throws -> Void) throws {
+        try db.forEach("SELECT text FROM sentences ORDER BY id") { try body($0.text(0) ?? "") }
+    }
+
     /// filter: every URL of every image (the first URL it was captured at, then its other names).
     public func forEachImageURL(_ body: (_ imageID: Int64, _ url: String) throws -> Void) throws {
         try db.forEach("SELECT id, url FROM images WHERE url IS NOT NULL UNION ALL SELECT image_id, url FROM image_urls") {

@@ -65,6 +65,61 @@ extension CatalogStore {
         for entry in decontamination { try listed.run([.integer(entry.imageID), .text(entry.evalPath), .integer(Int64(entry.distance))]) }
     }
 
+    /// filter: replaces every pair's language (CLD2's code, confidence, reliable).
+    public func replaceLanguages(_ rows: (_ add: (_ pairID: Int64, _ language: String, _ confidence: Double, _ reliable: Bool) throws -> Void) throws -> Void) throws {
+        try db.execute("DELETE FROM text_languages")
+        let insert = try db.prepare("INSERT INTO text_languages (pair_id, language, confidence, reliable) VALUES (?, ?, ?, ?)")
+        try rows { id, language, confidence, reliable in
+            try insert.run([.integer(id), .text(language), .real(confidence), .integer(reliable ? 1 : 0)])
+        }
+    }
+
+    /// filter: replaces the metadata entries' counts.
+    public func replaceMetadataEntries(_ rows: [MetadataEntryRow]) throws {
+        try db.execute("DELETE FROM metadata_entries")
+        let insert = try db.prepare("INSERT INTO metadata_entries (rule, entry_id, entry, matches, probability, reached, drawn, kept) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
+        for row in rows {
+            try insert.run([.text(row.rule), .integer(Int64(row.entryID)), .text(row.entry), .integer(Int64(row.matches)), .real(row.probability),
+                            .integer(Int64(row.reached)), .integer(Int64(row.drawn)), .integer(Int64(row.kept))])
+        }
+    }
+
+    /// report: the metadata entries of the last filter run, most matched first.
+    public func metadataEntries() throws -> [MetadataEntryRow] {
+        var out: [MetadataEntryRow] = []
+        try db.forEach("SELECT rule, entry_id, entry, matches, probability, reached, drawn, kept FROM metadata_entries ORDER BY matches DESC, entry_id") { row in
+            out.append(MetadataEntryRow(rule: row.text(0) ?? "", entryID: Int(row.integer(1)), entry: row.text(2) ?? "", matches: Int(row.integer(3)),
+                                        probability: row.real(4), reached: Int(row.integer(5)), drawn: Int(row.integer(6)), kept: Int(row.integer(7))))
+        }
+        return out
+    }
+
+    /// filter (`language_in`'s `when_unknown = "declared"`): each pair's page's declared language, in pair order.
+    public func pairPageLanguages() throws -> [String?] {
+        var out: [String?] = []
+        try db.forEach("SELECT pages.language FROM pairs LEFT JOIN pages ON pages.id = pairs.page_id ORDER BY pairs.id") { out.append($0.text(0)) }
+        return out
+    }
+
+    /// filter --explain: a pair's language as the last filter run identified it, and its page's.
+    public func pairLanguage(_ pairID: Int64) throws -> (language: String, confidence: Double, declared: String?)? {
+        var out: (String, Double, String?)?
+        try db.forEach("""
+            SELECT t.language, t.confidence, pages.language FROM text_languages t JOIN pairs ON pairs.id = t.pair_id
+            LEFT JOIN pages ON pages.id = pairs.page_id WHERE t.pair_id = ?
+            """, [.integer(pairID)]) { out = ($0.text(0) ?? "", $0.real(1), $0.text(2)) }
+        return out
+    }
+
+    /// report: kept pairs per language.
+    public func keptLanguages() throws -> [(language: String, pairs: Int)] {
+        var out: [(String, Int)] = []
+        try db.forEach("SELECT t.language, count(*) FROM text_languages t JOIN kept_pairs k ON k.id = t.pair_id GROUP BY t.language ORDER BY count(*) DESC, t.language") {
+            out.append(($0.text(0) ?? "", Int($0.integer(1))))
+        }
+        return out
+    }
+
     // MARK: reading decisions
 
     static let decisionColumns = "item, id, rule, check_name, detail, related_image_id, eval_path, distance, color_distance"
@@ -208,5 +263,23 @@ public enum WeakPairTags {
 
     public static func decode(_ text: String) -> [String] {
         (try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String]) ?? []
+    }
+}
+
+
+/// One row of `metadata_entries`.
+public struct MetadataEntryRow: Sendable, Equatable {
+    public var rule: String
+    public var entryID: Int
+    public var entry: String
+    public var matches: Int
+    public var probability: Double
+    public var reached: Int
+    public var drawn: Int
+    public var kept: Int
+
+    public init(rule: String, entryID: Int, entry: String, matches: Int, probability: Double, reached: Int, drawn: Int, kept: Int) {
+        self.rule = rule; self.entryID = entryID; self.entry = entry; self.matches = matches
+        self.probability = probability; self.reached = reached; self.drawn = drawn; self.kept = kept
     }
 }

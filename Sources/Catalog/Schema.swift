@@ -13,7 +13,7 @@ public struct TableDescription: Sendable {
 public enum CatalogSchema {
     /// The version this curate writes. A catalog at a lower version is migrated when opened; one
     /// at a higher version (a newer curate wrote it) is refused.
-    public static let version: Int32 = 3
+    public static let version: Int32 = 4
 
     /// One step from version `number - 1` to `number`, run inside one transaction.
     struct Migration: Sendable {
@@ -52,6 +52,16 @@ public enum CatalogSchema {
                     attempts INTEGER NOT NULL, redirects INTEGER NOT NULL, final_url TEXT, detail TEXT,
                     source_id INTEGER NOT NULL, offset INTEGER NOT NULL);
                 CREATE INDEX IF NOT EXISTS fetch_outcomes_url ON fetch_outcomes(url);
+                """)
+        }),
+        Migration(number: 4, name: "each text's language; MetaCLIP's counts per metadata entry", apply: { db in
+            try db.execute("""
+                CREATE TABLE IF NOT EXISTS text_languages (
+                    pair_id INTEGER PRIMARY KEY, language TEXT NOT NULL, confidence REAL NOT NULL, reliable INTEGER NOT NULL);
+                CREATE TABLE IF NOT EXISTS metadata_entries (
+                    rule TEXT NOT NULL, entry_id INTEGER NOT NULL, entry TEXT NOT NULL, matches INTEGER NOT NULL,
+                    probability REAL NOT NULL, reached INTEGER NOT NULL, drawn INTEGER NOT NULL, kept INTEGER NOT NULL,
+                    PRIMARY KEY (rule, entry_id)) WITHOUT ROWID;
                 """)
         }),
     ]
@@ -163,6 +173,10 @@ public enum CatalogSchema {
               rows: "image whose pHash filter computed: `phash` (64-bit), `status`, `detail` (why it did not decode), `signature` (8×8 colour) — a cache kept across runs"),
         .init(name: "filter_decisions", writer: "filter", readers: "weak-pairs, build-shards, report (through `kept_images`, `kept_pairs` and `Catalog.decisions`)",
               rows: "dropped item (`item` image or pair, `id`): the `rule`, its `check_name`, a `detail` for people, and for near-duplicates `related_image_id` (the image kept; for a pair dropped with its image, that image), `eval_path`, `distance` and `color_distance`; replaced whole by each run"),
+        .init(name: "text_languages", writer: "filter", readers: "filter (`language_in`), build-shards (each sample's json), report",
+              rows: "pair: CLD2's `language` of its text (`un` when CLD2 cannot tell), `confidence` (the share of the text's letters in that language, 0 when CLD2 does not call it reliable), `reliable`; replaced whole by each run"),
+        .init(name: "metadata_entries", writer: "filter (`metadata_substring` and `balanced_sampling`)", readers: "report",
+              rows: "(rule, metadata entry) matched at least once: the `entry`, `matches` (pairs whose text holds it, over the whole crawl), `probability` t / max(matches, t), `reached` (its pairs that reached `balanced_sampling`), `drawn` (those its own draw kept), `kept` (its pairs kept in the end); replaced whole by each run"),
         .init(name: "decontamination", writer: "filter", readers: "report",
               rows: "(crawled image, eval image path, pHash distance) within `eval_near_duplicate`'s radius, also in `WORK/decontamination.jsonl`"),
         .init(name: "kept_images", writer: "(view)", readers: "weak-pairs, build-shards", rows: "image the last filter run kept"),

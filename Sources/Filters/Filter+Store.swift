@@ -6,6 +6,8 @@ import Foundation
 //   image_features    the pHash cache, kept across runs (Filter+Images.swift)
 //   filter_decisions  one row per dropped item of the last run, with its structured fields
 //   decontamination   the images near evaluation images in the last run
+//   text_languages    CLD2's language and confidence of every pair's text
+//   metadata_entries  MetaCLIP's counts per metadata entry, its probability and what was kept
 //   runs              the run: its rules and eval paths, and the table it printed
 // all replaced in one transaction, so a killed run leaves the previous run's whole.
 extension Filter {
@@ -31,6 +33,13 @@ extension Filter {
                                            detail: .init(pairDetail[Int32(p)], relatedImageID: image)))
                 }
             }
+            try store.replaceLanguages { add in
+                for p in pairIDs.indices {
+                    let confidence = Double(curation.pairConfidence[p])
+                    try add(pairIDs[p], curation.languageCodes[Int(curation.pairLanguage[p])], confidence, confidence > 0)
+                }
+            }
+            try store.replaceMetadataEntries(metadataRows())
             try store.recordRun(FilterRun.self, options: FilterRun.Options(rules: options.rules.toml, evalImages: options.evalPaths),
                                 summary: report.record, started: started)
             try db.execute("COMMIT")

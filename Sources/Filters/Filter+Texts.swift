@@ -22,6 +22,7 @@ extension Filter {
         // Grams are counted for the whole catalog, or for a unit's partials; a unit's later
         // phases take the counts of every unit from the engine.
         let countGrams = rareRule != nil && (phase == .whole || phase == .partials)
+        try prepareCuration()
         let insertText = try db.prepare("INSERT INTO temp.filter_texts (pair_id, image_id, key) VALUES (?, ?, ?)")
         var counts: [UInt64: UInt32] = [:]
         var hashes: [UInt64] = []
@@ -36,6 +37,7 @@ extension Filter {
             pairBoilerplate.append(boilerplate?.match(text, hashes: hashes, key: key).map { Int16($0) } ?? -1)
             if let blocklist, image >= 0, textBlocked[image] == nil, let term = blocklist.hit(hashes) { textBlocked[image] = term }
             try insertText.run([.integer(id), .integer(imageID), .integer(Int64(bitPattern: key))])
+            observeCuration(text: text, imageSHA: image >= 0 ? imageSHAs[Int(image)] : "")
             if countGrams {
                 for (k, h) in hashes.enumerated() {
                     counts[h, default: 0] &+= 1

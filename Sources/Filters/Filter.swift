@@ -81,6 +81,8 @@ public final class Filter {
     var shaIndex: [String: Int64]?
     /// A unit's gram counts, for its partials.
     var unitGrams: [UInt64: Int] = [:]
+    /// Languages, ImageNet entities, metadata matches and their counts (Filter+Curation.swift).
+    var curation = CurationState()
     var phase: FilterPhase { options.phase }
 
     public init(options: FilterOptions, readImage: @escaping StoredImageReader, log: ((String) -> Void)? = nil) throws {
@@ -107,9 +109,11 @@ public final class Filter {
         do {
             try loadImages()
             try loadPairs()
+            try countEntries()
             missingReferences = try store.missingReferenceCount()
             try decideImages()
             try decidePairs()
+            countKeptEntries()
             let report = makeReport(seconds: Date().timeIntervalSince(started))
             if !options.dryRun { try save(report, started: started) }
             return report
@@ -192,6 +196,17 @@ public final class Filter {
                 for p in pairIDs.indices where pairDropped[p] < 0 && pairBoilerplate[p] >= 0 {
                     dropPair(p, rule: r, "matches \(boilerplate?.entries[Int(pairBoilerplate[p])].description ?? "")")
                 }
+            case .languageIn, .imagenetEntity:
+                for p in pairIDs.indices where pairDropped[p] < 0 {
+                    if let why = try localTextDrop(rule, p) { dropPair(p, rule: r, why) }
+                }
+            case .metadataSubstring:
+                let entries = curation.matcher?.entries.count ?? 0
+                for p in pairIDs.indices where pairDropped[p] < 0 && curation.entries(p).isEmpty {
+                    dropPair(p, rule: r, "matches none of the \(entries) metadata entries")
+                }
+            case .balancedSampling:
+                balance(r)
             default:
                 break
             }

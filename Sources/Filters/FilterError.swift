@@ -14,6 +14,10 @@ public enum FilterError: Error, Equatable, Sendable, CustomStringConvertible {
     case notFound(String)
     /// A unit's phase was given files it cannot use (README: "Running on a cluster").
     case unit(String)
+    /// A WordNet file is missing (imagenet_entity, curate metadata).
+    case wordNetMissing(path: String)
+    /// The metadata file of a metadata_substring rule is missing or holds no entry.
+    case metadataUnreadable(path: String, rule: String, reason: String)
 
     public var description: String {
         switch self {
@@ -36,6 +40,10 @@ public enum FilterError: Error, Equatable, Sendable, CustomStringConvertible {
             "\(what) is not in the catalog; give image:ID, pair:ID or an image URL"
         case .unit(let message):
             "unit: \(message)"
+        case .wordNetMissing(let path):
+            "cannot read WordNet's \(path); install Debian's wordnet-base (make setup) or set the rule's wordnet = \"FOLDER\""
+        case .metadataUnreadable(let path, let rule, let reason):
+            "cannot use \(path), the metadata of rule \(rule): \(reason); run curate metadata --work WORK first (it writes WORK/metaclip-metadata.txt), or set \(rule).metadata"
         }
     }
 }

@@ -7,7 +7,7 @@ import Foundation
 // partial results, in three phases a unit runs one after the other:
 //
 //   partials    what this unit holds: (text key, image) pairs, pairs per image, gram counts,
-//               blocklist hits. The engine merges them: distinct counts by image and by text,
+//               blocklist hits, metadata matches per entry (metadata_substring). The engine merges them: distinct counts by image and by text,
 //               sums, the first hit per image, a histogram of gram counts, each joined back to
 //               the units that hold the image, text or gram (globals.jsonl).
 //   candidates  with the globals, the image rules before the near-duplicate rule; the images
@@ -73,6 +73,8 @@ public struct FilterGlobals: Sendable {
     public var gramHistogram: [Int: Int] = [:]
     /// SHA-256 → the image it is a near-duplicate of (read in the decide phase only).
     public var nearDuplicates: [String: NearDuplicates.Hit]?
+    /// Rule → metadata entry → its matches over every unit (summed by the engine).
+    public var entryCounts: [String: [Int32: Int]] = [:]
 
     public init() {}
 
@@ -94,6 +96,7 @@ public struct FilterGlobals: Sendable {
                 if let rule = line.rule, let sha = line.sha, let rank = line.rank, let why = line.why { out.blocked[rule, default: [:]][sha] = BlockHit(rank: rank, why: why) }
             case "gram": if let gram = line.gram, let n = line.n { out.gramCounts[gram] = n }
             case "gram_histogram": if let count = line.count, let n = line.n { out.gramHistogram[count, default: 0] += n }
+            case "entry_count": if let rule = line.rule, let n = line.n, let count = line.count { out.entryCounts[rule, default: [:]][Int32(n)] = count }
             default: throw FilterError.unit("\(globals): a line of kind '\(line.t)', which this version does not know")
             }
         }
@@ -147,6 +150,12 @@ extension Filter {
             // Every image, with or without pairs: the engine sends an image's figures to each unit that holds it.
             for i in imageIDs.indices { lines.append(.init(t: "image", sha: imageSHAs[i], n: perImage[i])) }
             for (gram, n) in unitGrams.sorted(by: { $0.key < $1.key }) { lines.append(.init(t: "gram", n: n, gram: gram)) }
+            try countEntries()
+            if let r = curation.matchRule {
+                for (entry, count) in curation.entryMatches.enumerated() where count > 0 {
+                    lines.append(.init(t: "entry_count", n: entry, count: count, rule: rules[r].name))
+                }
+            }
             for rule in rules where rule.enabled && rule.check == .textBlocklist {
                 try findBlocklistHits(rule)
                 for (i, hit) in blockHits.sorted(by: { $0.key < $1.key }) {

@@ -20,11 +20,16 @@ public enum Check: String, Sendable, CaseIterable {
     case minWords = "min_words"
     case maxWords = "max_words"
     case boilerplate
+    // Curation beyond ALIGN's rules (README: "Where curate departs from the papers").
+    case languageIn = "language_in"
+    case imagenetEntity = "imagenet_entity"
+    case metadataSubstring = "metadata_substring"
+    case balancedSampling = "balanced_sampling"
 
     /// Whether the check decides about images (and with them their pairs) or about pairs.
     public var isImageCheck: Bool {
         switch self {
-        case .maxImagesPerText, .rareToken, .minWords, .maxWords, .boilerplate: false
+        case .maxImagesPerText, .rareToken, .minWords, .maxWords, .boilerplate, .languageIn, .imagenetEntity, .metadataSubstring, .balancedSampling: false
         default: true
         }
     }
@@ -43,6 +48,10 @@ public enum Check: String, Sendable, CaseIterable {
         case .minWords: ["min_words": .int(3)]
         case .maxWords: ["max_words": .int(20)]
         case .boilerplate: ["list": .string("")]
+        case .languageIn: ["languages": .strings(["en"]), "min_confidence": .double(0), "when_unknown": .string("drop")]
+        case .imagenetEntity: ["list": .string(""), "wordnet": .string(WordNet.defaultFolder), "synset": .string("first"), "tokens": .string("words"), "max_phrase_words": .int(3)]
+        case .metadataSubstring: ["metadata": .string("metaclip-metadata.txt")]
+        case .balancedSampling: ["t": .int(0), "tail_share": .double(0.1), "seed": .int(0)]
         }
     }
 }
@@ -115,6 +124,9 @@ public struct RuleSet: Sendable, Equatable {
         "align.toml": PackageResources.align_toml,
         "boilerplate.txt": PackageResources.boilerplate_txt,
         "porn-blocklist.txt": PackageResources.porn_blocklist_txt,
+        "metaclip.toml": PackageResources.metaclip_toml,
+        "datacomp-text.toml": PackageResources.datacomp_text_toml,
+        "imagenet21k-wordnet-ids.txt": PackageResources.imagenet21k_wordnet_ids_txt,
     ]
 
     /// The default rules: curate's built-in align.toml, whose lists are built in too.
@@ -125,6 +137,10 @@ public struct RuleSet: Sendable, Equatable {
     /// The built-in rules for `path` == `builtInPath`, else the rule file at `path`.
     public static func load(path: String) throws -> RuleSet {
         if path == builtInPath { return try builtIn() }
+        // `built-in:NAME.toml`: another rule file compiled in (metaclip.toml, datacomp-text.toml).
+        if path.hasPrefix("built-in:"), let bytes = builtInFiles[String(path.dropFirst(9))], path.hasSuffix(".toml") {
+            return try parse(String(decoding: bytes, as: UTF8.self), path: path)
+        }
         guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
             throw FilterError.rulesUnreadable(path: path, reason: FileManager.default.fileExists(atPath: path) ? "not readable UTF-8 text" : "no such file")
         }
@@ -164,6 +180,10 @@ public struct RuleSet: Sendable, Equatable {
             try validate(rule, bad)
             rules.append(rule)
         }
+        if let sampling = rules.firstIndex(where: { $0.check == .balancedSampling }),
+           !rules[..<sampling].contains(where: { $0.check == .metadataSubstring }) {
+            throw FilterError.badRules(path: path, what: "rule \(sampling + 1): balanced_sampling needs a metadata_substring rule before it (its matches are what it balances)")
+        }
         return RuleSet(rules: rules, path: path)
     }
 
@@ -183,12 +203,31 @@ public struct RuleSet: Sendable, Equatable {
         }
         for (key, value) in rule.parameters {
             if case .int(let v) = value, v < 0 { throw bad("\(key) must not be negative") }
-            if case .double(let v) = value, !(v > 0) { throw bad("\(key) must be positive") }
+            if case .double(let v) = value, key == "min_confidence" || key == "tail_share" {
+                guard v >= 0 && v <= 1 else { throw bad("\(key) must be between 0 and 1") }
+            } else if case .double(let v) = value, !(v > 0) { throw bad("\(key) must be positive") }
         }
         if rule.check == .nearDuplicate || rule.check == .evalNearDuplicate, rule.int("max_distance") > 32 {
             throw bad("max_distance above 32 of 64 bits matches unrelated images")
         }
-        if (rule.check == .boilerplate || rule.check == .textBlocklist) && rule.string("list").isEmpty {
+        func oneOf(_ key: String, _ allowed: [String]) throws {
+            guard allowed.contains(rule.string(key)) else { throw bad("\(key) must be one of \(allowed.map { "\"\($0)\"" }.joined(separator: ", "))") }
+        }
+        switch rule.check {
+        case .languageIn:
+            try oneOf("when_unknown", ["drop", "keep", "declared"])
+            if rule.strings("languages").isEmpty { throw bad("languages must name at least one language, e.g. [\"en\"]") }
+        case .imagenetEntity:
+            try oneOf("synset", ["first", "first_noun"])
+            try oneOf("tokens", ["words", "whitespace"])
+            if rule.int("max_phrase_words") < 1 { throw bad("max_phrase_words must be at least 1") }
+        case .metadataSubstring:
+            if rule.string("metadata").isEmpty { throw bad("metadata_substring needs metadata = \"FILE\" (curate metadata writes WORK/metaclip-metadata.txt)") }
+        case .balancedSampling:
+            if rule.int("t") == 0 && !(rule.double("tail_share") > 0) { throw bad("give t > 0, or tail_share above 0 to choose t from the counts") }
+        default: break
+        }
+        if (rule.check == .boilerplate || rule.check == .textBlocklist || rule.check == .imagenetEntity) && rule.string("list").isEmpty {
             throw bad("\(rule.check.rawValue) needs list = \"FILE\"")
         }
     }
@@ -236,7 +275,7 @@ public struct RuleSet: Sendable, Equatable {
     public func list(of rule: Rule) throws -> [String] {
         let file = rule.string("list")
         let text: String
-        if path == Self.builtInPath {
+        if path.hasPrefix("built-in:") {
             guard let bytes = Self.builtInFiles[file] else { throw FilterError.listUnreadable(path: "built-in:" + file, rule: rule.name) }
             text = String(decoding: bytes, as: UTF8.self)
         } else {

@@ -10,7 +10,7 @@ protocol Exemplified {
 
 @main
 struct Curate: ParsableCommand {
-    static let subcommandTypes: [(ParsableCommand & Exemplified).Type] = [Inspect.self, SynthCrawl.self, CrawlDump.self, FetchCommand.self, FilterCommand.self, WeakPairsCommand.self, BuildShardsCommand.self, TrainCommand.self, SearchCommand.self, EmbedCommand.self, ReportCommand.self, RenderText.self, Relocate.self, Schema.self, TaskCommand.self]
+    static let subcommandTypes: [(ParsableCommand & Exemplified).Type] = [Inspect.self, SynthCrawl.self, CrawlDump.self, FetchCommand.self, FilterCommand.self, MetadataCommand.self, WeakPairsCommand.self, BuildShardsCommand.self, TrainCommand.self, SearchCommand.self, EmbedCommand.self, ReportCommand.self, RenderText.self, Relocate.self, Schema.self, TaskCommand.self]
 
     static let configuration = CommandConfiguration(
         abstract: "Turn web crawl dumps into a trained image-text (CLIPPO) model, on one machine.",
