@@ -219,9 +219,13 @@ extension CatalogStore {
     }
 
     /// Every kept pair with its page's URL, in id order.
-    public func forEachKeptPair(_ body: (_ id: Int64, _ imageID: Int64, _ text: String, _ source: String, _ pageURL: String) throws -> Void) throws {
-        try db.forEach("SELECT p.id, p.image_id, p.text, p.text_source, g.url FROM kept_pairs p JOIN pages g ON g.id = p.page_id ORDER BY p.id") { row in
-            try body(row.integer(0), row.integer(1), row.text(2) ?? "", row.text(3) ?? "alt", row.text(4) ?? "")
+    public func forEachKeptPair(_ body: (_ id: Int64, _ imageID: Int64, _ text: String, _ source: String, _ pageURL: String, _ language: SampleLanguage) throws -> Void) throws {
+        try db.forEach("""
+            SELECT p.id, p.image_id, p.text, p.text_source, g.url, t.language, t.confidence, g.language
+            FROM kept_pairs p JOIN pages g ON g.id = p.page_id LEFT JOIN text_languages t ON t.pair_id = p.id ORDER BY p.id
+            """) { row in
+            try body(row.integer(0), row.integer(1), row.text(2) ?? "", row.text(3) ?? "alt", row.text(4) ?? "",
+                     SampleLanguage(language: row.text(5), confidence: row.isNull(6) ? nil : row.real(6), declared: row.text(7)))
         }
     }
 

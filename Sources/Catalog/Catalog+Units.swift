@@ -62,13 +62,15 @@ extension CatalogStore {
 
     /// build-shards over units: every kept pair with its image's SHA-256, size and location.
     public func forEachKeptPairWithImage(_ body: (_ id: Int64, _ sha256: String, _ width: Int, _ height: Int, _ text: String, _ source: String,
-                                                  _ pageURL: String, _ location: StoredImageLocation) throws -> Void) throws {
+                                                  _ pageURL: String, _ location: StoredImageLocation, _ language: SampleLanguage) throws -> Void) throws {
         try db.forEach("""
-            SELECT p.id, i.sha256, i.width, i.height, p.text, p.text_source, g.url, s.path, i.path, i.codec, i.offset, i.length
-            FROM kept_pairs p JOIN pages g ON g.id = p.page_id JOIN images i ON i.id = p.image_id JOIN sources s ON s.id = i.source_id ORDER BY p.id
+            SELECT p.id, i.sha256, i.width, i.height, p.text, p.text_source, g.url, s.path, i.path, i.codec, i.offset, i.length, t.language, t.confidence, g.language
+            FROM kept_pairs p JOIN pages g ON g.id = p.page_id JOIN images i ON i.id = p.image_id JOIN sources s ON s.id = i.source_id
+            LEFT JOIN text_languages t ON t.pair_id = p.id ORDER BY p.id
             """) { r in
             try body(r.integer(0), r.text(1) ?? "", Int(r.integer(2)), Int(r.integer(3)), r.text(4) ?? "", r.text(5) ?? "alt", r.text(6) ?? "",
-                     StoredImageLocation(sourcePath: r.text(7) ?? "", mirrorPath: r.text(8), codec: r.text(9) ?? "", offset: r.integer(10), length: r.integer(11)))
+                     StoredImageLocation(sourcePath: r.text(7) ?? "", mirrorPath: r.text(8), codec: r.text(9) ?? "", offset: r.integer(10), length: r.integer(11)),
+                     SampleLanguage(language: r.text(12), confidence: r.isNull(13) ? nil : r.real(13), declared: r.text(14)))
         }
     }
 

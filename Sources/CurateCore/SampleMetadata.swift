@@ -21,16 +21,23 @@ public struct SampleMetadata: Codable, Sendable, Equatable {
     public var tags: [String]?
     public var rank: Int?
     public var score: Double?
+    /// The text's language by CLD2 (filter's `text_languages`: `un` when CLD2 cannot tell), its
+    /// confidence, and the language the page declares (`<html lang>`); nil for weak pairs.
+    public var language: String?
+    public var languageConfidence: Double?
+    public var pageLanguage: String?
 
     enum CodingKeys: String, CodingKey {
-        case key, width, height, tags, rank, score
+        case key, width, height, tags, rank, score, language
+        case languageConfidence = "language_confidence", pageLanguage = "page_language"
         case pageURL = "page_url", imageURL = "image_url", imageSHA256 = "image_sha256", textSource = "text_source"
     }
 
     public init(key: String, pageURL: String, imageURL: String, imageSHA256: String, width: Int, height: Int, textSource: TextSource,
-                tags: [String]? = nil, rank: Int? = nil, score: Double? = nil) {
+                tags: [String]? = nil, rank: Int? = nil, score: Double? = nil, language: SampleLanguage? = nil) {
         self.key = key; self.pageURL = pageURL; self.imageURL = imageURL; self.imageSHA256 = imageSHA256
         self.width = width; self.height = height; self.textSource = textSource; self.tags = tags; self.rank = rank; self.score = score
+        self.language = language?.language; self.languageConfidence = language?.confidence; self.pageLanguage = language?.declared
     }
 
     /// Whether the sample is a weak pair (the trainer weighs those by --weak-weight).
@@ -46,5 +53,17 @@ public struct SampleMetadata: Codable, Sendable, Equatable {
     public static func decode(_ bytes: [UInt8]?) -> SampleMetadata? {
         guard let bytes else { return nil }
         return try? JSONDecoder().decode(SampleMetadata.self, from: Data(bytes))
+    }
+}
+
+/// A text's language as filter identified it, and its page's declared language.
+public struct SampleLanguage: Codable, Sendable, Equatable {
+    public var language: String?
+    public var confidence: Double?
+    public var declared: String?
+    public init(language: String?, confidence: Double?, declared: String?) {
+        self.language = language; self.declared = declared
+        // Two decimals: the json stays short and the same on every machine.
+        self.confidence = confidence.map { ($0 * 100).rounded() / 100 }
     }
 }

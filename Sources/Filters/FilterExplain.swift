@@ -52,7 +52,13 @@ public enum FilterExplain {
 
     private static func pair(_ id: Int64, _ store: CatalogStore) throws -> String {
         guard let facts = try store.pairFacts(id) else { throw FilterError.notFound("pair \(id)") }
-        return "pair \(id): \(facts.source) \"\(facts.text)\" (image \(facts.imageID), page \(facts.pageURL))\n  decision: \(try decision(.pair, id, store))\n"
+        var out = "pair \(id): \(facts.source) \"\(facts.text)\" (image \(facts.imageID), page \(facts.pageURL))\n"
+        if let language = try store.pairLanguage(id) {
+            out += String(format: "  language %@ (CLD2, confidence %.2f)", language.language, language.confidence)
+            out += language.declared.map { ", the page declares \($0)" } ?? ", the page declares none"
+            out += "\n"
+        }
+        return out + "  decision: \(try decision(.pair, id, store))\n"
     }
 }
 

@@ -75,7 +75,8 @@ enum HTML {
 
     /// A line chart as inline SVG: each series a polyline over shared axes, x and y ranges from
     /// the data (y from 0 when `zeroBased`), tick labels at both ends.
-    static func chart(title: String, series: [(name: String, color: String, points: [(Double, Double)])], zeroBased: Bool = false) -> String {
+    static func chart(title: String, series: [(name: String, color: String, points: [(Double, Double)])], zeroBased: Bool = false,
+                      xLabel: String = "step", tickLabel: ((Double) -> String)? = nil) -> String {
         let all = series.flatMap(\.points)
         guard let first = all.first else { return "" }
         let width = 440.0, height = 220.0, left = 52.0, right = 12.0, top = 26.0, bottom = 30.0
@@ -86,12 +87,13 @@ enum HTML {
         if y1 == y0 { y1 = y0 + 1 }
         func px(_ x: Double) -> Double { left + (x - x0) / (x1 - x0) * (width - left - right) }
         func py(_ y: Double) -> Double { height - bottom - (y - y0) / (y1 - y0) * (height - top - bottom) }
-        func label(_ v: Double) -> String { abs(v) >= 100 ? String(format: "%.0f", v) : String(format: "%.3g", v) }
+        let format = tickLabel
+        func label(_ v: Double) -> String { format?(v) ?? (abs(v) >= 100 ? String(format: "%.0f", v) : String(format: "%.3g", v)) }
         var svg = "<svg class=\"chart\" viewBox=\"0 0 \(Int(width)) \(Int(height))\" role=\"img\" aria-label=\"\(escape(title))\">"
         svg += "<text x=\"\(left)\" y=\"16\" class=\"ct\">\(escape(title))</text>"
         svg += "<rect x=\"\(left)\" y=\"\(top)\" width=\"\(width - left - right)\" height=\"\(height - top - bottom)\" class=\"frame\"/>"
         svg += "<text x=\"\(left - 4)\" y=\"\(py(y1) + 4)\" class=\"yl\">\(label(y1))</text><text x=\"\(left - 4)\" y=\"\(py(y0))\" class=\"yl\">\(label(y0))</text>"
-        svg += "<text x=\"\(left)\" y=\"\(height - 10)\" class=\"xl\">\(label(x0))</text><text x=\"\(width - right)\" y=\"\(height - 10)\" class=\"xl end\">step \(label(x1))</text>"
+        svg += "<text x=\"\(left)\" y=\"\(height - 10)\" class=\"xl\">\(label(x0))</text><text x=\"\(width - right)\" y=\"\(height - 10)\" class=\"xl end\">\(escape(xLabel)) \(label(x1))</text>"
         for (i, s) in series.enumerated() {
             let points = s.points.map { String(format: "%.1f,%.1f", px($0.0), py($0.1)) }.joined(separator: " ")
             svg += "<polyline points=\"\(points)\" fill=\"none\" stroke=\"\(s.color)\" stroke-width=\"1.5\"/>"

@@ -158,6 +158,54 @@ extension Report {
         return order
     }
 
+    // MARK: Curation: languages and MetaCLIP's balancing
+
+    func curationSection() -> HTML.Section {
+        let title = "Languages and MetaCLIP balancing"
+        guard filterRun != nil else { return .notRun(id: "curation", title: title, "curate filter has not run on \(options.work)") }
+        var body = ""
+        let languages = read { try $0.keptLanguages() } ?? []
+        let total = languages.reduce(0) { $0 + $1.pairs }
+        if total > 0 {
+            body += "<h3>Languages of the kept texts (CLD2)</h3><p class=\"muted\"><code>un</code>: CLD2 cannot tell (most texts of one to three words). "
+                + "Every pair's language and confidence are in <code>text_languages</code> and in each sample's json.</p>"
+            body += HTML.table(["language", "kept pairs", "share"], languages.prefix(12).map {
+                [$0.language, HTML.number($0.pairs), String(format: "%.1f%%", 100 * Double($0.pairs) / Double(total))]
+            }, numeric: [1, 2])
+        }
+        let entries = read { try $0.metadataEntries() } ?? []
+        guard !entries.isEmpty else {
+            return HTML.Section(id: "curation", title: title, ran: true,
+                                body: body + "<p>The last filter run had no <code>metadata_substring</code> rule (MetaCLIP: <code>curate metadata</code>, then <code>--rules built-in:metaclip.toml</code>).</p>")
+        }
+        let matches = entries.reduce(0) { $0 + $1.matches }, kept = entries.reduce(0) { $0 + $1.kept }
+        let balanced = entries.contains { $0.probability < 1 }
+        let t = entries.filter { $0.probability < 1 }.map { Int((Double($0.matches) * $0.probability).rounded()) }.first
+        body += "<h3>MetaCLIP: matches per metadata entry</h3><p>\(HTML.number(entries.count)) entries matched at least once, "
+            + "\(HTML.number(matches)) matches in all; after balancing their pairs hold \(HTML.number(kept)) matches"
+            + (t.map { " (t = \(HTML.number($0)): an entry matched c times kept each pair with probability t / max(c, t))" } ?? (balanced ? "" : " (no balanced_sampling rule ran)"))
+            + ". The head entries are flattened to about t; the tail is kept whole. Every entry's figures are in <code>metadata_entries</code>.</p>"
+        // Entry frequency against rank, both on log scales: before balancing and after (the kept pairs).
+        func curve(_ values: [Int]) -> [(Double, Double)] {
+            let sorted = values.filter { $0 > 0 }.sorted(by: >)
+            var points: [(Double, Double)] = []
+            var rank = 1
+            while rank <= sorted.count {
+                points.append((log10(Double(rank)), log10(Double(sorted[rank - 1]))))
+                rank = max(rank + 1, Int(Double(rank) * 1.15))
+            }
+            if let last = sorted.last, points.last?.0 != log10(Double(sorted.count)) { points.append((log10(Double(sorted.count)), log10(Double(last)))) }
+            return points
+        }
+        body += "<div class=\"charts\">" + HTML.chart(title: "matches per entry by rank (log10)", series: [
+            ("before", "#4a7fc1", curve(entries.map(\.matches))), ("after balancing", "#c1574a", curve(entries.map(\.kept))),
+        ], xLabel: "rank", tickLabel: { String(format: "%.0f", pow(10, $0)) }) + "</div>"
+        body += HTML.table(["entry", "matches", "probability", "reached", "drawn", "kept in the end"], entries.prefix(15).map {
+            [HTML.escape($0.entry), HTML.number($0.matches), HTML.fixed($0.probability, 4), HTML.number($0.reached), HTML.number($0.drawn), HTML.number($0.kept)]
+        }, numeric: [1, 2, 3, 4, 5])
+        return HTML.Section(id: "curation", title: title, ran: true, body: body)
+    }
+
     // MARK: Weak pairs
 
     func weakPairsSection(_ assets: Assets) -> HTML.Section {

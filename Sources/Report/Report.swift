@@ -166,7 +166,7 @@ public final class Report {
         }
         let sections = [
             runsSection(), funnelSection(), dropsSection(assets), keptSection(assets),
-            weakPairsSection(assets), decontaminationSection(assets), trainingSection(), retrievalSection(assets),
+            curationSection(), weakPairsSection(assets), decontaminationSection(assets), trainingSection(), retrievalSection(assets),
         ] + (warnings.isEmpty ? [] : [HTML.Section(id: "warnings", title: "Warnings", ran: true,
                                                      body: "<ul>" + warnings.map { "<li>\(HTML.escape($0))</li>" }.joined() + "</ul>")])
         catalog = nil

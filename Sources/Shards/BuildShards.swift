@@ -57,6 +57,7 @@ struct PendingSample {
     var imageURL: String
     var width: Int, height: Int
     var weak: (tags: [String], rank: Int, score: Double)?
+    var language: SampleLanguage? = nil
 }
 
 /// `curate build-shards`: kept pairs and weak pairs → WebDataset shards (README: "Shards").
@@ -99,14 +100,14 @@ public final class BuildShards {
     func pendingSamples() throws -> [PendingSample] {
         let images = try store.keptImages()
         var out: [PendingSample] = []
-        try store.forEachKeptPair { id, imageID, text, source, pageURL in
+        try store.forEachKeptPair { id, imageID, text, source, pageURL, language in
             guard let image = images[imageID] else { return }
             guard let source = SampleMetadata.TextSource(rawValue: source), source != .weak else {
                 throw ShardsError.catalog("pair \(id) has text_source '\(source)', which build-shards does not know; was the catalog written by a newer curate?")
             }
             out.append(PendingSample(order: Self.hash(options.seed, "pair", String(id)), imageID: imageID, imageSHA: image.sha256,
                                      text: text, source: source, pageURL: pageURL, imageURL: image.url,
-                                     width: image.width, height: image.height, weak: nil))
+                                     width: image.width, height: image.height, weak: nil, language: language))
         }
         for weak in try store.weakPairs() {
             guard let image = images[weak.imageID] else { continue }

@@ -25,16 +25,17 @@ public enum BuildShardsUnits {
         public var tags: [String]?
         public var rank: Int?
         public var score: Double?
+        public var language: SampleLanguage?
 
         enum CodingKeys: String, CodingKey {
-            case order, image, sha, split, text, source, width, height, location, tags, rank, score
+            case order, image, sha, split, text, source, width, height, location, tags, rank, score, language
             case pageURL = "page_url", imageURL = "image_url"
         }
 
         var pending: PendingSample {
             PendingSample(order: order, imageID: image, imageSHA: sha, text: text, source: SampleMetadata.TextSource(rawValue: source) ?? .alt,
                           pageURL: pageURL, imageURL: imageURL, width: width, height: height,
-                          weak: tags.map { ($0, rank ?? 0, score ?? 0) })
+                          weak: tags.map { ($0, rank ?? 0, score ?? 0) }, language: language)
         }
     }
 
@@ -72,13 +73,14 @@ public enum BuildShardsUnits {
     public static func samples(catalogPath: String, seed: UInt64, numbers: [String: ImageNumber], pairOffset: Int64, weak: [WeakPairLine]) throws -> [PendingLine] {
         let store = try CatalogStore(path: catalogPath)
         var out: [PendingLine] = []
-        try store.forEachKeptPairWithImage { id, sha, width, height, text, source, pageURL, location in
+        try store.forEachKeptPairWithImage { id, sha, width, height, text, source, pageURL, location, language in
             guard let number = numbers[sha] else { throw ShardsError.unit("image \(sha) has no number; was the engine's numbering given for this unit?") }
             guard source != "weak", SampleMetadata.TextSource(rawValue: source) != nil else {
                 throw ShardsError.catalog("pair \(id) has text_source '\(source)', which build-shards does not know; was the catalog written by a newer curate?")
             }
             out.append(PendingLine(order: BuildShards.hash(seed, "pair", String(id + pairOffset)), image: number.id, sha: sha, split: BuildShards.hash(seed, "split", sha),
-                                   text: text, source: source, pageURL: pageURL, imageURL: number.url, width: width, height: height, location: location))
+                                   text: text, source: source, pageURL: pageURL, imageURL: number.url, width: width, height: height, location: location,
+                                   language: language))
         }
         for pair in weak {
             guard let number = numbers[pair.sha], let image = try store.keptImage(sha256: pair.sha) else { continue }

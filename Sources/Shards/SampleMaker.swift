@@ -55,7 +55,7 @@ struct SampleMaker {
     func sample(_ p: PendingSample, key: String, jpeg: [UInt8]) throws -> Sample {
         let metadata = SampleMetadata(key: key, pageURL: p.pageURL, imageURL: p.imageURL, imageSHA256: p.imageSHA, width: p.width, height: p.height,
                                       textSource: p.source, tags: p.weak?.tags, rank: p.weak?.rank,
-                                      score: p.weak.map { ($0.score * 1e6).rounded() / 1e6 })
+                                      score: p.weak.map { ($0.score * 1e6).rounded() / 1e6 }, language: p.language)
         let json = try metadata.encoded()
         return Sample(key: key, members: [("jpg", jpeg), ("txt", Array(p.text.utf8)), ("render.png", try renderer.renderGray(p.text).encodedPNG()),
                                           ("json", Array(json))])
