@@ -6,7 +6,7 @@ SHARED ?= ../shared
 PEERS_VENV ?= /tmp/peers-venv
 # The Python the shard tests read shards with (the webdataset library, as open_clip reads them).
 TEST_VENV ?= /tmp/curate-test-venv
-TEST_PACKAGES := webdataset==1.0.2 pillow==13.0.0 warcio==1.8.1
+TEST_PACKAGES := webdataset==1.0.2 pillow==13.0.0 warcio==1.8.1 nltk==3.10.4
 # Apache Spark for the cluster runs (scaleout/): pyspark from PyPI in a venv outside the repository,
 # with Debian's Java 17.
 SPARK_VENV ?= /tmp/curate-spark-venv
@@ -36,7 +36,7 @@ spark-venv:
 
 ## test-venv: a Python venv with webdataset for the shard tests (outside the repository).
 test-venv:
-	@[ -x $(TEST_VENV)/bin/python3 ] && $(TEST_VENV)/bin/python3 -c "import webdataset, PIL, warcio" 2>/dev/null || \
+	@[ -x $(TEST_VENV)/bin/python3 ] && $(TEST_VENV)/bin/python3 -c "import webdataset, PIL, warcio, nltk" 2>/dev/null || \
 	  { python3 -m venv $(TEST_VENV) && $(TEST_VENV)/bin/pip install -q $(TEST_PACKAGES); }
 
 ## check-setup: exit 0 when every library, the font and the test browser are present.

@@ -69,28 +69,16 @@ public final class WordNet: Sendable {
         self.exceptions = exceptions
     }
 
-    /// The base forms of `form` that WordNet lists under `pos`, as NLTK's `_morphy` finds them:
-    /// the exception list, else the form itself and one round of substitutions, else further
-    /// rounds until some form is listed.
+    /// The base forms of `form` that WordNet lists under `pos`, as NLTK's `_morphy` (3.9 and later)
+    /// finds them: the form itself and either its exception list's forms or one round of the
+    /// substitutions, those WordNet lists, in that order.
     public func baseForms(_ form: String, _ pos: PartOfSpeech) -> [String] {
-        func listed(_ forms: [String]) -> [String] {
-            var seen = Set<String>(), out: [String] = []
-            for form in forms where index[form]?[pos] != nil && seen.insert(form).inserted { out.append(form) }
-            return out
+        let forms = exceptions[pos]?[form] ?? pos.substitutions.compactMap { old, new in
+            form.hasSuffix(old) ? String(form.dropLast(old.count)) + new : nil
         }
-        func substituted(_ forms: [String]) -> [String] {
-            forms.flatMap { form in pos.substitutions.compactMap { old, new in form.hasSuffix(old) ? String(form.dropLast(old.count)) + new : nil } }
-        }
-        if let listedExceptions = exceptions[pos]?[form] { return listed([form] + listedExceptions) }
-        var forms = substituted([form])
-        let found = listed([form] + forms)
-        if !found.isEmpty { return found }
-        while !forms.isEmpty {
-            forms = substituted(forms)
-            let found = listed(forms)
-            if !found.isEmpty { return found }
-        }
-        return []
+        var seen = Set<String>(), out: [String] = []
+        for candidate in [form] + forms where index[candidate]?[pos] != nil && seen.insert(candidate).inserted { out.append(candidate) }
+        return out
     }
 
     /// `word`'s synsets in NLTK's order (nouns, verbs, adjectives, adverbs; within each, base form
