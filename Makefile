@@ -15,7 +15,7 @@ SPARK_PACKAGES := pyspark==4.3.0
 # (python3-venv for the shard test's webdataset; chromium and a font for the report's browser test).
 APT_PACKAGES := pkg-config libxml2-dev libpng-dev libjpeg-dev libwebp-dev libgif-dev libsqlite3-dev \
                 zlib1g-dev libdeflate-dev libopenblas-dev unifont python3-venv chromium fonts-dejavu-core time \
-                openjdk-17-jre-headless nginx
+                openjdk-17-jre-headless nginx libcld2-dev wordnet-base
 PKGCONFIG_MODULES := libxml-2.0 libpng libjpeg libwebpdemux libgif zlib libdeflate openblas sqlite3
 
 .PHONY: readme-schema fuzz chaos setup build release test demo spark-demo spark-venv bench bench-venv bench-torch bench-images bench-crawl bench-render bench-filter bench-weak-pairs bench-train bench-fetch asan clean check-setup samples test-venv
@@ -45,9 +45,11 @@ check-setup:
 	[ -f /usr/share/unifont/unifont.hex ] || missing="$$missing unifont"; \
 	command -v chromium >/dev/null || missing="$$missing chromium"; \
 	[ -x /usr/sbin/nginx ] || missing="$$missing nginx"; \
+	[ -f /usr/include/cld2/public/compact_lang_det.h ] || missing="$$missing libcld2-dev"; \
+	[ -f /usr/share/wordnet/index.noun ] || missing="$$missing wordnet-base"; \
 	[ -x /usr/bin/time ] || missing="$$missing time"; \
 	if [ -n "$$missing" ]; then echo "missing:$$missing (run: make setup)"; exit 1; fi; \
-	echo "setup ok: $(PKGCONFIG_MODULES) unifont chromium"
+	echo "setup ok: $(PKGCONFIG_MODULES) cld2 wordnet unifont chromium"
 
 build:
 	$(SWIFT) build

@@ -4,6 +4,7 @@
 //   .build/release/curate-bench --crawl WARC [--reps 3] [--json FILE]
 //   .build/release/curate-bench --render TEXTS [--reps 5] [--json FILE]
 //   .build/release/curate-bench --make-filter-catalog DIR [--n PAIRS]   (FilterBench.swift)
+//   .build/release/curate-bench --curation CATALOG [METADATA]           (CurationBench.swift)
 //   .build/release/curate-bench --make-weak-catalog DIR [--n IMAGES]    (WeakPairsBench.swift)
 //   .build/release/curate-bench --train Ti/16,S/16 [--reps 5] [--threads 2] [--precision fp32|bf16] [--json FILE]   (TrainBench.swift)
 //   .build/release/curate-bench --write-reference-model FILE [--pooling map|gap]  (TrainBench.swift)
@@ -82,6 +83,11 @@ if CommandLine.arguments.count > 1, ["--html5lib-tokenizer", "--html5lib-encodin
     for failure in total.failed { print("FAIL \(failure)") }
     print(total.summary)
     exit(total.failed.isEmpty && total.passed > 0 ? 0 : 1)
+}
+
+if CommandLine.arguments.count > 2, CommandLine.arguments[1] == "--curation" {
+    curationBench(catalog: CommandLine.arguments[2], metadata: CommandLine.arguments.count > 3 ? CommandLine.arguments[3] : nil)
+    exit(0)
 }
 
 if CommandLine.arguments.count > 3, CommandLine.arguments[1] == "--url-session" {

@@ -90,7 +90,7 @@ struct AssetsTests {
         options.evalPaths = [Self.root + "/samples/eval"]
         let filtered = try Filter(options: options, readImage: StoredPayload.reader).run()
         let (summary, report) = try Self.report(work)
-        #expect(summary.sectionsRun == ["Runs", "Funnel: crawl to shards", "Drops, rule by rule", "Eval decontamination"])
+        #expect(summary.sectionsRun == ["Runs", "Funnel: crawl to shards", "Drops, rule by rule", "Languages and MetaCLIP balancing", "Eval decontamination"])
         #expect(summary.warnings.isEmpty, "\(summary.warnings)")
         // Every rule that dropped something has its grid, at most `examples` cards, in the run's order.
         let dropping = filtered.rows.filter { $0.droppedImages + $0.droppedPairs > 0 }.map(\.rule)
@@ -172,7 +172,7 @@ struct AssetsTests {
         options.evalPaths = [corpus + "/images/valid", corpus + "/images/corrupt"]
         _ = try Filter(options: options, readImage: StoredPayload.reader).run()
         let (summary, page) = try Self.report(work, examples: 6)
-        #expect(summary.sectionsRun == ["Runs", "Funnel: crawl to shards", "Drops, rule by rule", "Eval decontamination"], "\(summary.sectionsRun)")
+        #expect(summary.sectionsRun == ["Runs", "Funnel: crawl to shards", "Drops, rule by rule", "Languages and MetaCLIP balancing", "Eval decontamination"], "\(summary.sectionsRun)")
         #expect(summary.warnings.isEmpty, "\(summary.warnings)")
         let reasons = try SQLiteDatabase(path: work + "/catalog.sqlite").query("SELECT DISTINCT reason FROM skips").compactMap { row -> String? in
             if case .text(let reason) = row[0] { return reason }
