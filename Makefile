@@ -193,11 +193,14 @@ bench-render: bench-venv
 	$(PEERS_VENV)/bin/python3 bench/render_bench.py --shared $(SHARED) --bench .build/release/curate-bench --rounds $(RENDER_ROUNDS)
 
 ## bench-filter: curate filter on a generated catalog of 1,000,000 pairs (generated once into
-## $$PEERS_DATA), default rules and the minimum-count vocabulary; wall time and peak memory.
+## $$PEERS_DATA), default rules and the minimum-count vocabulary; then MetaCLIP's and DataComp's rule
+## sets, CLD2 and MetaCLIP matching on one core, and MetaCLIP's own Python matching (pyahocorasick).
 FILTER_ROUNDS ?= 3
 bench-filter:
 	$(SWIFT) build -c release --product curate && $(SWIFT) build -c release --product curate-bench
-	python3 bench/filter_bench.py --curate .build/release/curate --bench .build/release/curate-bench --rounds $(FILTER_ROUNDS)
+	@[ -x $(PEERS_VENV)/bin/python3 ] || python3 -m venv $(PEERS_VENV)
+	@$(PEERS_VENV)/bin/python3 -c "import ahocorasick" 2>/dev/null || $(PEERS_VENV)/bin/pip install -q pyahocorasick==2.3.1
+	python3 bench/filter_bench.py --curate .build/release/curate --bench .build/release/curate-bench --rounds $(FILTER_ROUNDS) --reference-python $(PEERS_VENV)/bin/python3
 
 ## bench-weak-pairs: curate weak-pairs for 100,000 generated images against 1,000,000 sentences
 ## (generated once into $$PEERS_DATA), on two threads and on one core.
