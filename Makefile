@@ -260,7 +260,7 @@ spark-demo: spark-venv
 	$(SWIFT) build -c release --product curate
 	@echo "CPU: $$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $$(nproc) cores"
 	$(SPARK_VENV)/bin/python3 scaleout/check_spark.py --curate .build/release/curate --python $(SPARK_VENV)/bin/python3 \
-	  --work $(SPARK_DEMO_DIR) --size demo --warc-files 16 --units 1,3,8 --standalone --faults
+	  --work $(SPARK_DEMO_DIR) --size demo --warc-files 16 --units 1,3,8 --standalone --faults --metaclip
 
 ## readme-schema: regenerate README.md's catalog schema section from `curate schema`.
 readme-schema:

@@ -67,9 +67,9 @@ def phases(stdout):
     return [json.loads(line) for line in stdout.splitlines() if line.startswith('{"phase"')]
 
 
-def compare(args, work, label):
-    proc = subprocess.run([sys.executable, os.path.join(HERE, "compare_runs.py"), os.path.join(args.work, "single"), work,
-                           "--shards", os.path.join(args.work, "single", "shards"), os.path.join(work, "shards")], capture_output=True, text=True)
+def compare(args, work, label, single="single"):
+    proc = subprocess.run([sys.executable, os.path.join(HERE, "compare_runs.py"), os.path.join(args.work, single), work,
+                           "--shards", os.path.join(args.work, single, "shards"), os.path.join(work, "shards")], capture_output=True, text=True)
     result = json.loads(proc.stdout.strip().splitlines()[-1]) if proc.stdout.strip() else {}
     if proc.returncode != 0:
         sys.stderr.write(proc.stderr)
@@ -77,11 +77,11 @@ def compare(args, work, label):
     return result
 
 
-def spark_run(args, master, units, label, extra=()):
+def spark_run(args, master, units, label, extra=(), single="single"):
     work = os.path.join(args.work, label)
     shutil.rmtree(work, ignore_errors=True)
     proc, seconds = run(submit_command(args, master, work, units, extra), env=spark_env(args))
-    result = compare(args, work, label)
+    result = compare(args, work, label, single)
     say(step=label, master=master, units=units, seconds=round(seconds, 1), same=result["same"],
         phases={p["phase"]: p["seconds"] for p in phases(proc.stdout)}, retried=retried(proc.stdout), failed_attempts=failed_attempts(work))
     return work
@@ -178,6 +178,7 @@ def main():
     parser.add_argument("--units", default="1,3,8")
     parser.add_argument("--standalone", action="store_true")
     parser.add_argument("--faults", action="store_true")
+    parser.add_argument("--metaclip", action="store_true", help="also MetaCLIP's rules (language, matching, balancing) on 3 units")
     args = parser.parse_args()
     args.curate, args.work = os.path.abspath(args.curate), os.path.abspath(args.work)
     SHARD_ARGS[-1] = "40" if args.size == "sample" else "500"
@@ -202,6 +203,24 @@ def main():
         extra = ("--collect-edges-below", "0") if args.size == "sample" and units == max(int(u) for u in args.units.split(",")) else ()
         work = spark_run(args, "local[2]", units, "local-%d" % units, extra=extra)
     say(step="exchanged", **exchanged(single, work))
+
+    if args.metaclip:
+        # MetaCLIP's curation: the entries' matches are counted per unit, summed by the driver,
+        # and balanced with the sums; decisions and shards must be one catalog's. The metadata is
+        # built once from the single catalog and named by an absolute path (a unit's work folder
+        # is its own).
+        metadata = os.path.join(args.work, "metaclip-metadata.txt")
+        run([args.curate, "metadata", "--work", single, "--out", metadata])
+        rules = os.path.join(args.work, "metaclip.toml")
+        text = open(os.path.join(HERE, "..", "Sources", "Filters", "Rules", "metaclip.toml")).read()
+        with open(rules, "w") as f:
+            f.write(text.replace('metadata = "metaclip-metadata.txt"', 'metadata = %s' % json.dumps(metadata)))
+        metaclip_single = os.path.join(args.work, "single-metaclip")
+        shutil.rmtree(metaclip_single, ignore_errors=True)
+        run([args.curate, "crawl-dump", "--work", metaclip_single, "--threads", "2", *dumps])
+        run([args.curate, "filter", "--work", metaclip_single, "--rules", rules, "--eval-images", os.path.join(crawl, "eval")])
+        run([args.curate, "build-shards", "--work", metaclip_single, "--detections", os.path.join(crawl, "detections.jsonl"), *SHARD_ARGS])
+        spark_run(args, "local[2]", 3, "metaclip-3", extra=("--rules", rules), single="single-metaclip")
 
     if args.faults:
         # A curate task SIGKILLs itself at its 3rd write, in the middle of a unit's decisions; Spark retries it.

@@ -15,10 +15,10 @@ import TestSupport
 
         let result = try Curate.run(["report", "--work", work, "--query", "a red circle", "--examples", "6"])
         #expect(result.status == 0, "\(result.stderr)")
-        #expect(result.stdout.contains("wrote \(work)/report/index.html (8 sections"), "\(result.stdout)")
+        #expect(result.stdout.contains("wrote \(work)/report/index.html (9 sections"), "\(result.stdout)")
         #expect(!result.stdout.contains("not run yet"), "every stage ran: \(result.stdout)")
         let page = try String(contentsOfFile: work + "/report/index.html", encoding: .utf8)
-        for section in ["id=\"funnel\"", "id=\"drop-image_too_small\"", "id=\"kept\"", "id=\"weak\"", "id=\"decontamination\"", "id=\"training\"", "id=\"retrieval\"",
+        for section in ["id=\"funnel\"", "id=\"drop-image_too_small\"", "id=\"kept\"", "id=\"curation\"", "id=\"weak\"", "id=\"decontamination\"", "id=\"training\"", "id=\"retrieval\"",
                         "“a red circle” <span class=\"muted\">(your query)", "Recall over alt-text val pairs only", "<svg class=\"chart\""] {
             #expect(page.contains(section), "the report has \(section)")
         }
@@ -41,9 +41,9 @@ import TestSupport
         defer { try? FileManager.default.removeItem(atPath: work) }
         let result = try Curate.run(["report", "--work", work])
         #expect(result.status == 0, "\(result.stderr)")
-        #expect(result.stdout.contains("not run yet: Runs, Funnel: crawl to shards, Drops, rule by rule, Kept samples (train shards), Weak pairs (µ-VLA), Eval decontamination, Training, Retrieval with the trained model"), "\(result.stdout)")
+        #expect(result.stdout.contains("not run yet: Runs, Funnel: crawl to shards, Drops, rule by rule, Kept samples (train shards), Languages and MetaCLIP balancing, Weak pairs (µ-VLA), Eval decontamination, Training, Retrieval with the trained model"), "\(result.stdout)")
         let page = try String(contentsOfFile: work + "/report/index.html", encoding: .utf8)
-        #expect(page.components(separatedBy: "class=\"notrun\">Not run: ").count == 9, "eight sections say they have not run")
+        #expect(page.components(separatedBy: "class=\"notrun\">Not run: ").count == 10, "nine sections say they have not run")
         #expect(!FileManager.default.fileExists(atPath: work + "/catalog.sqlite"), "the report creates no catalog")
 
         // --out is replaced whole, so a folder holding anything but a report is refused, untouched.

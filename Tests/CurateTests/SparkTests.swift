@@ -47,9 +47,9 @@ import TestSupport
         }
         let work = FileManager.default.temporaryDirectory.appendingPathComponent("curate-spark-\(getpid())").path
         defer { try? FileManager.default.removeItem(atPath: work) }
-        let steps = try Self.check(python, "check_spark.py", ["--work", work, "--size", "sample", "--warc-files", "8", "--units", "1,3,8", "--standalone", "--faults"])
+        let steps = try Self.check(python, "check_spark.py", ["--work", work, "--size", "sample", "--warc-files", "8", "--units", "1,3,8", "--standalone", "--faults", "--metaclip"])
         let names = Set(steps.compactMap { $0["step"] as? String })
-        for step in ["local-1", "local-3", "local-8", "chaos-crawl", "chaos-task", "driver-restart", "standalone-8", "standalone-worker-killed", "done"] {
+        for step in ["local-1", "local-3", "local-8", "metaclip-3", "chaos-crawl", "chaos-task", "driver-restart", "standalone-8", "standalone-worker-killed", "done"] {
             #expect(names.contains(step), "step \(step) did not run")
         }
         for step in steps where !["single", "exchanged"].contains(step["step"] as? String) { #expect(step["same"] as? Bool == true, "\(step)") }
