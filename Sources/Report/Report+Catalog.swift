@@ -184,7 +184,8 @@ extension Report {
         body += "<h3>MetaCLIP: matches per metadata entry</h3><p>\(HTML.number(entries.count)) entries matched at least once, "
             + "\(HTML.number(matches)) matches in all; after balancing their pairs hold \(HTML.number(kept)) matches"
             + (t.map { " (t = \(HTML.number($0)): an entry matched c times kept each pair with probability t / max(c, t))" } ?? (balanced ? "" : " (no balanced_sampling rule ran)"))
-            + ". The head entries are flattened to about t; the tail is kept whole. Every entry's figures are in <code>metadata_entries</code>.</p>"
+            + ". Each entry's own draws keep about min(c, t) of its pairs (the head flattened to t, the tail whole); a pair is kept when any of its entries "
+            + "draws it, so the pairs of an entry kept in the end also count those another entry kept. Every entry's figures are in <code>metadata_entries</code>.</p>"
         // Entry frequency against rank, both on log scales: before balancing and after (the kept pairs).
         func curve(_ values: [Int]) -> [(Double, Double)] {
             let sorted = values.filter { $0 > 0 }.sorted(by: >)
@@ -197,8 +198,9 @@ extension Report {
             if let last = sorted.last, points.last?.0 != log10(Double(sorted.count)) { points.append((log10(Double(sorted.count)), log10(Double(last)))) }
             return points
         }
-        body += "<div class=\"charts\">" + HTML.chart(title: "matches per entry by rank (log10)", series: [
-            ("before", "#4a7fc1", curve(entries.map(\.matches))), ("after balancing", "#c1574a", curve(entries.map(\.kept))),
+        body += "<div class=\"charts\">" + HTML.chart(title: "pairs per entry by rank", series: [
+            ("matches", "#4a7fc1", curve(entries.map(\.matches))), ("own draws", "#2a9d3a", curve(entries.map(\.drawn))),
+            ("kept in the end", "#c1574a", curve(entries.map(\.kept))),
         ], xLabel: "rank", tickLabel: { String(format: "%.0f", pow(10, $0)) }) + "</div>"
         body += HTML.table(["entry", "matches", "probability", "reached", "drawn", "kept in the end"], entries.prefix(15).map {
             [HTML.escape($0.entry), HTML.number($0.matches), HTML.fixed($0.probability, 4), HTML.number($0.reached), HTML.number($0.drawn), HTML.number($0.kept)]
