@@ -105,6 +105,10 @@ public final class Trainer {
     /// A new run, or the continuation of the newest checkpoint in `options.out` when `resume`.
     public init(options: TrainOptions, resume: Bool) throws {
         self.options = options
+        // The CPU first: a run that cannot start says so before it reads or writes anything.
+        if options.precision == .bf16 && !BLAS.bf16Supported {
+            throw TrainError(message: "--precision bf16 needs a CPU with AVX512-BF16 (Intel Cooper Lake or Sapphire Rapids and later, AMD Zen 4 and later); this one (\(CPU.model)) has none: train with --precision fp32")
+        }
         shardSet = try ShardSet(folder: options.shards)
         fit = options.fit
         try FileManager.default.createDirectory(atPath: options.out, withIntermediateDirectories: true)
@@ -121,9 +125,6 @@ public final class Trainer {
         } else {
             let config = try ViTConfig.named(options.model).overriding(options.modelSettings)
             model = CLIPPO(config: config, seed: options.seed)
-        }
-        if options.precision == .bf16 && !BLAS.bf16Supported {
-            throw TrainError(message: "--precision bf16 needs a CPU with AVX512-BF16 (Intel Cooper Lake or Sapphire Rapids and later, AMD Zen 4 and later); this one (\(CPU.model)) has none: train with --precision fp32")
         }
         model.precision = options.precision
         switch options.optimizer {
