@@ -82,7 +82,9 @@ def main():
                                      capture_output=True, text=True, check=True).stdout)
     print(f"  one core, {ours['texts']:,} texts: CLD2 ({ours['cld2']}) {ours['language_texts_per_s']:,.0f} texts/s; "
           f"MetaCLIP matching against {ours['entries']:,} entries {ours['match_texts_per_s']:,.0f} texts/s "
-          f"(automaton of {ours['automaton_nodes']:,} nodes built in {ours['automaton_seconds']:.1f} s; {ours['matches']:,} matches)")
+          f"(automaton of {ours['automaton_nodes']:,} nodes built in {ours['automaton_seconds']:.1f} s; {ours['matches']:,} matches); "
+          f"balanced sampling {ours['balance_pairs_per_s']:,.0f} pairs/s (t = {ours['balance_t']:,} from a tail share of 0.1, "
+          f"{ours['balance_kept']:,} of {ours['texts']:,} pairs kept)")
     python = args.reference_python
     if python and subprocess.run([python, "-c", "import ahocorasick"], capture_output=True).returncode == 0:
         ref = json.loads(subprocess.run([python, os.path.join(os.path.dirname(os.path.abspath(__file__)), "metaclip_reference.py"),

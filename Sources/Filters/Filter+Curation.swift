@@ -45,7 +45,6 @@ struct CurationState {
     var entryDrawn: [Int] = []
     var entryKept: [Int] = []
     var entryProbability: [Double] = []
-    var threshold: Int?
 
     func entries(_ p: Int) -> ArraySlice<Int32> { entryIDs[Int(entryStart[p])..<Int(entryStart[p + 1])] }
 }
@@ -99,32 +98,8 @@ extension Filter {
             matcher.match(text, scratch: &scratch, into: &curation.entryIDs)
             curation.matcherScratch = scratch
             curation.entryStart.append(Int32(curation.entryIDs.count))
-            curation.pairSeed.append(Self.contentSeed(imageSHA: imageSHA, text: text))
+            curation.pairSeed.append(BalancedSampling.contentSeed(imageSHA: imageSHA, text: text))
         }
-    }
-
-    /// A 64-bit number from a pair's content (FNV-1a over the SHA-256 text, a separator and the
-    /// text's bytes): the same pair draws the same in any catalog or unit.
-    static func contentSeed(imageSHA: String, text: String) -> UInt64 {
-        var h: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in imageSHA.utf8 { h = (h ^ UInt64(byte)) &* 0x100_0000_01b3 }
-        h = (h ^ 0xff) &* 0x100_0000_01b3
-        for byte in text.utf8 { h = (h ^ UInt64(byte)) &* 0x100_0000_01b3 }
-        return h
-    }
-
-    /// SplitMix64's finaliser.
-    static func mix(_ x: UInt64) -> UInt64 {
-        var z = x &+ 0x9e37_79b9_7f4a_7c15
-        z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
-        z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
-        return z ^ (z >> 31)
-    }
-
-    /// The draw of pair `p` for entry `entry` under `seed`: uniform in [0, 1).
-    func draw(_ p: Int, entry: Int32, seed: Int) -> Double {
-        let bits = Self.mix(curation.pairSeed[p] ^ Self.mix(UInt64(bitPattern: Int64(seed))) ^ Self.mix(UInt64(entry) &+ 0x5851_f42d_4c95_7f2d))
-        return Double(bits >> 11) * 0x1p-53
     }
 
     // MARK: the per-text checks
@@ -199,35 +174,19 @@ extension Filter {
         notes[rules[r].name] = "\(entries) metadata entries, \(matched) matched at least once" + (matcher.repeated > 0 ? " (\(matcher.repeated) repeated entries never match)" : "")
     }
 
-    /// MetaCLIP 2's `p_to_t`: the count at which the entries matched less often hold the share
-    /// `tail` of all matches (the sorted counts' cumulative share nearest `tail`).
-    static func threshold(tailShare tail: Double, counts: [Int]) -> Int {
-        let sorted = counts.sorted()
-        let total = sorted.reduce(0, +)
-        guard total > 0 else { return 1 }
-        var best = 0, bestGap = Double.infinity, running = 0
-        for (i, c) in sorted.enumerated() {
-            running += c
-            let gap = abs(Double(running) / Double(total) - tail)
-            if gap < bestGap { bestGap = gap; best = i }
-        }
-        return max(1, sorted[best])
-    }
-
     /// balanced_sampling over the pairs still kept.
     func balance(_ r: Int) {
         let rule = rules[r]
         let counts = curation.entryMatches
-        let t = rule.int("t") > 0 ? rule.int("t") : Self.threshold(tailShare: rule.double("tail_share"), counts: counts)
-        curation.threshold = t
-        for e in counts.indices { curation.entryProbability[e] = Double(t) / Double(max(counts[e], t)) }
-        let seed = rule.int("seed")
+        let sampling = BalancedSampling(counts: counts, t: rule.int("t"), tailShare: rule.double("tail_share"), seed: rule.int("seed"))
+        let t = sampling.threshold
+        curation.entryProbability = sampling.probability
         for p in pairIDs.indices where pairDropped[p] < 0 {
             var kept = false
             var likeliest: Int32 = -1
             for e in curation.entries(p) {
                 curation.entryReached[Int(e)] += 1
-                if draw(p, entry: e, seed: seed) < curation.entryProbability[Int(e)] { curation.entryDrawn[Int(e)] += 1; kept = true }
+                if sampling.keeps(pair: curation.pairSeed[p], entry: e) { curation.entryDrawn[Int(e)] += 1; kept = true }
                 if likeliest < 0 || curation.entryProbability[Int(e)] > curation.entryProbability[Int(likeliest)] { likeliest = e }
             }
             if !kept {

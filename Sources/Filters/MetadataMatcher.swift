@@ -103,7 +103,6 @@ public final class MetadataMatcher: @unchecked Sendable {
         }
         // Breadth first: new numbers, children consecutive, failure and output links.
         let count = tLabel.count
-        var newID = [Int32](repeating: 0, count: count)
         label = [UInt8](repeating: 0, count: count)
         firstChild = [Int32](repeating: 0, count: count)
         childCount = [UInt16](repeating: 0, count: count)
@@ -122,7 +121,6 @@ public final class MetadataMatcher: @unchecked Sendable {
             var child = tFirst[Int(old)]
             var n = 0
             while child >= 0 {
-                newID[Int(child)] = Int32(queue.count)
                 label[queue.count] = tLabel[Int(child)]
                 queue.append(child)
                 child = tNext[Int(child)]
@@ -147,7 +145,6 @@ public final class MetadataMatcher: @unchecked Sendable {
                 outputLink[child] = output[Int(target)] >= 0 ? target : outputLink[Int(target)]
             }
         }
-        _ = newID
     }
 
     /// The child of `node` by `byte`, or nil.

@@ -356,9 +356,9 @@ enum Curation {
 
     @Test func tFromTheTailShareIsMetaCLIPsPToT() {
         // sorted [1,1,2,3,5,8,13,100]: cumulative shares .008 .015 .030 .053 .090 .150 .248 1; 0.1 is nearest .090, at count 5.
-        #expect(Filter.threshold(tailShare: 0.1, counts: [100, 1, 13, 2, 8, 1, 5, 3]) == 5)
-        #expect(Filter.threshold(tailShare: 0.25, counts: [100, 1, 13, 2, 8, 1, 5, 3]) == 13)
-        #expect(Filter.threshold(tailShare: 0.1, counts: [0, 0]) == 1)
+        #expect(BalancedSampling.threshold(tailShare: 0.1, counts: [100, 1, 13, 2, 8, 1, 5, 3]) == 5)
+        #expect(BalancedSampling.threshold(tailShare: 0.25, counts: [100, 1, 13, 2, 8, 1, 5, 3]) == 13)
+        #expect(BalancedSampling.threshold(tailShare: 0.1, counts: [0, 0]) == 1)
     }
 
     /// The counts of two units, summed as the engine sums them, are one catalog's counts, and each
