@@ -282,7 +282,8 @@ final class ImagenetEntities {
         }
         let words = tokenizer.words(text)
         for i in words.indices {
-            for n in stride(from: min(maxPhrase, words.count - i), through: 1, by: -1) {
+            let longest = wordNet.startsPhrase(words[i]) ? min(maxPhrase, words.count - i) : 1
+            for n in stride(from: longest, through: 1, by: -1) {
                 let phrase = n == 1 ? words[i] : words[i..<(i + n)].joined(separator: "_")
                 if n > 1 && !wordNet.containsPhrase(phrase) { continue }
                 if isClass(phrase) { return true }

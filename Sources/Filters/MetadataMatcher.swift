@@ -7,18 +7,29 @@
 /// text's length plus the matches, not the number of entries.
 public final class MetadataMatcher: @unchecked Sendable {
     public let entries: [String]
-    /// The automaton, nodes numbered breadth first so that a node's children are consecutive:
-    /// children of `n` are `firstChild[n] ..< firstChild[n] + childCount[n]`, the byte into a node
-    /// is `label[node]`.
-    private var label: [UInt8] = [0]
-    private var firstChild: [Int32] = []
-    private var childCount: [UInt16] = []
-    /// The entry a node completes, or -1; the nearest node on the failure chain that completes one.
+
+    /// One automaton node, 16 bytes, so that a step reads one record. Nodes are numbered breadth
+    /// first, so a node's children are consecutive and in byte order: `firstChild ..< firstChild +
+    /// childCount`, the byte into node `n` is `label[n]`. A node with `denseThreshold` children or
+    /// more (and the root) has a row of 256 next nodes instead: `childCount` is then `-1 - row`.
+    struct Node {
+        var firstChild: Int32 = 0
+        var childCount: Int32 = 0
+        /// The longest proper suffix of this node's bytes that is a node.
+        var fail: Int32 = 0
+        /// The first node on the failure chain from here (this one included) that completes an
+        /// entry, or -1: the entries found on reaching a node are those of `report`, then those
+        /// of `nodes[fail of report].report`, and so on.
+        var report: Int32 = -1
+    }
+    private var nodes: [Node] = []
+    private var label: [UInt8] = []
+    /// The entry each node completes, or -1.
     private var output: [Int32] = []
-    private var fail: [Int32] = []
-    private var outputLink: [Int32] = []
-    /// The root's children by byte (0: stay at the root).
-    private var rootNext = [Int32](repeating: 0, count: 256)
+    /// Rows of 256 next nodes (0: no child, as the root is nobody's child).
+    private var denseNext: [Int32] = []
+    /// A node this wide is looked up in a row: a scan of its labels would cost more.
+    static let denseThreshold = 12
     /// Entries whose padded form repeats an earlier entry's: they never match (the first one does).
     public private(set) var repeated = 0
 
@@ -27,7 +38,9 @@ public final class MetadataMatcher: @unchecked Sendable {
         build()
     }
 
-    public var nodeCount: Int { label.count }
+    public var nodeCount: Int { nodes.count }
+    /// Nodes looked up in a row of 256 (the root and the wide ones).
+    var rowCount: Int { denseNext.count / 256 }
 
     // MARK: spacing
 
@@ -101,58 +114,86 @@ public final class MetadataMatcher: @unchecked Sendable {
             tOut[Int(path[key.count])] = entry
             previous = key
         }
-        // Breadth first: new numbers, children consecutive, failure and output links.
+        // Breadth first: new numbers, children consecutive (and still in byte order).
         let count = tLabel.count
+        nodes = [Node](repeating: Node(), count: count)
         label = [UInt8](repeating: 0, count: count)
-        firstChild = [Int32](repeating: 0, count: count)
-        childCount = [UInt16](repeating: 0, count: count)
         output = [Int32](repeating: -1, count: count)
-        fail = [Int32](repeating: 0, count: count)
-        outputLink = [Int32](repeating: -1, count: count)
+        var children = [Int32](repeating: 0, count: count)
         var queue: [Int32] = [0]
         queue.reserveCapacity(count)
         var head = 0
         while head < queue.count {
             let old = queue[head]
-            let node = Int32(head)
+            let node = head
             head += 1
-            output[Int(node)] = tOut[Int(old)]
-            firstChild[Int(node)] = Int32(queue.count)
+            output[node] = tOut[Int(old)]
+            nodes[node].firstChild = Int32(queue.count)
             var child = tFirst[Int(old)]
-            var n = 0
             while child >= 0 {
                 label[queue.count] = tLabel[Int(child)]
                 queue.append(child)
                 child = tNext[Int(child)]
-                n += 1
+                children[node] += 1
             }
-            childCount[Int(node)] = UInt16(n)
         }
-        for c in 0..<Int(childCount[0]) { rootNext[Int(label[1 + c])] = Int32(1 + c) }
-        // Failure links, breadth first (a node's failure target is shallower, so already linked).
-        for node in 1..<count {
-            let start = Int(firstChild[node])
-            for child in start..<(start + Int(childCount[node])) {
+        // Wide nodes get a row; the others keep their count.
+        for node in 0..<count {
+            let n = Int(children[node])
+            guard node == 0 || n >= Self.denseThreshold else { nodes[node].childCount = Int32(n); continue }
+            let row = denseNext.count / 256
+            denseNext += [Int32](repeating: 0, count: 256)
+            let first = Int(nodes[node].firstChild)
+            for child in first..<(first + n) { denseNext[row * 256 + Int(label[child])] = Int32(child) }
+            nodes[node].childCount = -1 - Int32(row)
+        }
+        // Failure links breadth first (a node's failure target is shallower, so already linked),
+        // and each node's first reporting node on its chain.
+        for node in 0..<count {
+            if node > 0 {
+                nodes[node].report = output[node] >= 0 ? Int32(node) : nodes[Int(nodes[node].fail)].report
+            }
+            let first = Int(nodes[node].firstChild)
+            for child in first..<(first + Int(children[node])) {
                 let byte = label[child]
-                var f = fail[node]
                 var target: Int32 = 0
-                while true {
-                    if let next = step(f, byte) { target = next; break }
-                    if f == 0 { break }
-                    f = fail[Int(f)]
+                if node > 0 {
+                    var f = nodes[node].fail
+                    while true {
+                        if let next = step(f, byte) { target = next; break }
+                        if f == 0 { break }
+                        f = nodes[Int(f)].fail
+                    }
                 }
-                fail[child] = target
-                outputLink[child] = output[Int(target)] >= 0 ? target : outputLink[Int(target)]
+                nodes[child].fail = target
             }
         }
     }
 
     /// The child of `node` by `byte`, or nil.
     @inline(__always) private func step(_ node: Int32, _ byte: UInt8) -> Int32? {
-        if node == 0 { let next = rootNext[Int(byte)]; return next == 0 ? nil : next }
-        let start = Int(firstChild[Int(node)]), end = start + Int(childCount[Int(node)])
-        var i = start
-        while i < end { if label[i] == byte { return Int32(i) }; i += 1 }
+        nodes.withUnsafeBufferPointer { n in
+            label.withUnsafeBufferPointer { l in
+                denseNext.withUnsafeBufferPointer { d in Self.step(node, byte, n, l, d) }
+            }
+        }
+    }
+
+    @inline(__always) private static func step(_ node: Int32, _ byte: UInt8, _ nodes: UnsafeBufferPointer<Node>,
+                                               _ label: UnsafeBufferPointer<UInt8>, _ dense: UnsafeBufferPointer<Int32>) -> Int32? {
+        let n = nodes[Int(node)]
+        if n.childCount < 0 {
+            let next = dense[Int(-1 - n.childCount) &* 256 &+ Int(byte)]
+            return next == 0 ? nil : next
+        }
+        var i = Int(n.firstChild)
+        let end = i &+ Int(n.childCount)
+        while i < end {
+            let c = label[i]
+            if c == byte { return Int32(i) }
+            if c > byte { return nil }  // children are in byte order
+            i &+= 1
+        }
         return nil
     }
 
@@ -180,18 +221,28 @@ public final class MetadataMatcher: @unchecked Sendable {
         if scratch.stamp == 0 { for i in scratch.seen.indices { scratch.seen[i] = 0 }; scratch.stamp = 1 }
         let stamp = scratch.stamp
         let start = found.count
-        var node: Int32 = 0
-        for byte in scratch.spaced {
-            while true {
-                if let next = step(node, byte) { node = next; break }
-                if node == 0 { break }
-                node = fail[Int(node)]
-            }
-            var hit = output[Int(node)] >= 0 ? node : outputLink[Int(node)]
-            while hit >= 0 {
-                let entry = output[Int(hit)]
-                if scratch.seen[Int(entry)] != stamp { scratch.seen[Int(entry)] = stamp; found.append(entry) }
-                hit = outputLink[Int(hit)]
+        nodes.withUnsafeBufferPointer { nodes in
+            label.withUnsafeBufferPointer { label in
+                denseNext.withUnsafeBufferPointer { dense in
+                    output.withUnsafeBufferPointer { output in
+                        scratch.seen.withUnsafeMutableBufferPointer { seen in
+                            var node: Int32 = 0
+                            for byte in scratch.spaced {
+                                while true {
+                                    if let next = Self.step(node, byte, nodes, label, dense) { node = next; break }
+                                    if node == 0 { break }
+                                    node = nodes[Int(node)].fail
+                                }
+                                var hit = nodes[Int(node)].report
+                                while hit >= 0 {
+                                    let entry = Int(output[Int(hit)])
+                                    if seen[entry] != stamp { seen[entry] = stamp; found.append(Int32(entry)) }
+                                    hit = nodes[Int(nodes[Int(hit)].fail)].report
+                                }
+                            }
+                        }
+                    }
+                }
             }
         }
         found[start...].sort()

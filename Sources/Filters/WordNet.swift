@@ -37,6 +37,9 @@ public final class WordNet: Sendable {
     /// lemma (lower case, words joined by `_`) → part of speech → offsets, most frequent first.
     private let index: [String: [PartOfSpeech: [Int]]]
     private let exceptions: [PartOfSpeech: [String: [String]]]
+    /// The first word of every lemma or exception form of several words: a phrase starting with
+    /// any other word is no lemma, whatever its ending (morphy changes endings only).
+    private let phraseFirstWords: Set<String>
 
     /// Reads the four index files and exception lists of `folder`.
     public init(folder: String = WordNet.defaultFolder) throws {
@@ -67,7 +70,16 @@ public final class WordNet: Sendable {
         }
         self.index = index
         self.exceptions = exceptions
+        var firstWords = Set<String>()
+        for lemma in index.keys { if let cut = lemma.firstIndex(of: "_") { firstWords.insert(String(lemma[..<cut])) } }
+        for map in exceptions.values {
+            for form in map.keys { if let cut = form.firstIndex(of: "_") { firstWords.insert(String(form[..<cut])) } }
+        }
+        phraseFirstWords = firstWords
     }
+
+    /// Whether some lemma of several words (or an exception form of one) starts with `word`.
+    public func startsPhrase(_ word: String) -> Bool { phraseFirstWords.contains(word) }
 
     /// The base forms of `form` that WordNet lists under `pos`, as NLTK's `_morphy` (3.9 and later)
     /// finds them: the form itself and either its exception list's forms or one round of the

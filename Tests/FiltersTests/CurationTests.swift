@@ -421,4 +421,33 @@ enum Curation {
         matcher.match("she saw a dog in 東京タワー", scratch: &scratch, into: &found)
         #expect(found == [0, 1, 3, 5] && matcher.repeated == 1)
     }
+
+    /// The automaton finds what a search for every padded entry in the spaced text finds, on
+    /// seeded random entries and texts over a small alphabet (so entries overlap, nest and share
+    /// prefixes and suffixes) with enough entries that the root's space node and others are wide
+    /// enough for rows (`denseThreshold`) while deeper nodes are scanned.
+    @Test func theAutomatonFindsWhatABruteForceSearchFinds() {
+        var rng = SplitMix(25)
+        let alphabet = Array("abcdefghijklmn").map(String.init) + ["é", "東", "-", "'"]
+        func word() -> String { (0..<(1 + Int(rng.next() % 4))).map { _ in alphabet[Int(rng.next() % UInt64(alphabet.count))] }.joined() }
+        func phrase(_ maxWords: UInt64) -> String { (0..<(1 + Int(rng.next() % maxWords))).map { _ in word() }.joined(separator: " ") }
+        let entries = (0..<1_200).map { _ in phrase(3) }
+        let matcher = MetadataMatcher(entries: entries)
+        #expect(matcher.rowCount > 1 && matcher.rowCount < matcher.nodeCount / 10, "\(matcher.rowCount) rows")
+        var firstOf: [[UInt8]: Int32] = [:]  // a repeated entry is found as its first occurrence
+        for (e, entry) in entries.enumerated() where firstOf[MetadataMatcher.spaced(entry)] == nil { firstOf[MetadataMatcher.spaced(entry)] = Int32(e) }
+        var scratch = matcher.scratch(), found: [Int32] = [], spaced: [UInt8] = []
+        for _ in 0..<200 {
+            let text = phrase(12) + (rng.next() % 3 == 0 ? ", " + phrase(4) + "." : "")
+            found.removeAll()
+            matcher.match(text, scratch: &scratch, into: &found)
+            Array(text.utf8).withUnsafeBufferPointer { MetadataMatcher.spacing($0, into: &spaced) }
+            var expected: [Int32] = []
+            for (key, e) in firstOf where spaced.count >= key.count
+                && (0...(spaced.count - key.count)).contains(where: { spaced[$0..<($0 + key.count)].elementsEqual(key) }) {
+                expected.append(e)
+            }
+            #expect(found == expected.sorted(), "\(text)")
+        }
+    }
 }
