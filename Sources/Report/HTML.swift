@@ -101,7 +101,7 @@ enum HTML {
             if series.count > 1 || s.name != title {
                 // Legends sit in the title row, right-aligned, last series rightmost.
                 let x = width - right - Double(series.count - 1 - i) * 90
-                svg += "<text x=\"\(x)\" y=\"16\" class=\"legend\" fill=\"\(s.color)\">\(escape(s.name))</text>"
+                svg += "<text x=\"\(x)\" y=\"16\" class=\"legend\" style=\"fill:\(s.color)\">\(escape(s.name))</text>"
             }
         }
         return svg + "</svg>"

@@ -198,9 +198,9 @@ extension Report {
             if let last = sorted.last, points.last?.0 != log10(Double(sorted.count)) { points.append((log10(Double(sorted.count)), log10(Double(last)))) }
             return points
         }
-        body += "<div class=\"charts\">" + HTML.chart(title: "pairs per entry by rank", series: [
-            ("matches", "#4a7fc1", curve(entries.map(\.matches))), ("own draws", "#2a9d3a", curve(entries.map(\.drawn))),
-            ("kept in the end", "#c1574a", curve(entries.map(\.kept))),
+        body += "<div class=\"charts\">" + HTML.chart(title: "pairs per entry", series: [
+            ("matches", "#4a7fc1", curve(entries.map(\.matches))), ("drawn", "#2a9d3a", curve(entries.map(\.drawn))),
+            ("kept", "#c1574a", curve(entries.map(\.kept))),
         ], xLabel: "rank", tickLabel: { String(format: "%.0f", pow(10, $0)) }) + "</div>"
         body += HTML.table(["entry", "matches", "probability", "reached", "drawn", "kept in the end"], entries.prefix(15).map {
             [HTML.escape($0.entry), HTML.number($0.matches), HTML.fixed($0.probability, 4), HTML.number($0.reached), HTML.number($0.drawn), HTML.number($0.kept)]
