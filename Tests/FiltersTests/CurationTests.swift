@@ -181,6 +181,11 @@ enum Curation {
         #expect(wordNet.firstSynset("ice cream")?.wnid == "n07614500")
         #expect(wordNet.firstSynset("beautiful")?.pos == .adjective && wordNet.firstSynset("beautiful", of: .noun) == nil)
         #expect(wordNet.firstSynset("qqxqq") == nil)
+        // Phrases are looked up only from a word that starts a lemma of several words, or an
+        // exception form of one ("chaises_longues" → "chaise_longue": its first word is no lemma's).
+        #expect(wordNet.startsPhrase("ice") && wordNet.startsPhrase("teddy") && wordNet.startsPhrase("chaises"))
+        #expect(!wordNet.startsPhrase("qqxqq") && !wordNet.startsPhrase("ice_cream"))
+        #expect(wordNet.firstSynset("chaises longues")?.wnid == wordNet.firstSynset("chaise longue")?.wnid && wordNet.firstSynset("chaise longue") != nil)
         guard SharedCorpus.isAvailable, let python = Curation.python else { return }
         // Every whitespace token of the corpus captions (as DataComp looks words up), and phrases.
         var words = Set<String>()
